@@ -1,0 +1,204 @@
+// List functions: the Kubernetes list library (isSorted, sum, min, max, indexOf,
+// lastIndexOf) and the common list extension (slice, flatten, distinct, reverse,
+// sort, first, last, lists.range).
+
+#include <algorithm>
+
+#include "cel/runtime.h"
+
+namespace clausegate::cel {
+namespace {
+
+using Args = std::span<const Value>;
+
+std::vector<Value> Elements(const Value& list, Frame& f) {
+  std::vector<Value> out;
+  out.reserve(list.list_size());
+  list.ForEachElement([&](const Value& v) {
+    out.push_back(v);
+    return true;
+  });
+  f.Charge(static_cast<int64_t>(out.size()));
+  return out;
+}
+
+bool Comparable(const Value& a, const Value& b) {
+  Order o = CompareValues(a, b);
+  return o != Order::kNoOverload;
+}
+
+Value IsSorted(Args a, Frame& f) {
+  auto items = Elements(a[0], f);
+  for (size_t i = 1; i < items.size(); ++i) {
+    Order o = CompareValues(items[i - 1], items[i]);
+    if (o == Order::kNoOverload) return NoSuchOverload("isSorted");
+    if (o == Order::kGreater) return Value::Bool(false);
+  }
+  return Value::Bool(true);
+}
+
+Value Sum(Args a, Frame& f) {
+  auto items = Elements(a[0], f);
+  if (items.empty()) return Value::Int(0);
+  Kind k = items[0].kind();
+  int64_t si = 0;
+  uint64_t su = 0;
+  double sd = 0;
+  for (const Value& v : items) {
+    if (v.kind() != k) return NoSuchOverload("sum");
+    switch (k) {
+      case Kind::kInt:
+        if (__builtin_add_overflow(si, v.int_value(), &si)) return Value::Error("integer overflow");
+        break;
+      case Kind::kDuration:
+        if (__builtin_add_overflow(si, v.duration_value(), &si)) return Value::Error("duration out of range");
+        break;
+      case Kind::kUint:
+        if (__builtin_add_overflow(su, v.uint_value(), &su)) return Value::Error("integer overflow");
+        break;
+      case Kind::kDouble: sd += v.double_value(); break;
+      default: return NoSuchOverload("sum");
+    }
+  }
+  switch (k) {
+    case Kind::kInt: return Value::Int(si);
+    case Kind::kDuration: return Value::Duration(si);
+    case Kind::kUint: return Value::Uint(su);
+    default: return Value::Double(sd);
+  }
+}
+
+template <bool Max>
+Value MinMax(Args a, Frame& f) {
+  auto items = Elements(a[0], f);
+  if (items.empty()) return Value::Error(Max ? "max of an empty list" : "min of an empty list");
+  size_t best = 0;
+  for (size_t i = 1; i < items.size(); ++i) {
+    Order o = CompareValues(items[i], items[best]);
+    if (o == Order::kNoOverload) return NoSuchOverload(Max ? "max" : "min");
+    if ((Max && o == Order::kGreater) || (!Max && o == Order::kLess)) best = i;
+  }
+  return items[best];
+}
+
+template <bool Last>
+Value IndexOf(Args a, Frame& f) {
+  auto items = Elements(a[0], f);
+  int64_t found = -1;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (ValuesEqual(items[i], a[1])) {
+      found = static_cast<int64_t>(i);
+      if (!Last) break;
+    }
+  }
+  return Value::Int(found);
+}
+
+Value Slice(Args a, Frame& f) {
+  auto items = Elements(a[0], f);
+  int64_t s = a[1].int_value(), e = a[2].int_value(), n = static_cast<int64_t>(items.size());
+  if (s < 0 || e < 0) return Value::Error("cannot slice(" + std::to_string(s) + ", " + std::to_string(e) + "), negative indexes not supported");
+  if (s > e) return Value::Error("cannot slice(" + std::to_string(s) + ", " + std::to_string(e) + "), start index must be less than or equal to end index");
+  if (e > n) return Value::Error("cannot slice(" + std::to_string(s) + ", " + std::to_string(e) + "), list is length " + std::to_string(n));
+  return Value::List(std::vector<Value>(items.begin() + s, items.begin() + e));
+}
+
+void FlattenInto(const Value& list, int64_t depth, std::vector<Value>& out, Frame& f) {
+  list.ForEachElement([&](const Value& v) {
+    if (v.kind() == Kind::kList && depth > 0) {
+      FlattenInto(v, depth - 1, out, f);
+    } else {
+      out.push_back(v);
+    }
+    return f.Charge(1);
+  });
+}
+Value Flatten(Args a, Frame& f) {
+  int64_t depth = a.size() > 1 ? a[1].int_value() : 1;
+  if (depth < 0) return Value::Error("level must be non-negative");
+  if (depth > 64) depth = 64;  // deeper lists cannot exist within the nesting bounds
+  std::vector<Value> out;
+  FlattenInto(a[0], depth, out, f);
+  return Value::List(std::move(out));
+}
+
+Value Distinct(Args a, Frame& f) {
+  auto items = Elements(a[0], f);
+  std::vector<Value> out;
+  for (const Value& v : items) {
+    bool seen = false;
+    for (const Value& o : out) {
+      if (ValuesEqual(o, v)) {
+        seen = true;
+        break;
+      }
+    }
+    if (!f.Charge(static_cast<int64_t>(out.size()))) break;
+    if (!seen) out.push_back(v);
+  }
+  return Value::List(std::move(out));
+}
+
+Value ReverseList(Args a, Frame& f) {
+  auto items = Elements(a[0], f);
+  std::reverse(items.begin(), items.end());
+  return Value::List(std::move(items));
+}
+
+Value Sort(Args a, Frame& f) {
+  auto items = Elements(a[0], f);
+  for (size_t i = 1; i < items.size(); ++i) {
+    if (items[i].kind() != items[0].kind() || !Comparable(items[0], items[i])) return NoSuchOverload("sort");
+  }
+  if (!items.empty() && !Comparable(items[0], items[0])) return NoSuchOverload("sort");
+  std::stable_sort(items.begin(), items.end(),
+                   [](const Value& x, const Value& y) { return CompareValues(x, y) == Order::kLess; });
+  f.Charge(static_cast<int64_t>(items.size()));
+  return Value::List(std::move(items));
+}
+
+Value First(Args a, Frame&) {
+  if (a[0].list_size() == 0) return Value::OptionalNone();
+  return Value::Optional(a[0].list_at(0));
+}
+Value Last(Args a, Frame&) {
+  size_t n = a[0].list_size();
+  if (n == 0) return Value::OptionalNone();
+  return Value::Optional(a[0].list_at(n - 1));
+}
+
+Value Range(Args a, Frame& f) {
+  int64_t n = a[0].int_value();
+  if (n < 0) n = 0;
+  if (!f.Charge(n)) return Value::Error(std::string(kCostExceeded));
+  std::vector<Value> out;
+  out.reserve(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out.push_back(Value::Int(i));
+  return Value::List(std::move(out));
+}
+
+constexpr KindMask kI = K(Kind::kInt), kL = K(Kind::kList);
+
+constexpr Overload kLists[] = {
+    {"isSorted", true, 1, {kL}, IsSorted},
+    {"sum", true, 1, {kL}, Sum},
+    {"min", true, 1, {kL}, MinMax<false>},
+    {"max", true, 1, {kL}, MinMax<true>},
+    {"indexOf", true, 2, {kL, kAny}, IndexOf<false>},
+    {"lastIndexOf", true, 2, {kL, kAny}, IndexOf<true>},
+    {"slice", true, 3, {kL, kI, kI}, Slice},
+    {"flatten", true, 1, {kL}, Flatten},
+    {"flatten", true, 2, {kL, kI}, Flatten},
+    {"distinct", true, 1, {kL}, Distinct},
+    {"reverse", true, 1, {kL}, ReverseList},
+    {"sort", true, 1, {kL}, Sort},
+    {"first", true, 1, {kL}, First},
+    {"last", true, 1, {kL}, Last},
+    {"lists.range", false, 1, {kI}, Range},
+};
+
+}  // namespace
+
+std::span<const Overload> ListOverloads() { return kLists; }
+
+}  // namespace clausegate::cel

@@ -1,0 +1,899 @@
+#include "cel/program.h"
+
+#include <cmath>
+
+#include "cel/regex.h"
+#include "cel/runtime.h"
+
+namespace clausegate::cel {
+
+// ---------------------------------------------------------------------------
+// Env and Activation
+
+Env::Env() {
+  for (auto table : {StandardOverloads(), StringOverloads(), MathOverloads(), ListOverloads(),
+                     OptionalOverloads(), RegexOverloads(), KubernetesOverloads()}) {
+    for (const Overload& o : table) functions_[o.name].push_back(&o);
+  }
+}
+
+int Env::DeclareVariable(std::string_view name) {
+  auto [it, inserted] = variables_.emplace(std::string(name), static_cast<int>(variables_.size()));
+  return it->second;
+}
+
+std::optional<int> Env::FindVariable(std::string_view name) const {
+  auto it = variables_.find(std::string(name));
+  if (it == variables_.end()) return std::nullopt;
+  return it->second;
+}
+
+const std::vector<const Overload*>& Env::FindFunction(std::string_view name) const {
+  static const std::vector<const Overload*> kNone;  // empty, never mutated
+  auto it = functions_.find(name);
+  return it == functions_.end() ? kNone : it->second;
+}
+
+Activation::Activation(const Env& env)
+    : values_(env.variable_count()), state_(env.variable_count(), 0), providers_(env.variable_count()) {}
+
+void Activation::Bind(int index, Value v) {
+  values_[static_cast<size_t>(index)] = std::move(v);
+  state_[static_cast<size_t>(index)] = 1;
+}
+
+void Activation::BindLazy(int index, std::function<Value()> provider) {
+  providers_[static_cast<size_t>(index)] = std::move(provider);
+  state_[static_cast<size_t>(index)] = 2;
+}
+
+Value Activation::Get(int index) const {
+  auto i = static_cast<size_t>(index);
+  switch (state_[i]) {
+    case 1: return values_[i];
+    case 2:
+      state_[i] = 3;
+      values_[i] = providers_[i]();
+      state_[i] = 1;
+      return values_[i];
+    case 3: return Value::Error("variable refers to itself");
+    default: return Value::Error("no value bound to variable");
+  }
+}
+
+Value NoSuchOverload(std::string_view fn) {
+  return Value::Error("no such overload: " + std::string(fn));
+}
+Value NoSuchKey(std::string_view key) { return Value::Error("no such key: '" + std::string(key) + "'"); }
+
+// ---------------------------------------------------------------------------
+// Nodes
+
+namespace {
+
+using NodePtr = std::unique_ptr<Node>;
+
+class ConstNode : public Node {
+ public:
+  explicit ConstNode(Value v) : v_(std::move(v)) {}
+  Value Eval(Frame&) const override { return v_; }
+  const Value* constant() const override { return &v_; }
+
+ private:
+  Value v_;
+};
+
+class VariableNode : public Node {
+ public:
+  explicit VariableNode(int index) : index_(index) {}
+  Value Eval(Frame& f) const override { return f.activation().Get(index_); }
+
+ private:
+  int index_;
+};
+
+class LocalNode : public Node {
+ public:
+  explicit LocalNode(size_t slot) : slot_(slot) {}
+  Value Eval(Frame& f) const override { return f.local(slot_); }
+
+ private:
+  size_t slot_;
+};
+
+class ErrorNode : public Node {
+ public:
+  explicit ErrorNode(std::string msg) : msg_(std::move(msg)) {}
+  Value Eval(Frame&) const override { return Value::Error(msg_); }
+
+ private:
+  std::string msg_;
+};
+
+Value CostError() { return Value::Error(std::string(kCostExceeded)); }
+
+const char* KindName(Kind k) {
+  switch (k) {
+    case Kind::kNull: return "null_type";
+    case Kind::kBool: return "bool";
+    case Kind::kInt: return "int";
+    case Kind::kUint: return "uint";
+    case Kind::kDouble: return "double";
+    case Kind::kString: return "string";
+    case Kind::kBytes: return "bytes";
+    case Kind::kList: return "list";
+    case Kind::kMap: return "map";
+    case Kind::kType: return "type";
+    case Kind::kTimestamp: return "google.protobuf.Timestamp";
+    case Kind::kDuration: return "google.protobuf.Duration";
+    case Kind::kOptional: return "optional_type";
+    case Kind::kOpaque: return "opaque";
+    case Kind::kError: return "error";
+  }
+  return "?";
+}
+
+// Field selection a.b, a.?b and has(a.b), with optional chaining.
+class SelectNode : public Node {
+ public:
+  enum class Mode { kValue, kTest, kOptional };
+  SelectNode(NodePtr operand, std::string field, Mode mode)
+      : operand_(std::move(operand)), field_(std::move(field)), mode_(mode) {}
+
+  Value Eval(Frame& f) const override {
+    Value v = operand_->Eval(f);
+    if (v.is_error()) return v;
+    bool chained = false;
+    if (v.kind() == Kind::kOptional) {
+      if (!v.optional_has_value()) return mode_ == Mode::kTest ? Value::Bool(false) : v;
+      chained = mode_ != Mode::kTest;
+      v = v.optional_value();
+    }
+    if (v.kind() != Kind::kMap) {
+      if (mode_ == Mode::kTest) return NoSuchOverload("has");
+      return Value::Error(std::string("type '") + KindName(v.kind()) + "' does not support field selection");
+    }
+    auto found = v.MapFindString(field_);
+    switch (mode_) {
+      case Mode::kTest: return Value::Bool(found.has_value());
+      case Mode::kOptional: return found ? Value::Optional(std::move(*found)) : Value::OptionalNone();
+      case Mode::kValue:
+        if (chained) return found ? Value::Optional(std::move(*found)) : Value::OptionalNone();
+        if (!found) return NoSuchKey(field_);
+        return std::move(*found);
+    }
+    return Value();
+  }
+
+ private:
+  NodePtr operand_;
+  std::string field_;
+  Mode mode_;
+};
+
+// Converts an index to a list position; nullopt if it is not an integral number.
+std::optional<int64_t> ListIndex(const Value& k) {
+  switch (k.kind()) {
+    case Kind::kInt: return k.int_value();
+    case Kind::kUint:
+      if (k.uint_value() > static_cast<uint64_t>(INT64_MAX)) return -1;
+      return static_cast<int64_t>(k.uint_value());
+    case Kind::kDouble: {
+      double d = k.double_value();
+      if (d != std::trunc(d) || d < -9.2e18 || d > 9.2e18) return std::nullopt;
+      return static_cast<int64_t>(d);
+    }
+    default: return std::nullopt;
+  }
+}
+
+// a[k] and a[?k].
+Value Index(const Value& container, const Value& key, bool optional) {
+  if (container.is_error()) return container;
+  if (key.is_error()) return key;
+  Value c = container;
+  bool chained = optional;
+  if (c.kind() == Kind::kOptional) {
+    if (!c.optional_has_value()) return c;
+    c = c.optional_value();
+    chained = true;
+  }
+  if (c.kind() == Kind::kList) {
+    auto i = ListIndex(key);
+    if (!i) return NoSuchOverload("_[_]");
+    if (*i < 0 || static_cast<size_t>(*i) >= c.list_size()) {
+      if (chained) return Value::OptionalNone();
+      return Value::Error("index out of range: " + std::to_string(*i));
+    }
+    Value e = c.list_at(static_cast<size_t>(*i));
+    return chained ? Value::Optional(std::move(e)) : e;
+  }
+  if (c.kind() == Kind::kMap) {
+    if (!(key.is_numeric() || key.kind() == Kind::kBool || key.kind() == Kind::kString)) {
+      if (chained) return Value::OptionalNone();
+      return Value::Error("no such key: unsupported key type");
+    }
+    auto found = c.MapFind(key);
+    if (!found) {
+      if (chained) return Value::OptionalNone();
+      return NoSuchKey(ValueToString(key));
+    }
+    return chained ? Value::Optional(std::move(*found)) : std::move(*found);
+  }
+  return NoSuchOverload(optional ? "_[?_]" : "_[_]");
+}
+
+class IndexNode : public Node {
+ public:
+  IndexNode(NodePtr c, NodePtr k, bool optional) : c_(std::move(c)), k_(std::move(k)), optional_(optional) {}
+  Value Eval(Frame& f) const override {
+    Value c = c_->Eval(f);
+    if (c.is_error()) return c;
+    return Index(c, k_->Eval(f), optional_);
+  }
+
+ private:
+  NodePtr c_, k_;
+  bool optional_;
+};
+
+// && and || : errors are absorbed when the other side decides the result.
+class LogicNode : public Node {
+ public:
+  LogicNode(NodePtr l, NodePtr r, bool is_and) : l_(std::move(l)), r_(std::move(r)), and_(is_and) {}
+  Value Eval(Frame& f) const override {
+    Value l = l_->Eval(f);
+    if (l.kind() == Kind::kBool && l.bool_value() != and_) return l;  // short circuit
+    Value r = r_->Eval(f);
+    if (r.kind() == Kind::kBool && r.bool_value() != and_) return r;
+    if (l.kind() == Kind::kBool && r.kind() == Kind::kBool) return r;
+    if (l.is_error()) return l;
+    if (r.is_error()) return r;
+    return NoSuchOverload(and_ ? "_&&_" : "_||_");
+  }
+
+ private:
+  NodePtr l_, r_;
+  bool and_;
+};
+
+class NotNode : public Node {
+ public:
+  explicit NotNode(NodePtr e) : e_(std::move(e)) {}
+  Value Eval(Frame& f) const override {
+    Value v = e_->Eval(f);
+    if (v.kind() == Kind::kBool) return Value::Bool(!v.bool_value());
+    if (v.is_error()) return v;
+    return NoSuchOverload("!_");
+  }
+
+ private:
+  NodePtr e_;
+};
+
+class ConditionalNode : public Node {
+ public:
+  ConditionalNode(NodePtr c, NodePtr t, NodePtr e) : c_(std::move(c)), t_(std::move(t)), e_(std::move(e)) {}
+  Value Eval(Frame& f) const override {
+    Value c = c_->Eval(f);
+    if (c.kind() == Kind::kBool) return c.bool_value() ? t_->Eval(f) : e_->Eval(f);
+    if (c.is_error()) return c;
+    return NoSuchOverload("_?_:_");
+  }
+
+ private:
+  NodePtr c_, t_, e_;
+};
+
+class EqualsNode : public Node {
+ public:
+  EqualsNode(NodePtr l, NodePtr r, bool negate) : l_(std::move(l)), r_(std::move(r)), negate_(negate) {}
+  Value Eval(Frame& f) const override {
+    Value l = l_->Eval(f);
+    if (l.is_error()) return l;
+    Value r = r_->Eval(f);
+    if (r.is_error()) return r;
+    return Value::Bool(ValuesEqual(l, r) != negate_);
+  }
+
+ private:
+  NodePtr l_, r_;
+  bool negate_;
+};
+
+class CompareNode : public Node {
+ public:
+  enum class Op { kLt, kLe, kGt, kGe };
+  CompareNode(NodePtr l, NodePtr r, Op op, std::string_view name)
+      : l_(std::move(l)), r_(std::move(r)), op_(op), name_(name) {}
+  Value Eval(Frame& f) const override {
+    Value l = l_->Eval(f);
+    if (l.is_error()) return l;
+    Value r = r_->Eval(f);
+    if (r.is_error()) return r;
+    Order o = CompareValues(l, r);
+    switch (o) {
+      case Order::kNoOverload: return NoSuchOverload(name_);
+      case Order::kUnordered: return Value::Bool(false);
+      case Order::kLess: return Value::Bool(op_ == Op::kLt || op_ == Op::kLe);
+      case Order::kEqual: return Value::Bool(op_ == Op::kLe || op_ == Op::kGe);
+      case Order::kGreater: return Value::Bool(op_ == Op::kGt || op_ == Op::kGe);
+    }
+    return Value();
+  }
+
+ private:
+  NodePtr l_, r_;
+  Op op_;
+  std::string_view name_;
+};
+
+class InNode : public Node {
+ public:
+  InNode(NodePtr e, NodePtr c) : e_(std::move(e)), c_(std::move(c)) {}
+  Value Eval(Frame& f) const override {
+    Value e = e_->Eval(f);
+    if (e.is_error()) return e;
+    Value c = c_->Eval(f);
+    if (c.is_error()) return c;
+    if (c.kind() == Kind::kList) {
+      bool found = false;
+      c.ForEachElement([&](const Value& v) {
+        found = ValuesEqual(e, v);
+        return !found && f.Charge(1);
+      });
+      if (f.exhausted()) return CostError();
+      return Value::Bool(found);
+    }
+    if (c.kind() == Kind::kMap) {
+      f.Charge(1);
+      return Value::Bool(c.MapFind(e).has_value());
+    }
+    return NoSuchOverload("@in");
+  }
+
+ private:
+  NodePtr e_, c_;
+};
+
+class ListNode : public Node {
+ public:
+  ListNode(std::vector<NodePtr> elems, std::vector<bool> optional)
+      : elems_(std::move(elems)), optional_(std::move(optional)) {}
+  Value Eval(Frame& f) const override {
+    if (!f.Charge(static_cast<int64_t>(elems_.size()))) return CostError();
+    std::vector<Value> out;
+    out.reserve(elems_.size());
+    for (size_t i = 0; i < elems_.size(); ++i) {
+      Value v = elems_[i]->Eval(f);
+      if (v.is_error()) return v;
+      if (optional_[i]) {
+        if (v.kind() != Kind::kOptional) return NoSuchOverload("optional list element");
+        if (!v.optional_has_value()) continue;
+        out.push_back(v.optional_value());
+      } else {
+        out.push_back(std::move(v));
+      }
+    }
+    return Value::List(std::move(out));
+  }
+
+ private:
+  std::vector<NodePtr> elems_;
+  std::vector<bool> optional_;
+};
+
+class MapNode : public Node {
+ public:
+  struct Entry {
+    NodePtr key, value;
+    bool optional;
+  };
+  explicit MapNode(std::vector<Entry> entries) : entries_(std::move(entries)) {}
+  Value Eval(Frame& f) const override {
+    if (!f.Charge(static_cast<int64_t>(entries_.size()))) return CostError();
+    std::vector<std::pair<Value, Value>> out;
+    out.reserve(entries_.size());
+    for (const Entry& e : entries_) {
+      Value k = e.key->Eval(f);
+      if (k.is_error()) return k;
+      Value v = e.value->Eval(f);
+      if (v.is_error()) return v;
+      if (e.optional) {
+        if (v.kind() != Kind::kOptional) return NoSuchOverload("optional map entry");
+        if (!v.optional_has_value()) continue;
+        v = v.optional_value();
+      }
+      out.emplace_back(std::move(k), std::move(v));
+    }
+    return Value::Map(std::move(out));
+  }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+class CallNode : public Node {
+ public:
+  CallNode(std::string name, std::vector<const Overload*> overloads, std::vector<NodePtr> args)
+      : name_(std::move(name)), overloads_(std::move(overloads)), args_(std::move(args)) {}
+
+  Value Eval(Frame& f) const override {
+    if (!f.Charge(1)) return CostError();
+    Value buf[4];
+    std::vector<Value> heap;
+    Value* vals = buf;
+    if (args_.size() > 4) {
+      heap.resize(args_.size());
+      vals = heap.data();
+    }
+    for (size_t i = 0; i < args_.size(); ++i) {
+      vals[i] = args_[i]->Eval(f);
+      if (vals[i].is_error()) return vals[i];
+    }
+    std::span<const Value> args(vals, args_.size());
+    for (const Overload* o : overloads_) {
+      if (Matches(*o, args)) {
+        Value r = o->impl(args, f);
+        if (f.exhausted()) return CostError();
+        return r;
+      }
+    }
+    return NoSuchOverload(name_);
+  }
+
+  static bool Matches(const Overload& o, std::span<const Value> args) {
+    for (size_t i = 0; i < args.size(); ++i) {
+      KindMask m = o.kinds[std::min<size_t>(i, o.arity - 1)];
+      if (!(m & K(args[i].kind()))) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::string name_;
+  std::vector<const Overload*> overloads_;
+  std::vector<NodePtr> args_;
+};
+
+// Regex functions with a pattern known at compile time: compiled once.
+class ConstRegexNode : public Node {
+ public:
+  enum class Fn { kMatches, kFind, kFindAll };
+  ConstRegexNode(Fn fn, NodePtr subject, std::unique_ptr<RE2> re, NodePtr limit)
+      : fn_(fn), subject_(std::move(subject)), re_(std::move(re)), limit_(std::move(limit)) {}
+
+  Value Eval(Frame& f) const override {
+    Value s = subject_->Eval(f);
+    if (s.is_error()) return s;
+    if (s.kind() != Kind::kString) return NoSuchOverload("matches");
+    switch (fn_) {
+      case Fn::kMatches: return RegexMatches(*re_, s.string_value(), f);
+      case Fn::kFind: return RegexFind(*re_, s.string_value(), f);
+      case Fn::kFindAll: break;
+    }
+    int64_t limit = -1;
+    if (limit_) {
+      Value l = limit_->Eval(f);
+      if (l.is_error()) return l;
+      if (l.kind() != Kind::kInt) return NoSuchOverload("findAll");
+      limit = l.int_value();
+    }
+    return RegexFindAll(*re_, s.string_value(), limit, f);
+  }
+
+ private:
+  Fn fn_;
+  NodePtr subject_;
+  std::unique_ptr<RE2> re_;
+  NodePtr limit_;
+};
+
+// The macros. Iteration variables live in local slots.
+class ComprehensionNode : public Node {
+ public:
+  ComprehensionNode(MacroKind macro, NodePtr range, size_t slot1, std::optional<size_t> slot2,
+                    NodePtr pred, NodePtr transform)
+      : macro_(macro), range_(std::move(range)), slot1_(slot1), slot2_(slot2),
+        pred_(std::move(pred)), transform_(std::move(transform)) {}
+
+  Value Eval(Frame& f) const override {
+    Value range = range_->Eval(f);
+    if (range.is_error()) return range;
+    switch (macro_) {
+      case MacroKind::kBind:
+        f.local(slot1_) = range;
+        return transform_->Eval(f);
+      case MacroKind::kOptMap:
+      case MacroKind::kOptFlatMap: {
+        if (range.kind() != Kind::kOptional) return NoSuchOverload(macro_ == MacroKind::kOptMap ? "optMap" : "optFlatMap");
+        if (!range.optional_has_value()) return range;
+        f.local(slot1_) = range.optional_value();
+        Value r = transform_->Eval(f);
+        if (r.is_error() || macro_ == MacroKind::kOptFlatMap) {
+          if (!r.is_error() && r.kind() != Kind::kOptional) return NoSuchOverload("optFlatMap");
+          return r;
+        }
+        return Value::Optional(std::move(r));
+      }
+      default: break;
+    }
+    if (range.kind() != Kind::kList && range.kind() != Kind::kMap) return NoSuchOverload("comprehension range");
+    return Iterate(range, f);
+  }
+
+ private:
+  // Binds the loop variables for one step: (elem) / (index, elem) for lists,
+  // (key) / (key, value) for maps.
+  void BindStep(Frame& f, const Value& first, const Value& second) const {
+    f.local(slot1_) = first;
+    if (slot2_) f.local(*slot2_) = second;
+  }
+
+  Value Iterate(const Value& range, Frame& f) const {
+    bool is_list = range.kind() == Kind::kList;
+    Value result;
+    std::optional<Value> error;
+    bool done = false;
+    int64_t count = 0;
+    std::vector<Value> list_out;
+    std::vector<std::pair<Value, Value>> map_out;
+    int64_t index = 0;
+
+    auto step = [&](const Value& a, const Value& b) -> bool {
+      if (!f.Charge(1)) {
+        done = true;
+        return false;
+      }
+      BindStep(f, a, b);
+      switch (macro_) {
+        case MacroKind::kAll:
+        case MacroKind::kExists: {
+          bool decisive = macro_ == MacroKind::kExists;  // exists stops on true, all on false
+          Value p = pred_->Eval(f);
+          if (p.kind() == Kind::kBool) {
+            if (p.bool_value() == decisive) {
+              result = p;
+              done = true;
+              return false;
+            }
+          } else if (!error) {
+            error = p.is_error() ? p : NoSuchOverload(decisive ? "exists" : "all");
+          }
+          return true;
+        }
+        case MacroKind::kExistsOne: {
+          Value p = pred_->Eval(f);
+          if (p.kind() != Kind::kBool) {
+            error = p.is_error() ? p : NoSuchOverload("exists_one");
+            return false;
+          }
+          if (p.bool_value()) ++count;
+          return true;
+        }
+        case MacroKind::kMap:
+        case MacroKind::kFilter:
+        case MacroKind::kTransformList:
+        case MacroKind::kTransformMap: {
+          if (pred_) {
+            Value p = pred_->Eval(f);
+            if (p.kind() != Kind::kBool) {
+              error = p.is_error() ? p : NoSuchOverload("filter");
+              return false;
+            }
+            if (!p.bool_value()) return true;
+          }
+          if (macro_ == MacroKind::kFilter) {
+            list_out.push_back(a);
+            return true;
+          }
+          Value t = transform_->Eval(f);
+          if (t.is_error()) {
+            error = t;
+            return false;
+          }
+          if (macro_ == MacroKind::kTransformMap) {
+            map_out.emplace_back(a, std::move(t));
+          } else {
+            list_out.push_back(std::move(t));
+          }
+          return true;
+        }
+        default: return false;
+      }
+    };
+
+    if (is_list) {
+      range.ForEachElement([&](const Value& e) {
+        bool more = slot2_ ? step(Value::Int(index), e) : step(e, Value());
+        ++index;
+        return more;
+      });
+    } else {
+      range.ForEachEntry([&](const Value& k, const Value& v) { return step(k, v); });
+    }
+    if (f.exhausted()) return CostError();
+    switch (macro_) {
+      case MacroKind::kAll:
+      case MacroKind::kExists:
+        if (done) return result;
+        if (error) return *error;
+        return Value::Bool(macro_ == MacroKind::kAll);
+      case MacroKind::kExistsOne:
+        if (error) return *error;
+        return Value::Bool(count == 1);
+      case MacroKind::kTransformMap:
+        if (error) return *error;
+        return Value::Map(std::move(map_out));
+      default:
+        if (error) return *error;
+        return Value::List(std::move(list_out));
+    }
+  }
+
+  MacroKind macro_;
+  NodePtr range_;
+  size_t slot1_;
+  std::optional<size_t> slot2_;
+  NodePtr pred_;
+  NodePtr transform_;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Planner: Expr -> Node tree, resolving names and overloads once.
+
+class Planner {
+ public:
+  Planner(const Env& env, const CompileOptions& options, std::string_view source)
+      : env_(env), options_(options), source_(source) {}
+
+  CompileResult Run(const Expr& root) {
+    NodePtr node = Plan(root);
+    CompileResult r;
+    if (error_) {
+      r.error = std::move(error_);
+      return r;
+    }
+    auto program = std::shared_ptr<Program>(new Program());
+    program->root_ = std::move(node);
+    program->local_count_ = max_locals_;
+    r.program = std::move(program);
+    return r;
+  }
+
+ private:
+  NodePtr Fail(const Expr& e, std::string message) {
+    if (!error_) error_ = CompileError{PositionAt(source_, e.offset), std::move(message)};
+    return std::make_unique<ConstNode>(Value());
+  }
+
+  std::optional<size_t> FindLocal(std::string_view name) const {
+    for (size_t i = scopes_.size(); i-- > 0;) {
+      if (scopes_[i].first == name) return scopes_[i].second;
+    }
+    return std::nullopt;
+  }
+
+  // Resolves a.b.c against declared qualified variables, longest prefix first.
+  // Returns the planned node and sets *consumed to the number of selects used.
+  static bool QualifiedName(const Expr& e, std::string* out) {
+    if (e.kind == ExprKind::kIdent) {
+      *out = e.name;
+      return true;
+    }
+    if (e.kind == ExprKind::kSelect && !e.test_only && !e.optional_select && e.target) {
+      if (!QualifiedName(*e.target, out)) return false;
+      *out += "." + e.name;
+      return true;
+    }
+    return false;
+  }
+
+  std::optional<Value> TypeIdentifier(std::string_view name) {
+    static constexpr std::string_view kTypes[] = {
+        type_names::kNull, type_names::kBool, type_names::kInt, type_names::kUint, type_names::kDouble,
+        type_names::kString, type_names::kBytes, type_names::kList, type_names::kMap, type_names::kType,
+        type_names::kTimestamp, type_names::kDuration, type_names::kOptional};
+    for (auto t : kTypes) {
+      if (t == name) return Value::Type(t);
+    }
+    return std::nullopt;
+  }
+
+  NodePtr PlanIdent(const Expr& e, const std::string& name) {
+    if (auto slot = FindLocal(name)) return std::make_unique<LocalNode>(*slot);
+    if (auto idx = env_.FindVariable(name)) return std::make_unique<VariableNode>(*idx);
+    if (auto t = TypeIdentifier(name)) return std::make_unique<ConstNode>(*t);
+    std::string msg = "undeclared reference to '" + name + "'";
+    if (options_.strict) return Fail(e, msg);
+    return std::make_unique<ErrorNode>(msg + " (in container '')");
+  }
+
+  NodePtr PlanSelect(const Expr& e) {
+    // A dotted name may be a declared qualified variable (longest prefix wins),
+    // unless its root is a local variable.
+    std::string qname;
+    if (!e.test_only && !e.optional_select && QualifiedName(e, &qname)) {
+      std::string root = qname.substr(0, qname.find('.'));
+      if (!FindLocal(root)) {
+        if (auto idx = env_.FindVariable(qname)) return std::make_unique<VariableNode>(*idx);
+        if (auto t = TypeIdentifier(qname)) return std::make_unique<ConstNode>(*t);
+      }
+    }
+    auto mode = e.test_only ? SelectNode::Mode::kTest
+                : e.optional_select ? SelectNode::Mode::kOptional : SelectNode::Mode::kValue;
+    return std::make_unique<SelectNode>(Plan(*e.target), e.name, mode);
+  }
+
+  NodePtr PlanCall(const Expr& e) {
+    const std::string& fn = e.name;
+    std::vector<const Expr*> args;
+    // A member call on a bare name that is a function namespace (strings.quote,
+    // math.greatest, optional.of) is a global call.
+    std::string global_name = fn;
+    bool member = e.target != nullptr;
+    if (member && e.target->kind == ExprKind::kIdent && !FindLocal(e.target->name) &&
+        !env_.FindVariable(e.target->name)) {
+      std::string qualified = e.target->name + "." + fn;
+      if (!env_.FindFunction(qualified).empty()) {
+        global_name = qualified;
+        member = false;
+      }
+    }
+    if (member) args.push_back(e.target.get());
+    for (auto& a : e.args) args.push_back(a.get());
+
+    auto arg = [&](size_t i) { return Plan(*args[i]); };
+    if (!member && args.size() == 2) {
+      if (fn == op::kAnd || fn == op::kOr) return std::make_unique<LogicNode>(arg(0), arg(1), fn == op::kAnd);
+      if (fn == op::kEq || fn == op::kNe) return std::make_unique<EqualsNode>(arg(0), arg(1), fn == op::kNe);
+      if (fn == op::kLt) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kLt, op::kLt);
+      if (fn == op::kLe) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kLe, op::kLe);
+      if (fn == op::kGt) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kGt, op::kGt);
+      if (fn == op::kGe) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kGe, op::kGe);
+      if (fn == op::kIn) return std::make_unique<InNode>(arg(0), arg(1));
+      if (fn == op::kIndex || fn == op::kOptIndex) {
+        return std::make_unique<IndexNode>(arg(0), arg(1), fn == op::kOptIndex);
+      }
+    }
+    if (!member && fn == op::kNot && args.size() == 1) return std::make_unique<NotNode>(arg(0));
+    if (!member && fn == op::kCond && args.size() == 3) {
+      return std::make_unique<ConditionalNode>(arg(0), arg(1), arg(2));
+    }
+    if (NodePtr re = PlanConstRegex(fn, member, args)) return re;
+
+    std::vector<const Overload*> candidates;
+    for (const Overload* o : env_.FindFunction(global_name)) {
+      bool arity_ok = o->variadic ? args.size() >= o->arity : args.size() == o->arity;
+      if (o->member == member && arity_ok) candidates.push_back(o);
+    }
+    if (candidates.empty()) {
+      std::string msg = env_.FindFunction(global_name).empty()
+                            ? "undeclared reference to '" + global_name + "'"
+                            : "no matching overload for '" + global_name + "' with " + std::to_string(args.size()) +
+                                  (member ? " arguments (including the receiver)" : " arguments");
+      if (options_.strict) return Fail(e, msg);
+      // Still evaluate the arguments: their errors take precedence, as in cel-go.
+      std::vector<NodePtr> planned;
+      for (size_t i = 0; i < args.size(); ++i) planned.push_back(arg(i));
+      return std::make_unique<CallNode>(global_name, std::vector<const Overload*>{}, std::move(planned));
+    }
+    std::vector<NodePtr> planned;
+    for (size_t i = 0; i < args.size(); ++i) planned.push_back(arg(i));
+    return std::make_unique<CallNode>(global_name, std::move(candidates), std::move(planned));
+  }
+
+  NodePtr PlanConstRegex(const std::string& fn, bool member, const std::vector<const Expr*>& args) {
+    ConstRegexNode::Fn which;
+    if (fn == "matches" && args.size() == 2) which = ConstRegexNode::Fn::kMatches;
+    else if (fn == "find" && member && args.size() == 2) which = ConstRegexNode::Fn::kFind;
+    else if (fn == "findAll" && member && (args.size() == 2 || args.size() == 3)) which = ConstRegexNode::Fn::kFindAll;
+    else return nullptr;
+    const Expr& pattern = *args[1];
+    if (pattern.kind != ExprKind::kConst || pattern.constant.kind() != Kind::kString) return nullptr;
+    auto re = CompileRegex(pattern.constant.string_value());
+    if (!re->ok()) {
+      std::string msg = "invalid regular expression: " + re->error();
+      if (options_.strict) return Fail(pattern, msg);
+      return std::make_unique<ErrorNode>(msg);
+    }
+    NodePtr limit = args.size() == 3 ? Plan(*args[2]) : nullptr;
+    return std::make_unique<ConstRegexNode>(which, Plan(*args[0]), std::move(re), std::move(limit));
+  }
+
+  NodePtr PlanComprehension(const Expr& e) {
+    NodePtr range = Plan(*e.args[0]);  // for bind: the init expression
+    size_t mark = scopes_.size();
+    size_t slot1 = next_local_++;
+    std::optional<size_t> slot2;
+    scopes_.emplace_back(e.var1, slot1);
+    if (!e.var2.empty()) {
+      slot2 = next_local_++;
+      scopes_.emplace_back(e.var2, *slot2);
+    }
+    max_locals_ = std::max(max_locals_, next_local_);
+    NodePtr pred, transform;
+    size_t nbodies = e.args.size() - 1;
+    switch (e.macro) {
+      case MacroKind::kAll:
+      case MacroKind::kExists:
+      case MacroKind::kExistsOne:
+      case MacroKind::kFilter: pred = Plan(*e.args[1]); break;
+      case MacroKind::kMap:
+      case MacroKind::kTransformList:
+      case MacroKind::kTransformMap:
+        if (nbodies == 2) pred = Plan(*e.args[1]);
+        transform = Plan(*e.args.back());
+        break;
+      case MacroKind::kOptMap:
+      case MacroKind::kOptFlatMap:
+      case MacroKind::kBind: transform = Plan(*e.args.back()); break;
+    }
+    scopes_.resize(mark);
+    next_local_ = slot1;
+    return std::make_unique<ComprehensionNode>(e.macro, std::move(range), slot1, slot2, std::move(pred),
+                                               std::move(transform));
+  }
+
+ public:
+  NodePtr Plan(const Expr& e) {
+    switch (e.kind) {
+      case ExprKind::kConst: return std::make_unique<ConstNode>(e.constant);
+      case ExprKind::kIdent: return PlanIdent(e, e.name);
+      case ExprKind::kSelect: return PlanSelect(e);
+      case ExprKind::kCall: return PlanCall(e);
+      case ExprKind::kList: {
+        std::vector<NodePtr> elems;
+        for (auto& a : e.args) elems.push_back(Plan(*a));
+        return std::make_unique<ListNode>(std::move(elems), e.optional_elements);
+      }
+      case ExprKind::kMap: {
+        std::vector<MapNode::Entry> entries;
+        for (auto& m : e.entries) entries.push_back({Plan(*m.key), Plan(*m.value), m.optional});
+        return std::make_unique<MapNode>(std::move(entries));
+      }
+      case ExprKind::kComprehension: return PlanComprehension(e);
+    }
+    return Fail(e, "unknown expression kind");
+  }
+
+ private:
+  const Env& env_;
+  const CompileOptions& options_;
+  std::string_view source_;
+  std::optional<CompileError> error_;
+  std::vector<std::pair<std::string, size_t>> scopes_;
+  size_t next_local_ = 0;
+  size_t max_locals_ = 0;
+};
+
+Program::~Program() = default;
+
+Value Program::Evaluate(const Activation& activation, const EvalOptions& options, EvalStats* stats) const {
+  Value small[8];
+  std::vector<Value> big;
+  Value* locals = small;
+  if (local_count_ > 8) {
+    big.resize(local_count_);
+    locals = big.data();
+  }
+  Frame frame(activation, locals, options.cost_budget);
+  Value v = root_->Eval(frame);
+  if (stats) stats->cost = frame.cost();
+  if (frame.exhausted()) return Value::Error(std::string(kCostExceeded));
+  return v;
+}
+
+CompileResult Compile(std::string_view source, const Env& env, const CompileOptions& options) {
+  ParseResult parsed = Parse(source, options.parse);
+  if (parsed.error) {
+    CompileResult r;
+    r.error = CompileError{parsed.error->position, parsed.error->message};
+    return r;
+  }
+  return Planner(env, options, source).Run(*parsed.expr);
+}
+
+}  // namespace clausegate::cel

@@ -1,0 +1,107 @@
+#pragma once
+// Compile once, evaluate many.
+//
+//   Env env;                                  // declarations: variables, function libraries
+//   int obj = env.DeclareVariable("object");
+//   auto compiled = Compile("object.spec.containers.all(c, ...)", env);
+//   Activation act(env); act.Bind(obj, Value::Json(doc->root()));
+//   Value v = compiled.program->Evaluate(act);
+//
+// A Program is immutable and may be evaluated from many threads at once; each
+// evaluation has its own Activation and its own cost budget.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cel/parser.h"
+#include "cel/value.h"
+
+namespace clausegate::cel {
+
+class Frame;
+struct Overload;
+
+// The declarations an expression is compiled against.
+class Env {
+ public:
+  Env();
+
+  // Declares a variable (a simple or qualified name such as "variables.x") and
+  // returns its index for Activation::Bind.
+  int DeclareVariable(std::string_view name);
+  std::optional<int> FindVariable(std::string_view name) const;
+  size_t variable_count() const { return variables_.size(); }
+
+  // Overloads of a function by name; empty if none.
+  const std::vector<const Overload*>& FindFunction(std::string_view name) const;
+
+ private:
+  std::unordered_map<std::string, int> variables_;
+  std::unordered_map<std::string_view, std::vector<const Overload*>> functions_;
+};
+
+// Values for the declared variables of one evaluation. Not thread-safe: one per
+// evaluation context (request).
+class Activation {
+ public:
+  explicit Activation(const Env& env);
+
+  void Bind(int index, Value v);
+  // The provider runs at most once, the first time the variable is read.
+  void BindLazy(int index, std::function<Value()> provider);
+  // An unbound variable reads as an error ("no value bound to ...").
+  Value Get(int index) const;
+
+ private:
+  mutable std::vector<Value> values_;
+  mutable std::vector<uint8_t> state_;  // 0 unbound, 1 bound, 2 lazy, 3 evaluating
+  std::vector<std::function<Value()>> providers_;
+};
+
+struct EvalOptions {
+  int64_t cost_budget = 1'000'000;  // comparable to Kubernetes' per-expression limit
+};
+
+struct EvalStats {
+  int64_t cost = 0;
+};
+
+class Node;  // the evaluable form, private to the runtime
+
+class Program {
+ public:
+  ~Program();
+  Value Evaluate(const Activation& activation, const EvalOptions& options = {}, EvalStats* stats = nullptr) const;
+
+ private:
+  friend class Planner;
+  Program() = default;
+  std::unique_ptr<Node> root_;
+  size_t local_count_ = 0;
+};
+
+struct CompileOptions {
+  // Strict: unknown variables and functions are compile errors (policies). When
+  // false they become evaluation errors (as the conformance suite expects).
+  bool strict = true;
+  ParseLimits parse;
+};
+
+struct CompileError {
+  SourcePosition position;
+  std::string message;
+};
+
+struct CompileResult {
+  std::shared_ptr<const Program> program;  // null on error
+  std::optional<CompileError> error;
+};
+
+CompileResult Compile(std::string_view source, const Env& env, const CompileOptions& options = {});
+
+}  // namespace clausegate::cel

@@ -1,0 +1,79 @@
+#pragma once
+// Runtime internals shared by the planner and the function libraries.
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "cel/program.h"
+#include "cel/value.h"
+
+namespace clausegate::cel {
+
+inline constexpr std::string_view kCostExceeded = "cost budget exceeded";
+
+// The state of one evaluation.
+class Frame {
+ public:
+  Frame(const Activation& activation, Value* locals, int64_t budget)
+      : activation_(activation), locals_(locals), budget_(budget) {}
+
+  const Activation& activation() const { return activation_; }
+  Value& local(size_t slot) { return locals_[slot]; }
+
+  // Adds to the cost of this evaluation; false once the budget is spent.
+  bool Charge(int64_t units) {
+    cost_ += units;
+    if (cost_ > budget_) exhausted_ = true;
+    return !exhausted_;
+  }
+  bool exhausted() const { return exhausted_; }
+  int64_t cost() const { return cost_; }
+
+ private:
+  const Activation& activation_;
+  Value* locals_;
+  int64_t budget_;
+  int64_t cost_ = 0;
+  bool exhausted_ = false;
+};
+
+class Node {
+ public:
+  virtual ~Node() = default;
+  virtual Value Eval(Frame& f) const = 0;
+  // The constant this node always yields, if any (for plan-time specialisation).
+  virtual const Value* constant() const { return nullptr; }
+};
+
+// Argument kind masks for overload selection.
+using KindMask = uint32_t;
+constexpr KindMask K(Kind k) { return KindMask{1} << static_cast<unsigned>(k); }
+inline constexpr KindMask kAny = ~KindMask{0};
+
+using FunctionImpl = Value (*)(std::span<const Value> args, Frame& frame);
+
+// One overload of a function. Member-style calls pass the receiver as args[0].
+struct Overload {
+  std::string_view name;
+  bool member;
+  uint8_t arity;  // including the receiver
+  KindMask kinds[4];
+  FunctionImpl impl;
+  bool variadic = false;  // arity is a minimum; extra arguments match kinds[arity-1]
+};
+
+// The function libraries. Each returns a table with static storage duration.
+std::span<const Overload> StandardOverloads();
+std::span<const Overload> StringOverloads();
+std::span<const Overload> MathOverloads();
+std::span<const Overload> ListOverloads();
+std::span<const Overload> OptionalOverloads();
+std::span<const Overload> RegexOverloads();
+std::span<const Overload> KubernetesOverloads();
+
+// Common error constructors.
+Value NoSuchOverload(std::string_view fn);
+Value NoSuchKey(std::string_view key);
+
+}  // namespace clausegate::cel

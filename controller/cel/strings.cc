@@ -1,0 +1,450 @@
+// The CEL strings extension: charAt, indexOf, lastIndexOf, lowerAscii, upperAscii,
+// replace, split, substring, trim, join, format, strings.quote, reverse.
+// Indices count code points, as in cel-go.
+
+#include <cmath>
+#include <cstdio>
+
+#include "cel/runtime.h"
+#include "cel/utf8.h"
+
+namespace clausegate::cel {
+namespace {
+
+using Args = std::span<const Value>;
+
+Value OutOfRange(int64_t i) { return Value::Error("index out of range: " + std::to_string(i)); }
+
+// Charges for work proportional to the text touched.
+void ChargeText(Frame& f, size_t bytes) { f.Charge(static_cast<int64_t>(bytes / 10)); }
+
+Value CharAt(Args a, Frame&) {
+  std::string_view s = a[0].string_value();
+  int64_t i = a[1].int_value();
+  auto off = utf8::Offsets(s);
+  int64_t n = static_cast<int64_t>(off.size()) - 1;
+  if (i < 0 || i > n) return OutOfRange(i);
+  if (i == n) return Value::String("");
+  return Value::String(std::string(s.substr(off[static_cast<size_t>(i)], off[static_cast<size_t>(i) + 1] - off[static_cast<size_t>(i)])));
+}
+
+// Code-point index of the first match at or after code point `start`.
+Value IndexOfImpl(std::string_view s, std::string_view sub, int64_t start, Frame& f) {
+  ChargeText(f, s.size());
+  auto off = utf8::Offsets(s);
+  int64_t n = static_cast<int64_t>(off.size()) - 1;
+  if (start < 0 || start > n) return OutOfRange(start);
+  size_t pos = s.find(sub, off[static_cast<size_t>(start)]);
+  if (pos == std::string_view::npos) return Value::Int(-1);
+  return Value::Int(static_cast<int64_t>(utf8::Length(s.substr(0, pos))));
+}
+Value IndexOf(Args a, Frame& f) { return IndexOfImpl(a[0].string_value(), a[1].string_value(), 0, f); }
+Value IndexOfFrom(Args a, Frame& f) {
+  return IndexOfImpl(a[0].string_value(), a[1].string_value(), a[2].int_value(), f);
+}
+
+Value LastIndexOfImpl(std::string_view s, std::string_view sub, std::optional<int64_t> start, Frame& f) {
+  ChargeText(f, s.size());
+  auto off = utf8::Offsets(s);
+  int64_t n = static_cast<int64_t>(off.size()) - 1;
+  int64_t from = start.value_or(n);
+  if (from < 0 || from > n) return OutOfRange(from);
+  if (sub.empty()) return Value::Int(from);
+  // Last match beginning at or before code point `from`.
+  size_t limit = off[static_cast<size_t>(from)];
+  size_t pos = s.rfind(sub, limit);
+  if (pos == std::string_view::npos) return Value::Int(-1);
+  return Value::Int(static_cast<int64_t>(utf8::Length(s.substr(0, pos))));
+}
+Value LastIndexOf(Args a, Frame& f) {
+  return LastIndexOfImpl(a[0].string_value(), a[1].string_value(), std::nullopt, f);
+}
+Value LastIndexOfFrom(Args a, Frame& f) {
+  return LastIndexOfImpl(a[0].string_value(), a[1].string_value(), a[2].int_value(), f);
+}
+
+Value LowerAscii(Args a, Frame& f) {
+  ChargeText(f, a[0].string_value().size());
+  std::string s(a[0].string_value());
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return Value::String(std::move(s));
+}
+Value UpperAscii(Args a, Frame& f) {
+  ChargeText(f, a[0].string_value().size());
+  std::string s(a[0].string_value());
+  for (char& c : s) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return Value::String(std::move(s));
+}
+
+// Go's strings.Replace: n < 0 replaces all; an empty `from` matches at every
+// code point boundary.
+Value ReplaceImpl(std::string_view s, std::string_view from, std::string_view to, int64_t n, Frame& f) {
+  std::string out;
+  if (n == 0) return Value::String(std::string(s));
+  int64_t done = 0;
+  if (from.empty()) {
+    auto off = utf8::Offsets(s);
+    size_t cps = off.size() - 1;
+    for (size_t i = 0; i <= cps; ++i) {
+      if (n < 0 || done < n) {
+        out.append(to);
+        ++done;
+      }
+      if (i < cps) out.append(s.substr(off[i], off[i + 1] - off[i]));
+    }
+  } else {
+    size_t pos = 0;
+    while (n < 0 || done < n) {
+      size_t hit = s.find(from, pos);
+      if (hit == std::string_view::npos) break;
+      out.append(s.substr(pos, hit - pos)).append(to);
+      pos = hit + from.size();
+      ++done;
+    }
+    out.append(s.substr(pos));
+  }
+  ChargeText(f, out.size());
+  if (!f.Charge(0)) return Value::Error(std::string(kCostExceeded));
+  return Value::String(std::move(out));
+}
+Value Replace(Args a, Frame& f) {
+  return ReplaceImpl(a[0].string_value(), a[1].string_value(), a[2].string_value(), -1, f);
+}
+Value ReplaceN(Args a, Frame& f) {
+  return ReplaceImpl(a[0].string_value(), a[1].string_value(), a[2].string_value(), a[3].int_value(), f);
+}
+
+// Go's strings.SplitN.
+Value SplitImpl(std::string_view s, std::string_view sep, int64_t n, Frame& f) {
+  ChargeText(f, s.size());
+  std::vector<Value> out;
+  if (n == 0) return Value::List({});
+  if (sep.empty()) {
+    auto off = utf8::Offsets(s);
+    size_t count = off.size() - 1;
+    for (size_t i = 0; i < count; ++i) {
+      if (n > 0 && static_cast<int64_t>(out.size()) == n - 1) {
+        out.push_back(Value::String(std::string(s.substr(off[i]))));
+        break;
+      }
+      out.push_back(Value::String(std::string(s.substr(off[i], off[i + 1] - off[i]))));
+    }
+    f.Charge(static_cast<int64_t>(out.size()));
+    return Value::List(std::move(out));
+  }
+  size_t pos = 0;
+  while (n < 0 || static_cast<int64_t>(out.size()) < n - 1) {
+    size_t hit = s.find(sep, pos);
+    if (hit == std::string_view::npos) break;
+    out.push_back(Value::String(std::string(s.substr(pos, hit - pos))));
+    pos = hit + sep.size();
+  }
+  out.push_back(Value::String(std::string(s.substr(pos))));
+  f.Charge(static_cast<int64_t>(out.size()));
+  return Value::List(std::move(out));
+}
+Value Split(Args a, Frame& f) { return SplitImpl(a[0].string_value(), a[1].string_value(), -1, f); }
+Value SplitN(Args a, Frame& f) { return SplitImpl(a[0].string_value(), a[1].string_value(), a[2].int_value(), f); }
+
+Value SubstringImpl(std::string_view s, int64_t start, std::optional<int64_t> end) {
+  auto off = utf8::Offsets(s);
+  int64_t n = static_cast<int64_t>(off.size()) - 1;
+  int64_t e = end.value_or(n);
+  if (start < 0 || start > n) return OutOfRange(start);
+  if (e < 0 || e > n) return OutOfRange(e);
+  if (start > e) {
+    return Value::Error("invalid substring range. start: " + std::to_string(start) + ", end: " + std::to_string(e));
+  }
+  size_t b = off[static_cast<size_t>(start)], x = off[static_cast<size_t>(e)];
+  return Value::String(std::string(s.substr(b, x - b)));
+}
+Value Substring(Args a, Frame&) { return SubstringImpl(a[0].string_value(), a[1].int_value(), std::nullopt); }
+Value Substring2(Args a, Frame&) { return SubstringImpl(a[0].string_value(), a[1].int_value(), a[2].int_value()); }
+
+// Unicode White_Space, as Go's unicode.IsSpace.
+bool IsSpaceAt(std::string_view s, size_t i, size_t* len) {
+  auto c = static_cast<unsigned char>(s[i]);
+  *len = 1;
+  if (c == ' ' || (c >= '\t' && c <= '\r')) return true;
+  auto starts = [&](std::string_view p) {
+    if (s.substr(i, p.size()) == p) {
+      *len = p.size();
+      return true;
+    }
+    return false;
+  };
+  if (c == 0xC2) return starts("\xC2\x85") || starts("\xC2\xA0");
+  if (c == 0xE1) return starts("\xE1\x9A\x80");
+  if (c == 0xE2) {
+    for (unsigned char d = 0x80; d <= 0x8A; ++d) {
+      char seq[3] = {'\xE2', '\x80', static_cast<char>(d)};
+      if (starts(std::string_view(seq, 3))) return true;
+    }
+    return starts("\xE2\x80\xA8") || starts("\xE2\x80\xA9") || starts("\xE2\x80\xAF") || starts("\xE2\x81\x9F");
+  }
+  if (c == 0xE3) return starts("\xE3\x80\x80");
+  return false;
+}
+
+Value Trim(Args a, Frame& f) {
+  std::string_view s = a[0].string_value();
+  ChargeText(f, s.size());
+  size_t b = 0, len = 0;
+  while (b < s.size() && IsSpaceAt(s, b, &len)) b += len;
+  size_t e = s.size();
+  // Walk back over whole code points.
+  while (e > b) {
+    size_t start = e - 1;
+    while (start > b && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+    if (!IsSpaceAt(s, start, &len) || start + len != e) break;
+    e = start;
+  }
+  return Value::String(std::string(s.substr(b, e - b)));
+}
+
+Value JoinImpl(const Value& list, std::string_view sep, Frame& f) {
+  std::string out;
+  bool first = true;
+  std::optional<Value> err;
+  list.ForEachElement([&](const Value& v) {
+    if (v.kind() != Kind::kString) {
+      err = NoSuchOverload("join");
+      return false;
+    }
+    if (!first) out.append(sep);
+    first = false;
+    out.append(v.string_value());
+    return f.Charge(1);
+  });
+  if (err) return *err;
+  ChargeText(f, out.size());
+  return Value::String(std::move(out));
+}
+Value Join(Args a, Frame& f) { return JoinImpl(a[0], "", f); }
+Value JoinSep(Args a, Frame& f) { return JoinImpl(a[0], a[1].string_value(), f); }
+
+Value Reverse(Args a, Frame& f) {
+  std::string_view s = a[0].string_value();
+  ChargeText(f, s.size());
+  auto off = utf8::Offsets(s);
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = off.size() - 1; i-- > 0;) out.append(s.substr(off[i], off[i + 1] - off[i]));
+  return Value::String(std::move(out));
+}
+
+Value Quote(Args a, Frame& f) {
+  std::string_view s = a[0].string_value();
+  ChargeText(f, s.size());
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '\a': out += "\\a"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\v': out += "\\v"; break;
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      default: out += c;
+    }
+  }
+  out += '"';
+  return Value::String(std::move(out));
+}
+
+// --- format ------------------------------------------------------------------
+
+const char* FormatTypeName(const Value& v) {
+  switch (v.kind()) {
+    case Kind::kNull: return "null_type";
+    case Kind::kBool: return "bool";
+    case Kind::kInt: return "int";
+    case Kind::kUint: return "uint";
+    case Kind::kDouble: return "double";
+    case Kind::kString: return "string";
+    case Kind::kBytes: return "bytes";
+    case Kind::kList: return "list";
+    case Kind::kMap: return "map";
+    case Kind::kType: return "type";
+    case Kind::kTimestamp: return "google.protobuf.Timestamp";
+    case Kind::kDuration: return "google.protobuf.Duration";
+    case Kind::kOptional: return "optional_type";
+    default: return "unknown";
+  }
+}
+
+Value FormatError(const std::string& what, const Value& v) {
+  return Value::Error("error during formatting: " + what + ", was given " + FormatTypeName(v));
+}
+
+std::optional<std::string> NonFinite(double d) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
+  return std::nullopt;
+}
+
+std::string Radix(uint64_t u, unsigned base, bool upper) {
+  if (u == 0) return "0";
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string s;
+  while (u) {
+    s.insert(s.begin(), digits[u % base]);
+    u /= base;
+  }
+  return s;
+}
+
+std::optional<std::string> Integral(const Value& v, unsigned base, bool upper) {
+  if (v.kind() == Kind::kInt) {
+    int64_t i = v.int_value();
+    uint64_t mag = i < 0 ? 0 - static_cast<uint64_t>(i) : static_cast<uint64_t>(i);
+    return (i < 0 ? "-" : "") + Radix(mag, base, upper);
+  }
+  if (v.kind() == Kind::kUint) return Radix(v.uint_value(), base, upper);
+  return std::nullopt;
+}
+
+Value FormatFn(Args a, Frame& f) {
+  std::string_view fmt = a[0].string_value();
+  const Value& list = a[1];
+  std::vector<Value> args;
+  list.ForEachElement([&](const Value& v) {
+    args.push_back(v);
+    return true;
+  });
+  std::string out;
+  size_t next = 0;
+  for (size_t i = 0; i < fmt.size(); ++i) {
+    char c = fmt[i];
+    if (c != '%') {
+      out += c;
+      continue;
+    }
+    if (i + 1 < fmt.size() && fmt[i + 1] == '%') {
+      out += '%';
+      ++i;
+      continue;
+    }
+    ++i;
+    int precision = -1;
+    if (i < fmt.size() && fmt[i] == '.') {
+      ++i;
+      precision = 0;
+      while (i < fmt.size() && std::isdigit(static_cast<unsigned char>(fmt[i])) && precision < 1000) {
+        precision = precision * 10 + (fmt[i] - '0');
+        ++i;
+      }
+    }
+    if (i >= fmt.size()) return Value::Error("could not parse formatting clause: unexpected end of format string");
+    char verb = fmt[i];
+    if (std::string_view("sdfeboxX").find(verb) == std::string_view::npos) {
+      return Value::Error(std::string("could not parse formatting clause: unrecognized formatting clause \"") + verb + "\"");
+    }
+    if (next >= args.size()) return Value::Error("index " + std::to_string(next) + " out of range");
+    const Value& v = args[next++];
+    switch (verb) {
+      case 's':
+        out += ValueToString(v);
+        break;
+      case 'd': {
+        if (v.kind() == Kind::kDouble && NonFinite(v.double_value())) {
+          out += *NonFinite(v.double_value());
+          break;
+        }
+        auto s = Integral(v, 10, false);
+        if (!s) return FormatError("decimal clause can only be used on integers", v);
+        out += *s;
+        break;
+      }
+      case 'f':
+      case 'e': {
+        double d;
+        if (v.kind() == Kind::kDouble) d = v.double_value();
+        else if (v.kind() == Kind::kInt) d = static_cast<double>(v.int_value());
+        else if (v.kind() == Kind::kUint) d = static_cast<double>(v.uint_value());
+        else return FormatError(verb == 'f' ? "fixed-point clause can only be used on doubles" : "scientific clause can only be used on doubles", v);
+        if (auto nf = NonFinite(d)) {
+          out += *nf;
+          break;
+        }
+        char spec[16];
+        std::snprintf(spec, sizeof spec, "%%.%d%c", precision < 0 ? 6 : std::min(precision, 100), verb);
+        char buf[512];
+        std::snprintf(buf, sizeof buf, spec, d);
+        out += buf;
+        break;
+      }
+      case 'b': {
+        if (v.kind() == Kind::kBool) {
+          out += v.bool_value() ? "1" : "0";
+          break;
+        }
+        auto s = Integral(v, 2, false);
+        if (!s) return FormatError("only integers and bools can be formatted as binary", v);
+        out += *s;
+        break;
+      }
+      case 'o': {
+        auto s = Integral(v, 8, false);
+        if (!s) return FormatError("octal clause can only be used on integers", v);
+        out += *s;
+        break;
+      }
+      case 'x':
+      case 'X': {
+        bool upper = verb == 'X';
+        if (v.kind() == Kind::kString || v.kind() == Kind::kBytes) {
+          for (unsigned char ch : v.string_value()) {
+            const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+            out += digits[ch >> 4];
+            out += digits[ch & 15];
+          }
+          break;
+        }
+        auto s = Integral(v, 16, upper);
+        if (!s) return FormatError("only integers, byte buffers, and strings can be formatted as hex", v);
+        out += *s;
+        break;
+      }
+    }
+    ChargeText(f, out.size());
+  }
+  return Value::String(std::move(out));
+}
+
+constexpr KindMask kI = K(Kind::kInt), kS = K(Kind::kString), kL = K(Kind::kList);
+
+constexpr Overload kStrings[] = {
+    {"charAt", true, 2, {kS, kI}, CharAt},
+    {"indexOf", true, 2, {kS, kS}, IndexOf},
+    {"indexOf", true, 3, {kS, kS, kI}, IndexOfFrom},
+    {"lastIndexOf", true, 2, {kS, kS}, LastIndexOf},
+    {"lastIndexOf", true, 3, {kS, kS, kI}, LastIndexOfFrom},
+    {"lowerAscii", true, 1, {kS}, LowerAscii},
+    {"upperAscii", true, 1, {kS}, UpperAscii},
+    {"replace", true, 3, {kS, kS, kS}, Replace},
+    {"replace", true, 4, {kS, kS, kS, kI}, ReplaceN},
+    {"split", true, 2, {kS, kS}, Split},
+    {"split", true, 3, {kS, kS, kI}, SplitN},
+    {"substring", true, 2, {kS, kI}, Substring},
+    {"substring", true, 3, {kS, kI, kI}, Substring2},
+    {"trim", true, 1, {kS}, Trim},
+    {"join", true, 1, {kL}, Join},
+    {"join", true, 2, {kL, kS}, JoinSep},
+    {"reverse", true, 1, {kS}, Reverse},
+    {"format", true, 2, {kS, kL}, FormatFn},
+    {"strings.quote", false, 1, {kS}, Quote},
+};
+
+}  // namespace
+
+std::span<const Overload> StringOverloads() { return kStrings; }
+
+}  // namespace clausegate::cel

@@ -1,0 +1,35 @@
+// clausegate: one binary, one subcommand per job. main only dispatches.
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/cel_command.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: clausegate COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  cel EXPR [--bindings JSON|@FILE] [--typed]   evaluate one CEL expression\n"
+    "  version                                      print the version\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  std::string cmd = args[0];
+  std::span<const std::string> rest(args.data() + 1, args.size() - 1);
+  if (cmd == "cel") return clausegate::cli::RunCelCommand(rest, std::cout, std::cerr);
+  if (cmd == "version" || cmd == "--version") {
+    std::cout << "clausegate " << CLAUSEGATE_VERSION << "\n";
+    return 0;
+  }
+  std::cerr << "clausegate: unknown command '" << cmd << "'\n" << kUsage;
+  return 2;
+}

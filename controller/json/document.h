@@ -1,0 +1,52 @@
+#pragma once
+// An immutable decoded JSON document that evaluators read in place.
+//
+// Requests and manifests are decoded once (simdjson's DOM: a flat tape) and then
+// shared read-only by every expression that looks at them; nothing copies the tree.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <simdjson.h>
+
+#include "common/status.h"
+
+namespace clausegate::json {
+
+struct DecodeLimits {
+  size_t max_bytes = 3 * 1024 * 1024;  // the API server's own request bound
+  size_t max_depth = 128;              // Kubernetes objects are shallow; deep nesting is hostile
+};
+
+class Document {
+ public:
+  Document(const Document&) = delete;
+  Document& operator=(const Document&) = delete;
+
+  simdjson::dom::element root() const { return root_; }
+
+ private:
+  friend class Decoder;
+  Document() = default;
+  simdjson::dom::document doc_;
+  simdjson::dom::element root_;
+};
+
+using DocumentPtr = std::shared_ptr<const Document>;
+
+// Decodes JSON text into Documents. Holds reusable scratch buffers, so one Decoder
+// per thread; the Documents it makes are independent of it and of each other.
+class Decoder {
+ public:
+  explicit Decoder(DecodeLimits limits = {}) : limits_(limits) {}
+
+  Result<DocumentPtr> Decode(std::string_view json_text);
+
+ private:
+  DecodeLimits limits_;
+  simdjson::dom::parser parser_;
+  bool allocated_ = false;
+};
+
+}  // namespace clausegate::json
