@@ -420,18 +420,33 @@ class CallNode : public Node {
 
   Value Eval(Frame& f) const override {
     if (!f.Charge(1)) return CostError();
-    Value buf[4];
-    std::vector<Value> heap;
-    Value* vals = buf;
-    if (args_.size() > 4) {
-      heap.resize(args_.size());
-      vals = heap.data();
+    switch (args_.size()) {
+      case 0: return Dispatch(std::span<const Value>(), f);
+      case 1: return EvalFixed<1>(f);
+      case 2: return EvalFixed<2>(f);
+      case 3: return EvalFixed<3>(f);
+      default: break;
     }
+    std::vector<Value> vals(args_.size());
     for (size_t i = 0; i < args_.size(); ++i) {
       vals[i] = args_[i]->Eval(f);
       if (vals[i].is_error()) return vals[i];
     }
-    std::span<const Value> args(vals, args_.size());
+    return Dispatch(vals, f);
+  }
+
+  // Arguments in a fixed-size local array: no allocation on the common arities.
+  template <size_t N>
+  Value EvalFixed(Frame& f) const {
+    Value vals[N];
+    for (size_t i = 0; i < N; ++i) {
+      vals[i] = args_[i]->Eval(f);
+      if (vals[i].is_error()) return vals[i];
+    }
+    return Dispatch(std::span<const Value>(vals, N), f);
+  }
+
+  Value Dispatch(std::span<const Value> args, Frame& f) const {
     for (const Overload* o : overloads_) {
       if (Matches(*o, args)) {
         Value r = o->impl(args, f);

@@ -108,15 +108,22 @@ Value Value::Type(std::string_view name) {
 }
 
 Value Value::Optional(Value inner) {
-  Value v(Kind::kOptional);
-  v.rep_ = Rep::kHeap;
-  v.heap_ = std::make_shared<const OptionalData>(OptionalData{true, std::move(inner)});
-  return v;
+  if (inner.kind_ == Kind::kOptional || inner.kind_ == Kind::kError) {
+    Value v(Kind::kOptional);
+    v.rep_ = Rep::kHeap;
+    v.opt_ = OptState::kBoxed;
+    v.heap_ = std::make_shared<const OptionalData>(OptionalData{true, std::move(inner)});
+    return v;
+  }
+  inner.inner_ = inner.kind_;
+  inner.kind_ = Kind::kOptional;
+  inner.opt_ = OptState::kInline;
+  return inner;
 }
 
 Value Value::OptionalNone() {
   Value v(Kind::kOptional);
-  v.rep_ = Rep::kInline;  // no heap: none
+  v.opt_ = OptState::kNone;
   return v;
 }
 
@@ -143,10 +150,12 @@ const std::string& Value::error_message() const {
   return static_cast<const ErrorData*>(heap_.get())->message;
 }
 
-bool Value::optional_has_value() const { return heap_ != nullptr; }
-
-const Value& Value::optional_value() const {
-  return static_cast<const OptionalData*>(heap_.get())->value;
+Value Value::optional_value() const {
+  if (opt_ == OptState::kBoxed) return static_cast<const OptionalData*>(heap_.get())->value;
+  Value v = *this;
+  v.kind_ = inner_;
+  v.opt_ = OptState::kNotOptional;
+  return v;
 }
 
 const OpaqueValue& Value::opaque() const { return *static_cast<const OpaqueValue*>(heap_.get()); }

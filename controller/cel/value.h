@@ -94,8 +94,8 @@ class Value {
   std::string_view type_name() const { return string_value(); }
   const std::string& error_message() const;
   // For kOptional.
-  bool optional_has_value() const;
-  const Value& optional_value() const;
+  bool optional_has_value() const { return opt_ != OptState::kNone; }
+  Value optional_value() const;
   const OpaqueValue& opaque() const;
   template <typename T>
   const T* opaque_as() const { return dynamic_cast<const T*>(&opaque()); }
@@ -121,6 +121,9 @@ class Value {
 
  private:
   enum class Rep : uint8_t { kInline, kHeap, kJson, kView };
+  // Optionals of plain values keep the wrapped value's own representation (no
+  // allocation on the hot `a.?b.orValue(x)` path); only optional(optional) is boxed.
+  enum class OptState : uint8_t { kNotOptional, kNone, kInline, kBoxed };
   struct StringData;
   struct ListData;
   struct MapData;
@@ -134,6 +137,8 @@ class Value {
 
   Kind kind_;
   Rep rep_ = Rep::kInline;
+  OptState opt_ = OptState::kNotOptional;
+  Kind inner_ = Kind::kNull;  // the wrapped kind when opt_ == kInline
   union {
     bool b;
     int64_t i;

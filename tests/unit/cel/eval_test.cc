@@ -1,0 +1,156 @@
+// Evaluation semantics: error absorption, macros, name resolution, limits,
+// documents read in place and concurrent evaluation of one compiled program.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "eval_helpers.h"
+#include "json/document.h"
+
+using namespace clausegate::cel;
+using namespace clausegate::cel::testing;
+
+TEST_CASE("eval: && || ?: absorb errors commutatively", "[cel][eval]") {
+  CHECK(EvalTagged("false && 1/0 == 1") == R"({"bool":false})");
+  CHECK(EvalTagged("1/0 == 1 && false") == R"({"bool":false})");
+  CHECK(EvalTagged("true || 1/0 == 1") == R"({"bool":true})");
+  CHECK(EvalTagged("1/0 == 1 || true") == R"({"bool":true})");
+  CHECK(EvalError("1/0 == 1 && true") == "division by zero");
+  CHECK(EvalError("false || 1/0 == 1") == "division by zero");
+  CHECK(EvalTagged("true ? 1 : 1/0") == R"({"int":"1"})");
+  CHECK(EvalError("1/0 == 1 ? 1 : 2") == "division by zero");
+  CHECK(EvalError("'a' && true").starts_with("no such overload"));
+  CHECK(EvalError("1 ? 2 : 3").starts_with("no such overload"));
+  // Strict functions propagate the first error.
+  CHECK(EvalError("size(1/0 == 1)") == "division by zero");
+}
+
+TEST_CASE("eval: macros", "[cel][eval]") {
+  CHECK(EvalTagged("[1, 2, 3].all(x, x > 0)") == R"({"bool":true})");
+  CHECK(EvalTagged("[1, 0].all(x, 1 / x > 0)") == R"({"error":"division by zero"})");
+  CHECK(EvalTagged("[0, 1].exists(x, 1 / x > 0)") == R"({"bool":true})");  // error absorbed by a true
+  CHECK(EvalTagged("[1, 0].all(x, x > 0 && 1 / x > 0)") == R"({"bool":false})");
+  CHECK(EvalTagged("[1, 2, 3].exists_one(x, x > 2)") == R"({"bool":true})");
+  CHECK(EvalTagged("[1, 2, 3].map(x, x * 2)") == R"({"list":[{"int":"2"},{"int":"4"},{"int":"6"}]})");
+  CHECK(EvalTagged("[1, 2, 3].map(x, x > 1, x * 2)") == R"({"list":[{"int":"4"},{"int":"6"}]})");
+  CHECK(EvalTagged("[1, 2, 3].filter(x, x % 2 == 1)") == R"({"list":[{"int":"1"},{"int":"3"}]})");
+  CHECK(EvalTagged("{'a': 1, 'b': 2}.filter(k, k != 'a')") == R"({"list":[{"string":"b"}]})");
+  CHECK(EvalTagged("{'a': 1}.transformMap(k, v, v + 1)") == R"({"map":[[{"string":"a"},{"int":"2"}]]})");
+  CHECK(EvalTagged("['x', 'y'].transformList(i, v, v + string(i))") ==
+        R"({"list":[{"string":"x0"},{"string":"y1"}]})");
+  // Nested comprehensions with shadowing.
+  CHECK(EvalTagged("[[1, 2], [3]].all(x, x.all(x, x > 0))") == R"({"bool":true})");
+  CHECK(EvalTagged("[1, 2].map(x, [10, 20].map(y, x + y))") ==
+        R"({"list":[{"list":[{"int":"11"},{"int":"21"}]},{"list":[{"int":"12"},{"int":"22"}]}]})");
+  CHECK(EvalError("1.all(x, true)").starts_with("no such overload"));
+}
+
+TEST_CASE("eval: has() and field selection", "[cel][eval]") {
+  CHECK(EvalTagged("has({'a': 1}.a)") == R"({"bool":true})");
+  CHECK(EvalTagged("has({'a': 1}.b)") == R"({"bool":false})");
+  CHECK(EvalError("{'a': 1}.b") == "no such key: 'b'");
+  CHECK(EvalError("1.a") == "type 'int' does not support field selection");
+  CHECK(EvalError("[1][1]") == "index out of range: 1");
+}
+
+TEST_CASE("eval: names resolve to variables, qualified variables and types", "[cel][eval]") {
+  CHECK(EvalTagged("x + 1", {{"x", Value::Int(1)}}) == R"({"int":"2"})");
+  CHECK(EvalTagged("a.b.c", {{"a.b.c", Value::Int(7)}}) == R"({"int":"7"})");
+  CHECK(EvalTagged("a.b.c", {{"a.b", Value::Map({{Value::String("c"), Value::Int(8)}})}}) == R"({"int":"8"})");
+  CHECK(EvalTagged("int") == R"({"type":"int"})");
+  CHECK(EvalTagged("google.protobuf.Timestamp") == R"({"type":"google.protobuf.Timestamp"})");
+  // Strict compilation (policies) rejects unknown names and functions up front.
+  CHECK(EvalError("nope") == "compile: undeclared reference to 'nope'");
+  CHECK(EvalError("nope(1)") == "compile: undeclared reference to 'nope'");
+  CHECK(EvalError("'a'.size(1)").starts_with("compile: no matching overload for 'size'"));
+  // A comprehension variable shadows a declared variable.
+  CHECK(EvalTagged("[1].all(x, x == 1)", {{"x", Value::String("outer")}}) == R"({"bool":true})");
+}
+
+TEST_CASE("eval: lenient compilation turns unknown names into errors", "[cel][eval]") {
+  Env env;
+  CompileOptions opts;
+  opts.strict = false;
+  auto c = Compile("nope || true", env, opts);
+  REQUIRE(c.program);
+  Activation act(env);
+  CHECK(c.program->Evaluate(act).bool_value());
+  auto d = Compile("f_unknown(1)", env, opts);
+  REQUIRE(d.program);
+  CHECK(d.program->Evaluate(act).is_error());
+}
+
+TEST_CASE("eval: the cost budget stops pathological expressions", "[cel][eval][limits]") {
+  const std::string quadratic = "lists.range(2000).all(i, lists.range(2000).all(j, i != j || true))";
+  CHECK(EvalError(quadratic) == "cost budget exceeded");
+  EvalOptions big;
+  big.cost_budget = 100'000'000;
+  CHECK(Eval("lists.range(200).all(i, lists.range(200).all(j, true))", {}, big).bool_value());
+  // String growth is charged by length.
+  CHECK(EvalError("lists.range(30).map(i, 'x').join('').replace('x', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')"
+                  ".replace('x', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx').replace('x', 'xxxxxxxxxxxxxxxxxxxx')"
+                  ".replace('x', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')") == "cost budget exceeded");
+  // An error absorbed by || still cannot hide a spent budget.
+  CHECK(EvalError("lists.range(2000).all(i, lists.range(2000).all(j, true)) || true") == "cost budget exceeded");
+  EvalStats stats;
+  Env env;
+  auto c = Compile("[1, 2, 3].all(x, x > 0)", env);
+  Activation act(env);
+  c.program->Evaluate(act, {}, &stats);
+  CHECK(stats.cost > 0);
+  CHECK(stats.cost < 100);
+}
+
+TEST_CASE("eval: deep input documents are refused at decode time", "[cel][eval][limits]") {
+  clausegate::json::Decoder decoder;
+  std::string deep = std::string(1000, '[') + std::string(1000, ']');
+  auto r = decoder.Decode(deep);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("nesting too deep") != std::string::npos);
+}
+
+TEST_CASE("eval: a compiled program is shared by many threads", "[cel][eval]") {
+  clausegate::json::Decoder decoder;
+  auto doc = decoder.Decode(R"({"spec": {"containers": [{"name": "a", "securityContext": {"privileged": true}},
+                                                        {"name": "b"}]}})");
+  REQUIRE(doc.ok());
+  Env env;
+  int object = env.DeclareVariable("object");
+  auto compiled = Compile(
+      "object.spec.containers.filter(c, c.?securityContext.?privileged.orValue(false)).map(c, c.name).join(',')",
+      env);
+  REQUIRE(compiled.program);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 2000; ++i) {
+        Activation act(env);
+        act.Bind(object, Value::Json((*doc)->root()));
+        Value v = compiled.program->Evaluate(act);
+        if (v.kind() != Kind::kString || v.string_value() != "a") ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("eval: lazy variables are computed once", "[cel][eval]") {
+  Env env;
+  int v = env.DeclareVariable("variables.x");
+  auto c = Compile("variables.x + variables.x", env);
+  REQUIRE(c.program);
+  int calls = 0;
+  Activation act(env);
+  act.BindLazy(v, [&] {
+    ++calls;
+    return Value::Int(21);
+  });
+  CHECK(c.program->Evaluate(act).int_value() == 42);
+  CHECK(calls == 1);
+  Activation unbound(env);
+  CHECK(c.program->Evaluate(unbound).is_error());
+}
