@@ -1,5 +1,6 @@
 #include "cel/program.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "cel/regex.h"
@@ -137,7 +138,7 @@ const char* KindName(Kind k) {
 class SelectNode : public Node {
  public:
   enum class Mode { kValue, kTest, kOptional };
-  SelectNode(NodePtr operand, std::string field, Mode mode)
+  SelectNode(NodePtr operand, std::string_view field, Mode mode)
       : operand_(std::move(operand)), field_(std::move(field)), mode_(mode) {}
 
   Value Eval(Frame& f) const override {
@@ -153,7 +154,7 @@ class SelectNode : public Node {
       if (mode_ == Mode::kTest) return NoSuchOverload("has");
       return Value::Error(std::string("type '") + KindName(v.kind()) + "' does not support field selection");
     }
-    auto found = v.MapFindString(field_);
+    auto found = f.FindField(v, field_);
     switch (mode_) {
       case Mode::kTest: return Value::Bool(found.has_value());
       case Mode::kOptional: return found ? Value::Optional(std::move(*found)) : Value::OptionalNone();
@@ -167,8 +168,43 @@ class SelectNode : public Node {
 
  private:
   NodePtr operand_;
-  std::string field_;
+  std::string_view field_;  // interned in the Program
   Mode mode_;
+};
+
+// `root.?f1.?f2...?fn.orValue(default)` in one step: the commonest shape in
+// Kubernetes policies, evaluated without building the intermediate optionals.
+class OptionalPathNode : public Node {
+ public:
+  OptionalPathNode(NodePtr root, std::vector<std::string_view> fields, NodePtr fallback)
+      : root_(std::move(root)), fields_(std::move(fields)), fallback_(std::move(fallback)) {}
+
+  Value Eval(Frame& f) const override {
+    if (!f.Charge(1)) return CostError();
+    // orValue is strict in its argument: evaluate it first, as the call would.
+    Value fallback = fallback_->Eval(f);
+    if (fallback.is_error()) return fallback;
+    Value v = root_->Eval(f);
+    if (v.is_error()) return v;
+    if (v.kind() == Kind::kOptional) {
+      if (!v.optional_has_value()) return fallback;
+      v = v.optional_value();
+    }
+    for (std::string_view field : fields_) {
+      if (v.kind() != Kind::kMap) {
+        return Value::Error(std::string("type '") + KindName(v.kind()) + "' does not support field selection");
+      }
+      auto found = f.FindField(v, field);
+      if (!found) return fallback;
+      v = std::move(*found);
+    }
+    return v;
+  }
+
+ private:
+  NodePtr root_;
+  std::vector<std::string_view> fields_;  // interned in the Program
+  NodePtr fallback_;
 };
 
 // Converts an index to a list position; nullopt if it is not an integral number.
@@ -665,13 +701,14 @@ class Planner {
       : env_(env), options_(options), source_(source) {}
 
   CompileResult Run(const Expr& root) {
+    program_ = std::shared_ptr<Program>(new Program());
     NodePtr node = Plan(root);
     CompileResult r;
     if (error_) {
       r.error = std::move(error_);
       return r;
     }
-    auto program = std::shared_ptr<Program>(new Program());
+    auto program = std::move(program_);
     program->root_ = std::move(node);
     program->local_count_ = max_locals_;
     r.program = std::move(program);
@@ -682,6 +719,12 @@ class Planner {
   NodePtr Fail(const Expr& e, std::string message) {
     if (!error_) error_ = CompileError{PositionAt(source_, e.offset), std::move(message)};
     return std::make_unique<ConstNode>(Value());
+  }
+
+  // Field names live in the Program, one copy per distinct name, so that their
+  // addresses identify them (see Frame::FindField).
+  std::string_view Intern(const std::string& name) {
+    return *program_->names_.insert(name).first;
   }
 
   std::optional<size_t> FindLocal(std::string_view name) const {
@@ -739,7 +782,7 @@ class Planner {
     }
     auto mode = e.test_only ? SelectNode::Mode::kTest
                 : e.optional_select ? SelectNode::Mode::kOptional : SelectNode::Mode::kValue;
-    return std::make_unique<SelectNode>(Plan(*e.target), e.name, mode);
+    return std::make_unique<SelectNode>(Plan(*e.target), Intern(e.name), mode);
   }
 
   NodePtr PlanCall(const Expr& e) {
@@ -778,6 +821,7 @@ class Planner {
       return std::make_unique<ConditionalNode>(arg(0), arg(1), arg(2));
     }
     if (NodePtr re = PlanConstRegex(fn, member, args)) return re;
+    if (NodePtr path = PlanOptionalPath(fn, member, args)) return path;
 
     std::vector<const Overload*> candidates;
     for (const Overload* o : env_.FindFunction(global_name)) {
@@ -798,6 +842,21 @@ class Planner {
     std::vector<NodePtr> planned;
     for (size_t i = 0; i < args.size(); ++i) planned.push_back(arg(i));
     return std::make_unique<CallNode>(global_name, std::move(candidates), std::move(planned));
+  }
+
+  // x.?a.?b.orValue(d) -> OptionalPathNode. Only chains made entirely of `?.`
+  // selects qualify, so that the fused node has exactly the chained semantics.
+  NodePtr PlanOptionalPath(const std::string& fn, bool member, const std::vector<const Expr*>& args) {
+    if (fn != "orValue" || !member || args.size() != 2) return nullptr;
+    std::vector<std::string_view> fields;
+    const Expr* e = args[0];
+    while (e->kind == ExprKind::kSelect && e->optional_select && !e->test_only) {
+      fields.push_back(Intern(e->name));
+      e = e->target.get();
+    }
+    if (fields.empty()) return nullptr;
+    std::reverse(fields.begin(), fields.end());
+    return std::make_unique<OptionalPathNode>(Plan(*e), std::move(fields), Plan(*args[1]));
   }
 
   NodePtr PlanConstRegex(const std::string& fn, bool member, const std::vector<const Expr*>& args) {
@@ -878,6 +937,7 @@ class Planner {
   const Env& env_;
   const CompileOptions& options_;
   std::string_view source_;
+  std::shared_ptr<Program> program_;
   std::optional<CompileError> error_;
   std::vector<std::pair<std::string, size_t>> scopes_;
   size_t next_local_ = 0;

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "cel/parser.h"
@@ -83,6 +84,7 @@ class Program {
   Program() = default;
   std::unique_ptr<Node> root_;
   size_t local_count_ = 0;
+  std::unordered_set<std::string> names_;  // interned field names (node-based: stable addresses)
 };
 
 struct CompileOptions {

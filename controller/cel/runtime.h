@@ -30,9 +30,32 @@ class Frame {
   bool exhausted() const { return exhausted_; }
   int64_t cost() const { return cost_; }
 
+  // Field lookups on document objects, memoised per evaluation: policies read the
+  // same field of the same object many times (c.?securityContext in five checks).
+  // `field` must be interned by the planner so that its address identifies it.
+  std::optional<Value> FindField(const Value& map, std::string_view field) {
+    uint64_t id = map.json_identity();
+    if (id == 0) return map.MapFindString(field);
+    uint64_t key = id ^ reinterpret_cast<uintptr_t>(field.data());
+    FieldMemo& slot = memo_[(key ^ (key >> 17)) % kMemoSlots];
+    if (slot.object == id && slot.field == field.data()) return slot.value;
+    slot.object = id;
+    slot.field = field.data();
+    slot.value = map.MapFindString(field);
+    return slot.value;
+  }
+
  private:
+  struct FieldMemo {
+    uint64_t object = 0;
+    const char* field = nullptr;
+    std::optional<Value> value;
+  };
+  static constexpr size_t kMemoSlots = 32;
+
   const Activation& activation_;
   Value* locals_;
+  FieldMemo memo_[kMemoSlots];
   int64_t budget_;
   int64_t cost_ = 0;
   bool exhausted_ = false;

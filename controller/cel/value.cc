@@ -184,14 +184,31 @@ size_t Value::map_size() const {
 
 std::optional<Value> Value::MapFindString(std::string_view key) const {
   if (rep_ == Rep::kJson) {
-    simdjson::dom::element e;
-    if (simdjson::dom::object(json_).at_key(key).get(e) != simdjson::SUCCESS) return std::nullopt;
-    return Json(e);
+    // A linear scan like simdjson's at_key, but checking the first byte before
+    // calling memcmp: Kubernetes objects have many keys of equal length.
+    simdjson::dom::object obj(json_);
+    for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
+      if (it.key_length() != key.size()) continue;
+      const char* k = it.key_c_str();
+      if (!key.empty() && k[0] != key[0]) continue;
+      if (std::memcmp(k, key.data(), key.size()) == 0) return Json(it.value());
+    }
+    return std::nullopt;
   }
   for (const auto& [k, v] : map_data().entries) {
     if (k.kind() == Kind::kString && k.string_value() == key) return v;
   }
   return std::nullopt;
+}
+
+uint64_t Value::json_identity() const {
+  if (rep_ != Rep::kJson) return 0;
+  // dom::element is a (document*, tape index) pair with no public accessor; its
+  // bytes identify the element.
+  static_assert(sizeof(simdjson::dom::element) == 2 * sizeof(uint64_t));
+  uint64_t words[2];
+  std::memcpy(words, &json_, sizeof words);
+  return words[0] ^ (words[1] * 0x9E3779B97F4A7C15ULL);
 }
 
 std::optional<Value> Value::MapFind(const Value& key) const {

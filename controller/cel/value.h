@@ -112,6 +112,9 @@ class Value {
   // nullopt: no such key. An unsupported key type is also "no such key".
   std::optional<Value> MapFind(const Value& key) const;
   std::optional<Value> MapFindString(std::string_view key) const;
+  // For a map read from a JSON document: a key that identifies the object (stable
+  // while the document lives); 0 for other values. Used to memoise field lookups.
+  uint64_t json_identity() const;
   // Calls f(const Value& key, const Value& value) for each entry; stops when f returns false.
   template <typename F>
   void ForEachEntry(F&& f) const;
