@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "cel/regex.h"
 #include "cel/runtime.h"
 
 namespace clausegate::cel {
@@ -507,37 +506,35 @@ class CallNode : public Node {
   std::vector<NodePtr> args_;
 };
 
-// Regex functions with a pattern known at compile time: compiled once.
-class ConstRegexNode : public Node {
+// A call whose overload prepared one literal argument at compile time. If the
+// other arguments turn out not to fit that overload, the call falls back to
+// ordinary dispatch.
+class PreparedCallNode : public Node {
  public:
-  enum class Fn { kMatches, kFind, kFindAll };
-  ConstRegexNode(Fn fn, NodePtr subject, std::unique_ptr<RE2> re, NodePtr limit)
-      : fn_(fn), subject_(std::move(subject)), re_(std::move(re)), limit_(std::move(limit)) {}
+  PreparedCallNode(const Overload* prepared, std::shared_ptr<const void> state, NodePtr fallback,
+                   std::vector<NodePtr> args)
+      : prepared_(prepared), state_(std::move(state)), fallback_(std::move(fallback)), args_(std::move(args)) {}
 
   Value Eval(Frame& f) const override {
-    Value s = subject_->Eval(f);
-    if (s.is_error()) return s;
-    if (s.kind() != Kind::kString) return NoSuchOverload("matches");
-    switch (fn_) {
-      case Fn::kMatches: return RegexMatches(*re_, s.string_value(), f);
-      case Fn::kFind: return RegexFind(*re_, s.string_value(), f);
-      case Fn::kFindAll: break;
+    if (args_.size() > 4) return fallback_->Eval(f);
+    Value vals[4];
+    for (size_t i = 0; i < args_.size(); ++i) {
+      vals[i] = args_[i]->Eval(f);
+      if (vals[i].is_error()) return vals[i];
     }
-    int64_t limit = -1;
-    if (limit_) {
-      Value l = limit_->Eval(f);
-      if (l.is_error()) return l;
-      if (l.kind() != Kind::kInt) return NoSuchOverload("findAll");
-      limit = l.int_value();
-    }
-    return RegexFindAll(*re_, s.string_value(), limit, f);
+    std::span<const Value> args(vals, args_.size());
+    if (!CallNode::Matches(*prepared_, args)) return fallback_->Eval(f);
+    if (!f.Charge(1)) return CostError();
+    Value r = prepared_->prepared_impl(args, state_.get(), f);
+    if (f.exhausted()) return CostError();
+    return r;
   }
 
  private:
-  Fn fn_;
-  NodePtr subject_;
-  std::unique_ptr<RE2> re_;
-  NodePtr limit_;
+  const Overload* prepared_;
+  std::shared_ptr<const void> state_;
+  NodePtr fallback_;  // the same call, dispatched at run time
+  std::vector<NodePtr> args_;
 };
 
 // The macros. Iteration variables live in local slots.
@@ -820,7 +817,6 @@ class Planner {
     if (!member && fn == op::kCond && args.size() == 3) {
       return std::make_unique<ConditionalNode>(arg(0), arg(1), arg(2));
     }
-    if (NodePtr re = PlanConstRegex(fn, member, args)) return re;
     if (NodePtr path = PlanOptionalPath(fn, member, args)) return path;
 
     std::vector<const Overload*> candidates;
@@ -841,7 +837,27 @@ class Planner {
     }
     std::vector<NodePtr> planned;
     for (size_t i = 0; i < args.size(); ++i) planned.push_back(arg(i));
-    return std::make_unique<CallNode>(global_name, std::move(candidates), std::move(planned));
+    auto call = std::make_unique<CallNode>(global_name, candidates, std::move(planned));
+    return PlanPrepared(candidates, args, std::move(call));
+  }
+
+  // Lets an overload prepare a literal argument once (see Overload::prepare).
+  NodePtr PlanPrepared(const std::vector<const Overload*>& candidates,
+                       const std::vector<const Expr*>& args, NodePtr call) {
+    for (const Overload* o : candidates) {
+      if (!o->prepare || o->prepare_arg >= args.size()) continue;
+      const Expr& literal = *args[o->prepare_arg];
+      if (literal.kind != ExprKind::kConst || !(o->kinds[o->prepare_arg] & K(literal.constant.kind()))) continue;
+      Prepared p = o->prepare(literal.constant);
+      if (!p.state) {
+        if (options_.strict) return Fail(literal, p.error);
+        return std::make_unique<ErrorNode>(p.error);
+      }
+      std::vector<NodePtr> planned;
+      for (const Expr* a : args) planned.push_back(Plan(*a));
+      return std::make_unique<PreparedCallNode>(o, std::move(p.state), std::move(call), std::move(planned));
+    }
+    return call;
   }
 
   // x.?a.?b.orValue(d) -> OptionalPathNode. Only chains made entirely of `?.`
@@ -857,24 +873,6 @@ class Planner {
     if (fields.empty()) return nullptr;
     std::reverse(fields.begin(), fields.end());
     return std::make_unique<OptionalPathNode>(Plan(*e), std::move(fields), Plan(*args[1]));
-  }
-
-  NodePtr PlanConstRegex(const std::string& fn, bool member, const std::vector<const Expr*>& args) {
-    ConstRegexNode::Fn which;
-    if (fn == "matches" && args.size() == 2) which = ConstRegexNode::Fn::kMatches;
-    else if (fn == "find" && member && args.size() == 2) which = ConstRegexNode::Fn::kFind;
-    else if (fn == "findAll" && member && (args.size() == 2 || args.size() == 3)) which = ConstRegexNode::Fn::kFindAll;
-    else return nullptr;
-    const Expr& pattern = *args[1];
-    if (pattern.kind != ExprKind::kConst || pattern.constant.kind() != Kind::kString) return nullptr;
-    auto re = CompileRegex(pattern.constant.string_value());
-    if (!re->ok()) {
-      std::string msg = "invalid regular expression: " + re->error();
-      if (options_.strict) return Fail(pattern, msg);
-      return std::make_unique<ErrorNode>(msg);
-    }
-    NodePtr limit = args.size() == 3 ? Plan(*args[2]) : nullptr;
-    return std::make_unique<ConstRegexNode>(which, Plan(*args[0]), std::move(re), std::move(limit));
   }
 
   NodePtr PlanComprehension(const Expr& e) {

@@ -1,38 +1,49 @@
-// Regular expressions with RE2 (linear time): matches, find, findAll. Patterns
-// that are literals are compiled once by the planner; these overloads handle
-// patterns computed at evaluation time.
+// Regular expressions with RE2 (linear time, no backreferences): matches, find,
+// findAll. A literal pattern is compiled once, when the expression is compiled;
+// a computed one is compiled per call.
 
-#include "cel/regex.h"
+#include <re2/re2.h>
+
+#include "cel/runtime.h"
 
 namespace clausegate::cel {
+namespace {
 
-std::unique_ptr<RE2> CompileRegex(std::string_view pattern) {
+using Args = std::span<const Value>;
+
+re2::StringPiece Piece(std::string_view s) { return re2::StringPiece(s.data(), s.size()); }
+
+std::shared_ptr<const RE2> CompileRegex(std::string_view pattern) {
   RE2::Options opts;
   opts.set_log_errors(false);
   opts.set_max_mem(1 << 20);  // bounds the compiled program of an untrusted pattern
-  return std::make_unique<RE2>(re2::StringPiece(pattern.data(), pattern.size()), opts);
+  return std::make_shared<const RE2>(Piece(pattern), opts);
 }
 
-namespace {
-re2::StringPiece Piece(std::string_view s) { return re2::StringPiece(s.data(), s.size()); }
+Prepared PrepareRegex(const Value& pattern) {
+  auto re = CompileRegex(pattern.string_value());
+  if (!re->ok()) return {nullptr, "invalid regular expression: " + re->error()};
+  return {re, ""};
+}
+
 void ChargeScan(Frame& f, std::string_view text) { f.Charge(1 + static_cast<int64_t>(text.size() / 10)); }
-}  // namespace
 
-Value RegexMatches(const RE2& re, std::string_view text, Frame& f) {
-  ChargeScan(f, text);
-  return Value::Bool(RE2::PartialMatch(Piece(text), re));
+Value MatchesWith(const RE2& re, Args a, Frame& f) {
+  ChargeScan(f, a[0].string_value());
+  return Value::Bool(RE2::PartialMatch(Piece(a[0].string_value()), re));
 }
 
-Value RegexFind(const RE2& re, std::string_view text, Frame& f) {
-  ChargeScan(f, text);
-  re2::StringPiece t = Piece(text), m;
+Value FindWith(const RE2& re, Args a, Frame& f) {
+  ChargeScan(f, a[0].string_value());
+  re2::StringPiece t = Piece(a[0].string_value()), m;
   if (!re.Match(t, 0, t.size(), RE2::UNANCHORED, &m, 1)) return Value::String("");
   return Value::String(std::string(m.data(), m.size()));
 }
 
-Value RegexFindAll(const RE2& re, std::string_view text, int64_t limit, Frame& f) {
-  ChargeScan(f, text);
-  re2::StringPiece t = Piece(text);
+Value FindAllWith(const RE2& re, Args a, Frame& f) {
+  ChargeScan(f, a[0].string_value());
+  int64_t limit = a.size() > 2 ? a[2].int_value() : -1;
+  re2::StringPiece t = Piece(a[0].string_value());
   std::vector<Value> out;
   size_t pos = 0;
   while (pos <= t.size() && (limit < 0 || static_cast<int64_t>(out.size()) < limit)) {
@@ -46,28 +57,31 @@ Value RegexFindAll(const RE2& re, std::string_view text, int64_t limit, Frame& f
   return Value::List(std::move(out));
 }
 
-namespace {
+using RegexOp = Value (*)(const RE2&, Args, Frame&);
 
-using Args = std::span<const Value>;
-
-template <int Fn>
+// The pattern computed at evaluation time.
+template <RegexOp Op>
 Value Dynamic(Args a, Frame& f) {
+  f.Charge(static_cast<int64_t>(a[1].string_value().size() / 10));
   auto re = CompileRegex(a[1].string_value());
   if (!re->ok()) return Value::Error("invalid regular expression: " + re->error());
-  f.Charge(static_cast<int64_t>(a[1].string_value().size() / 10));
-  if (Fn == 0) return RegexMatches(*re, a[0].string_value(), f);
-  if (Fn == 1) return RegexFind(*re, a[0].string_value(), f);
-  return RegexFindAll(*re, a[0].string_value(), a.size() > 2 ? a[2].int_value() : -1, f);
+  return Op(*re, a, f);
+}
+
+// The pattern prepared at compile time.
+template <RegexOp Op>
+Value Compiled(Args a, const void* state, Frame& f) {
+  return Op(*static_cast<const RE2*>(state), a, f);
 }
 
 constexpr KindMask kS = K(Kind::kString), kI = K(Kind::kInt);
 
 constexpr Overload kRegex[] = {
-    {"matches", false, 2, {kS, kS}, Dynamic<0>},
-    {"matches", true, 2, {kS, kS}, Dynamic<0>},
-    {"find", true, 2, {kS, kS}, Dynamic<1>},
-    {"findAll", true, 2, {kS, kS}, Dynamic<2>},
-    {"findAll", true, 3, {kS, kS, kI}, Dynamic<2>},
+    {"matches", false, 2, {kS, kS}, Dynamic<MatchesWith>, false, PrepareRegex, Compiled<MatchesWith>, 1},
+    {"matches", true, 2, {kS, kS}, Dynamic<MatchesWith>, false, PrepareRegex, Compiled<MatchesWith>, 1},
+    {"find", true, 2, {kS, kS}, Dynamic<FindWith>, false, PrepareRegex, Compiled<FindWith>, 1},
+    {"findAll", true, 2, {kS, kS}, Dynamic<FindAllWith>, false, PrepareRegex, Compiled<FindAllWith>, 1},
+    {"findAll", true, 3, {kS, kS, kI}, Dynamic<FindAllWith>, false, PrepareRegex, Compiled<FindAllWith>, 1},
 };
 
 }  // namespace

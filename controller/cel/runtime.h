@@ -2,6 +2,8 @@
 // Runtime internals shared by the planner and the function libraries.
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <span>
 #include <string_view>
 
@@ -76,6 +78,15 @@ inline constexpr KindMask kAny = ~KindMask{0};
 
 using FunctionImpl = Value (*)(std::span<const Value> args, Frame& frame);
 
+// Work an overload can do once, at compile time, when one of its arguments is a
+// literal: compile a regex, load a time zone. The result is kept by the program.
+struct Prepared {
+  std::shared_ptr<const void> state;  // null: `error` says why the literal is unusable
+  std::string error;
+};
+using PrepareFn = Prepared (*)(const Value& literal);
+using PreparedImpl = Value (*)(std::span<const Value> args, const void* state, Frame& frame);
+
 // One overload of a function. Member-style calls pass the receiver as args[0].
 struct Overload {
   std::string_view name;
@@ -84,6 +95,11 @@ struct Overload {
   KindMask kinds[4];
   FunctionImpl impl;
   bool variadic = false;  // arity is a minimum; extra arguments match kinds[arity-1]
+  // Optional: when args[prepare_arg] is a literal, the planner calls prepare once
+  // and evaluation calls prepared_impl with its state instead of impl.
+  PrepareFn prepare = nullptr;
+  PreparedImpl prepared_impl = nullptr;
+  uint8_t prepare_arg = 0;
 };
 
 // The function libraries. Each returns a table with static storage duration.

@@ -253,15 +253,8 @@ Value EndsWith(Args a, Frame&) { return Value::Bool(a[0].string_value().ends_wit
 
 enum class Field { kFullYear, kMonth, kDate, kDayOfMonth, kDayOfWeek, kDayOfYear, kHours, kMinutes, kSeconds, kMillis };
 
-Value TimestampField(Args a, Field field) {
-  Timestamp t = a[0].timestamp_value();
-  int64_t local = t.seconds;
-  if (a.size() > 1) {
-    auto off = ZoneOffsetAt(a[1].string_value(), t.seconds);
-    if (!off) return Value::Error("unknown time zone: '" + std::string(a[1].string_value()) + "'");
-    local += *off;
-  }
-  CivilTime c = ToCivil(local, t.nanos);
+Value CivilField(const Timestamp& t, int64_t offset, Field field) {
+  CivilTime c = ToCivil(t.seconds + offset, t.nanos);
   switch (field) {
     case Field::kFullYear: return Value::Int(c.year);
     case Field::kMonth: return Value::Int(c.month - 1);
@@ -277,9 +270,29 @@ Value TimestampField(Args a, Field field) {
   return Value();
 }
 
+Value UnknownZone(std::string_view zone) { return Value::Error("unknown time zone: '" + std::string(zone) + "'"); }
+
+// ts.getX() in UTC, or ts.getX(zone) with a zone computed at evaluation time.
 template <Field F>
 Value TsField(Args a, Frame&) {
-  return TimestampField(a, F);
+  Timestamp t = a[0].timestamp_value();
+  if (a.size() == 1) return CivilField(t, 0, F);
+  auto zone = LoadTimeZone(a[1].string_value());
+  if (!zone) return UnknownZone(a[1].string_value());
+  return CivilField(t, zone->OffsetAt(t.seconds), F);
+}
+
+// A literal zone is loaded once, when the expression is compiled.
+Prepared PrepareZone(const Value& zone) {
+  auto z = LoadTimeZone(zone.string_value());
+  if (!z) return {nullptr, "unknown time zone: '" + std::string(zone.string_value()) + "'"};
+  return {std::make_shared<const TimeZone>(std::move(*z)), ""};
+}
+
+template <Field F>
+Value TsFieldInZone(Args a, const void* zone, Frame&) {
+  Timestamp t = a[0].timestamp_value();
+  return CivilField(t, static_cast<const TimeZone*>(zone)->OffsetAt(t.seconds), F);
 }
 
 template <int64_t Divisor>
@@ -351,9 +364,9 @@ constexpr Overload kStandard[] = {
     {"startsWith", true, 2, {kS, kS}, StartsWith},
     {"endsWith", true, 2, {kS, kS}, EndsWith},
 
-#define CG_TS_FIELD(name, field)                                 \
-  {name, true, 1, {kTs}, TsField<Field::field>},                 \
-      {name, true, 2, {kTs, kS}, TsField<Field::field>}
+#define CG_TS_FIELD(name, field)                                                                  \
+  {name, true, 1, {kTs}, TsField<Field::field>},                                                  \
+      {name, true, 2, {kTs, kS}, TsField<Field::field>, false, PrepareZone, TsFieldInZone<Field::field>, 1}
     CG_TS_FIELD("getFullYear", kFullYear),
     CG_TS_FIELD("getMonth", kMonth),
     CG_TS_FIELD("getDate", kDate),

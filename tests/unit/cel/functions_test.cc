@@ -60,7 +60,13 @@ TEST_CASE("functions: timestamps and durations", "[cel][functions]") {
   CHECK(EvalTagged("timestamp('2024-01-02T00:00:00Z') - timestamp('2024-01-01T00:00:00Z') == duration('24h')") ==
         R"({"bool":true})");
   CHECK(EvalError("timestamp('2024-13-01T00:00:00Z')") != "");
-  CHECK(EvalError("timestamp('2024-01-01T00:00:00Z').getHours('Mars/Olympus')") != "");
+  // A literal zone is loaded when the expression is compiled; a bad one is a compile error.
+  CHECK(EvalError("timestamp('2024-01-01T00:00:00Z').getHours('Mars/Olympus')") ==
+        "compile: unknown time zone: 'Mars/Olympus'");
+  // A computed zone is loaded when evaluated.
+  CHECK(EvalTagged("timestamp('2024-07-01T00:00:00Z').getHours('America/' + 'New_York')") == R"({"int":"20"})");
+  CHECK(EvalError("timestamp('2024-01-01T00:00:00Z').getHours('Mars/' + 'Olympus')") ==
+        "unknown time zone: 'Mars/Olympus'");
   CHECK(EvalError("timestamp('2024-01-01T00:00:00Z').getHours('../../etc/passwd')") != "");
   CHECK(EvalError("duration('1y')") != "");
 }
@@ -95,6 +101,8 @@ TEST_CASE("functions: regular expressions (RE2)", "[cel][functions]") {
   CHECK(EvalError("'a'.matches('(' + 'x')").starts_with("invalid regular expression"));
   // A literal invalid pattern is rejected when the expression is compiled.
   CHECK(EvalError("'a'.matches('(')").starts_with("compile: invalid regular expression"));
+  // Arguments that do not fit the prepared overload fall back to ordinary dispatch.
+  CHECK(EvalError("dyn(1).matches('x')").starts_with("no such overload"));
   // RE2 has no backreferences: linear time is guaranteed.
   CHECK(EvalError("'aa'.matches('(a)\\\\1')").starts_with("compile:"));
 }
