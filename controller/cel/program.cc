@@ -137,8 +137,8 @@ const char* KindName(Kind k) {
 class SelectNode : public Node {
  public:
   enum class Mode { kValue, kTest, kOptional };
-  SelectNode(NodePtr operand, std::string_view field, Mode mode)
-      : operand_(std::move(operand)), field_(std::move(field)), mode_(mode) {}
+  SelectNode(NodePtr operand, std::string_view field, Mode mode, bool memoise)
+      : operand_(std::move(operand)), field_(field), mode_(mode), memoise_(memoise) {}
 
   Value Eval(Frame& f) const override {
     Value v = operand_->Eval(f);
@@ -153,7 +153,7 @@ class SelectNode : public Node {
       if (mode_ == Mode::kTest) return NoSuchOverload("has");
       return Value::Error(std::string("type '") + KindName(v.kind()) + "' does not support field selection");
     }
-    auto found = f.FindField(v, field_);
+    auto found = f.FindField(v, field_, memoise_);
     switch (mode_) {
       case Mode::kTest: return Value::Bool(found.has_value());
       case Mode::kOptional: return found ? Value::Optional(std::move(*found)) : Value::OptionalNone();
@@ -169,14 +169,15 @@ class SelectNode : public Node {
   NodePtr operand_;
   std::string_view field_;  // interned in the Program
   Mode mode_;
+  bool memoise_;
 };
 
 // `root.?f1.?f2...?fn.orValue(default)` in one step: the commonest shape in
 // Kubernetes policies, evaluated without building the intermediate optionals.
 class OptionalPathNode : public Node {
  public:
-  OptionalPathNode(NodePtr root, std::vector<std::string_view> fields, NodePtr fallback)
-      : root_(std::move(root)), fields_(std::move(fields)), fallback_(std::move(fallback)) {}
+  OptionalPathNode(NodePtr root, std::vector<std::string_view> fields, std::vector<bool> memoise, NodePtr fallback)
+      : root_(std::move(root)), fields_(std::move(fields)), memoise_(std::move(memoise)), fallback_(std::move(fallback)) {}
 
   Value Eval(Frame& f) const override {
     if (!f.Charge(1)) return CostError();
@@ -189,11 +190,11 @@ class OptionalPathNode : public Node {
       if (!v.optional_has_value()) return fallback;
       v = v.optional_value();
     }
-    for (std::string_view field : fields_) {
+    for (size_t i = 0; i < fields_.size(); ++i) {
       if (v.kind() != Kind::kMap) {
         return Value::Error(std::string("type '") + KindName(v.kind()) + "' does not support field selection");
       }
-      auto found = f.FindField(v, field);
+      auto found = f.FindField(v, fields_[i], memoise_[i]);
       if (!found) return fallback;
       v = std::move(*found);
     }
@@ -203,6 +204,7 @@ class OptionalPathNode : public Node {
  private:
   NodePtr root_;
   std::vector<std::string_view> fields_;  // interned in the Program
+  std::vector<bool> memoise_;             // per field: is this path read elsewhere too?
   NodePtr fallback_;
 };
 
@@ -699,6 +701,7 @@ class Planner {
 
   CompileResult Run(const Expr& root) {
     program_ = std::shared_ptr<Program>(new Program());
+    CountPaths(root);
     NodePtr node = Plan(root);
     CompileResult r;
     if (error_) {
@@ -716,6 +719,32 @@ class Planner {
   NodePtr Fail(const Expr& e, std::string message) {
     if (!error_) error_ = CompileError{PositionAt(source_, e.offset), std::move(message)};
     return std::make_unique<ConstNode>(Value());
+  }
+
+  // "x.a.b" for a chain of selects on a name; empty for anything else. Shadowed
+  // names may share a key: that only costs an unneeded memo, never a wrong value.
+  static std::string PathKey(const Expr& e) {
+    if (e.kind == ExprKind::kIdent) return e.name;
+    if (e.kind != ExprKind::kSelect || e.test_only || !e.target) return "";
+    std::string base = PathKey(*e.target);
+    return base.empty() ? "" : base + "." + e.name;
+  }
+  void CountPaths(const Expr& e) {
+    if (e.kind == ExprKind::kSelect) {
+      std::string key = PathKey(e);
+      if (!key.empty()) ++path_counts_[key];
+    }
+    if (e.target) CountPaths(*e.target);
+    for (const auto& a : e.args) CountPaths(*a);
+    for (const auto& m : e.entries) {
+      CountPaths(*m.key);
+      CountPaths(*m.value);
+    }
+  }
+  // Whether the value of this select is read more than once in the program.
+  bool Repeated(const Expr& e) const {
+    auto it = path_counts_.find(PathKey(e));
+    return it != path_counts_.end() && !it->first.empty() && it->second > 1;
   }
 
   // Field names live in the Program, one copy per distinct name, so that their
@@ -779,7 +808,7 @@ class Planner {
     }
     auto mode = e.test_only ? SelectNode::Mode::kTest
                 : e.optional_select ? SelectNode::Mode::kOptional : SelectNode::Mode::kValue;
-    return std::make_unique<SelectNode>(Plan(*e.target), Intern(e.name), mode);
+    return std::make_unique<SelectNode>(Plan(*e.target), Intern(e.name), mode, Repeated(e));
   }
 
   NodePtr PlanCall(const Expr& e) {
@@ -865,14 +894,17 @@ class Planner {
   NodePtr PlanOptionalPath(const std::string& fn, bool member, const std::vector<const Expr*>& args) {
     if (fn != "orValue" || !member || args.size() != 2) return nullptr;
     std::vector<std::string_view> fields;
+    std::vector<bool> memoise;
     const Expr* e = args[0];
     while (e->kind == ExprKind::kSelect && e->optional_select && !e->test_only) {
       fields.push_back(Intern(e->name));
+      memoise.push_back(Repeated(*e));
       e = e->target.get();
     }
     if (fields.empty()) return nullptr;
     std::reverse(fields.begin(), fields.end());
-    return std::make_unique<OptionalPathNode>(Plan(*e), std::move(fields), Plan(*args[1]));
+    std::reverse(memoise.begin(), memoise.end());
+    return std::make_unique<OptionalPathNode>(Plan(*e), std::move(fields), std::move(memoise), Plan(*args[1]));
   }
 
   NodePtr PlanComprehension(const Expr& e) {
@@ -936,6 +968,7 @@ class Planner {
   const CompileOptions& options_;
   std::string_view source_;
   std::shared_ptr<Program> program_;
+  std::unordered_map<std::string, int> path_counts_;
   std::optional<CompileError> error_;
   std::vector<std::pair<std::string, size_t>> scopes_;
   size_t next_local_ = 0;

@@ -35,8 +35,9 @@ class Frame {
   // Field lookups on document objects, memoised per evaluation: policies read the
   // same field of the same object many times (c.?securityContext in five checks).
   // `field` must be interned by the planner so that its address identifies it.
-  std::optional<Value> FindField(const Value& map, std::string_view field) {
-    uint64_t id = map.json_identity();
+  // The planner asks for memoisation only where the same path is read more than once.
+  std::optional<Value> FindField(const Value& map, std::string_view field, bool memoise) {
+    uint64_t id = memoise ? map.json_identity() : 0;
     if (id == 0) return map.MapFindString(field);
     uint64_t key = id ^ reinterpret_cast<uintptr_t>(field.data());
     FieldMemo& slot = memo_[(key ^ (key >> 17)) % kMemoSlots];
