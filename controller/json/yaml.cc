@@ -1,0 +1,240 @@
+#include "json/yaml.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <set>
+#include <sstream>
+
+#include <yaml-cpp/yaml.h>
+
+namespace clausegate::json {
+namespace {
+
+bool AllDigits(std::string_view s, int base) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    bool ok = base == 16 ? std::isxdigit(static_cast<unsigned char>(c)) != 0
+                         : (c >= '0' && c < static_cast<char>('0' + base));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::optional<std::string> IntegerJson(std::string_view s) {
+  std::string_view body = s;
+  bool neg = false;
+  if (!body.empty() && (body[0] == '-' || body[0] == '+')) {
+    neg = body[0] == '-';
+    body.remove_prefix(1);
+  }
+  int base = 10;
+  if (body.starts_with("0x") || body.starts_with("0X")) {
+    base = 16;
+    body.remove_prefix(2);
+  } else if (body.starts_with("0o")) {
+    base = 8;
+    body.remove_prefix(2);
+  } else if (body.size() > 1 && body[0] == '0') {
+    base = 8;  // YAML 1.1 octal, as Kubernetes' YAML reader treats it
+  }
+  if (!AllDigits(body, base)) return std::nullopt;
+  errno = 0;
+  std::string digits(body);
+  unsigned long long v = std::strtoull(digits.c_str(), nullptr, base);
+  if (errno == ERANGE) return std::nullopt;
+  if (neg) {
+    if (v > 9223372036854775808ULL) return std::nullopt;
+    return v == 0 ? "0" : "-" + std::to_string(v);
+  }
+  return std::to_string(v);
+}
+
+std::optional<std::string> FloatJson(std::string_view s) {
+  static const std::set<std::string_view> kInf = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"};
+  static const std::set<std::string_view> kNegInf = {"-.inf", "-.Inf", "-.INF"};
+  static const std::set<std::string_view> kNaN = {".nan", ".NaN", ".NAN"};
+  // JSON has no infinities or NaN: keep them as strings, which is what a Kubernetes
+  // object could hold there anyway.
+  if (kInf.count(s) || kNegInf.count(s) || kNaN.count(s)) return std::nullopt;
+  bool digit = false, dot_or_exp = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      digit = true;
+    } else if (c == '.' || c == 'e' || c == 'E') {
+      dot_or_exp = true;
+    } else if ((c == '-' || c == '+') && (i == 0 || s[i - 1] == 'e' || s[i - 1] == 'E')) {
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!digit || !dot_or_exp) return std::nullopt;
+  std::string t(s);
+  char* end = nullptr;
+  double d = std::strtod(t.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(d)) return std::nullopt;
+  std::ostringstream out;
+  out.precision(17);
+  out << d;
+  std::string r = out.str();
+  if (r.find_first_of(".eE") == std::string::npos) r += ".0";  // stays a float
+  return r;
+}
+
+class Converter {
+ public:
+  Converter(size_t max_depth, size_t max_output) : max_depth_(max_depth), max_output_(max_output) {}
+
+  // Appends the JSON of `node`; false with error_ set on a problem.
+  bool Emit(const YAML::Node& node, size_t depth) {
+    if (depth > max_depth_) return Fail(node, "nesting too deep (limit " + std::to_string(max_depth_) + ")");
+    if (out_.size() > max_output_) return Fail(node, "document too large after alias expansion");
+    switch (node.Type()) {
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined:
+        out_ += "null";
+        return true;
+      case YAML::NodeType::Scalar: {
+        const std::string& tag = node.Tag();
+        const std::string& v = node.Scalar();
+        if (tag == "!" || tag == "tag:yaml.org,2002:str") {
+          out_ += JsonQuote(v);
+        } else if (tag == "?" || tag.empty()) {
+          out_ += PlainScalarToJson(v);
+        } else if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+                   tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
+          out_ += PlainScalarToJson(v);
+        } else {
+          out_ += JsonQuote(v);  // unknown tags keep their text
+        }
+        return true;
+      }
+      case YAML::NodeType::Sequence: {
+        out_ += '[';
+        bool first = true;
+        for (const auto& item : node) {
+          if (!first) out_ += ',';
+          first = false;
+          if (!Emit(item, depth + 1)) return false;
+        }
+        out_ += ']';
+        return true;
+      }
+      case YAML::NodeType::Map: {
+        out_ += '{';
+        bool first = true;
+        std::set<std::string> seen;
+        for (const auto& kv : node) {
+          if (!kv.first.IsScalar()) return Fail(kv.first, "mapping keys must be scalars");
+          const std::string& key = kv.first.Scalar();
+          if (!seen.insert(key).second) return Fail(kv.first, "mapping key \"" + key + "\" already defined");
+          if (!first) out_ += ',';
+          first = false;
+          out_ += JsonQuote(key);
+          out_ += ':';
+          if (!Emit(kv.second, depth + 1)) return false;
+        }
+        out_ += '}';
+        return true;
+      }
+    }
+    return true;
+  }
+
+  std::string& out() { return out_; }
+  const std::string& error() const { return error_; }
+  SourcePosition error_position() const { return error_position_; }
+
+ private:
+  bool Fail(const YAML::Node& at, std::string message) {
+    error_ = std::move(message);
+    YAML::Mark m = at.Mark();
+    error_position_ = {static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
+    return false;
+  }
+
+  size_t max_depth_;
+  size_t max_output_;
+  std::string out_;
+  std::string error_;
+  SourcePosition error_position_;
+};
+
+}  // namespace
+
+std::string PlainScalarToJson(std::string_view s) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return "null";
+  static const std::set<std::string_view> kTrue = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"};
+  static const std::set<std::string_view> kFalse = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"};
+  if (kTrue.count(s)) return "true";
+  if (kFalse.count(s)) return "false";
+  if (auto i = IntegerJson(s)) return *i;
+  if (auto f = FloatJson(s)) return *f;
+  return JsonQuote(s);
+}
+
+std::string JsonQuote(std::string_view text) {
+  std::string out = "\"";
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+YamlStream DecodeYamlStream(std::string_view text, std::string_view file, Decoder& decoder,
+                            const DecodeLimits& limits) {
+  YamlStream result;
+  auto fail = [&](SourcePosition pos, std::string message) {
+    result.documents.clear();
+    result.error = Issue{std::string(file), pos, std::move(message)};
+    return result;
+  };
+  std::vector<YAML::Node> nodes;
+  try {
+    nodes = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return fail({static_cast<uint32_t>(e.mark.line + 1), static_cast<uint32_t>(e.mark.column + 1)}, e.msg);
+  } catch (const std::exception& e) {
+    return fail({}, std::string("cannot read YAML: ") + e.what());
+  }
+  size_t budget = text.size() * 4 + (1 << 20);
+  for (const YAML::Node& node : nodes) {
+    if (!node.IsDefined() || node.IsNull()) continue;
+    Converter conv(limits.max_depth, budget);
+    bool ok;
+    try {
+      ok = conv.Emit(node, 1);
+    } catch (const std::exception& e) {
+      return fail({}, std::string("cannot convert YAML: ") + e.what());
+    }
+    if (!ok) return fail(conv.error_position(), conv.error());
+    budget -= std::min(budget, conv.out().size());
+    auto doc = decoder.Decode(conv.out());
+    YAML::Mark m = node.Mark();
+    SourcePosition pos{static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
+    if (!doc.ok()) return fail(pos, doc.status().message());
+    result.documents.push_back(SourceDocument{std::move(*doc), pos});
+  }
+  return result;
+}
+
+}  // namespace clausegate::json
