@@ -795,6 +795,14 @@ class Planner {
     return std::make_unique<ErrorNode>(msg + " (in container '')");
   }
 
+  // Whether some dotted prefix of `qname` ("a", "a.b", ...) is a declared variable.
+  bool DeclaredPrefix(const std::string& qname) const {
+    for (size_t dot = qname.find('.'); ; dot = qname.find('.', dot + 1)) {
+      if (env_.FindVariable(qname.substr(0, dot))) return true;
+      if (dot == std::string::npos) return false;
+    }
+  }
+
   NodePtr PlanSelect(const Expr& e) {
     // A dotted name may be a declared qualified variable (longest prefix wins),
     // unless its root is a local variable.
@@ -804,6 +812,12 @@ class Planner {
       if (!FindLocal(root)) {
         if (auto idx = env_.FindVariable(qname)) return std::make_unique<VariableNode>(*idx);
         if (auto t = TypeIdentifier(qname)) return std::make_unique<ConstNode>(*t);
+        // Name the whole dotted reference ("variables.b"), not just its root.
+        if (options_.strict && !TypeIdentifier(root) && !DeclaredPrefix(qname)) {
+          const Expr* start = &e;
+          while (start->target) start = start->target.get();
+          return Fail(*start, "undeclared reference to '" + qname + "'");
+        }
       }
     }
     auto mode = e.test_only ? SelectNode::Mode::kTest

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/cel_command.h"
+#include "cli/lint_command.h"
 
 namespace {
 
@@ -12,6 +13,7 @@ constexpr const char* kUsage =
     "usage: clausegate COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
+    "  lint -p POLICIES [-l SELECTOR]               validate and compile policies\n"
     "  cel EXPR [--bindings JSON|@FILE] [--typed]   evaluate one CEL expression\n"
     "  version                                      print the version\n";
 
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   std::string cmd = args[0];
   std::span<const std::string> rest(args.data() + 1, args.size() - 1);
   if (cmd == "cel") return clausegate::cli::RunCelCommand(rest, std::cout, std::cerr);
+  if (cmd == "lint") return clausegate::cli::RunLintCommand(rest, std::cout, std::cerr);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "clausegate " << CLAUSEGATE_VERSION << "\n";
     return 0;

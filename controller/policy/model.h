@@ -1,0 +1,155 @@
+#pragma once
+// The policy model: what a CompliancePolicy, a CompliancePolicyException and a
+// ControlCatalogue say, after validation. Plain data; compiled CEL lives beside it.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cel/program.h"
+#include "cel/time_util.h"
+#include "common/source_position.h"
+
+namespace clausegate::policy {
+
+enum class Action { kDeny, kWarn, kAudit };
+enum class Severity { kLow, kMedium, kHigh, kCritical };
+enum class FailurePolicy { kFail, kIgnore };
+enum class Enforcement { kEnforceable, kPartial, kOrganisational };
+
+const char* ToString(Action a);
+const char* ToString(Severity s);
+const char* ToString(Enforcement e);
+
+// Where a definition came from, for every message that points at it.
+struct Origin {
+  std::string file;
+  SourcePosition position;
+};
+
+// metav1.LabelSelector.
+struct LabelRequirement {
+  enum class Op { kIn, kNotIn, kExists, kDoesNotExist };
+  std::string key;
+  Op op = Op::kIn;
+  std::vector<std::string> values;
+};
+struct LabelSelector {
+  std::vector<LabelRequirement> requirements;  // matchLabels become kIn with one value
+  bool Matches(const std::map<std::string, std::string>& labels) const;
+};
+
+// An admissionregistration-style rule; "*" matches anything.
+struct ResourceRule {
+  std::vector<std::string> api_groups;
+  std::vector<std::string> api_versions;
+  std::vector<std::string> resources;  // plural resource names, "pods", "deployments", "*"
+  std::vector<std::string> operations; // CREATE UPDATE DELETE CONNECT *
+};
+
+struct Match {
+  std::vector<ResourceRule> resources;
+  bool pod_templates = false;
+  std::optional<LabelSelector> namespace_selector;
+  std::optional<LabelSelector> object_selector;
+  std::vector<std::string> exclude_namespaces;
+  std::vector<std::string> exclude_usernames;
+};
+
+struct NamedExpression {
+  std::string name;
+  std::string expression;
+  Origin origin;
+  std::shared_ptr<const cel::Program> program;
+};
+
+// A clause reference as written ("ISO27017:CLD.9.5.2") and as rendered
+// ("ISO/IEC 27017 CLD.9.5.2").
+struct ClauseRef {
+  std::string id;
+  std::string standard;  // "ISO/IEC 27017"
+  std::string clause;    // "CLD.9.5.2"
+};
+
+struct Validation {
+  std::string name;
+  NamedExpression check;
+  std::optional<NamedExpression> message_expression;
+  std::string message;
+  std::vector<ClauseRef> controls;  // the policy's, then the rule's own
+  std::optional<Action> action;     // overrides the policy's
+  Origin origin;
+};
+
+// Variable slots of a policy's CEL environment.
+struct Slots {
+  int object = -1, old_object = -1, request = -1, namespace_object = -1, params = -1, now = -1;
+  std::vector<int> variables;  // parallel to Policy::variables
+};
+
+struct Policy {
+  std::string name;
+  std::string title;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  std::vector<ClauseRef> controls;
+  Action action = Action::kDeny;
+  Severity severity = Severity::kMedium;
+  FailurePolicy failure_policy = FailurePolicy::kFail;
+  Match match;
+  std::vector<NamedExpression> match_conditions;
+  std::vector<NamedExpression> variables;  // in order; each sees the ones before it
+  std::vector<Validation> validations;
+  std::string params_json;  // spec.params as JSON, "" when absent
+  Origin origin;
+  std::shared_ptr<const cel::Env> env;  // what every expression above was compiled against
+  Slots slots;
+};
+
+struct ExceptionTarget {
+  std::string policy;
+  std::vector<std::string> rules;  // empty: every rule of the policy
+};
+
+struct PolicyException {
+  std::string name;
+  std::vector<ExceptionTarget> targets;
+  std::vector<std::string> namespaces;  // empty: any
+  std::vector<std::string> names;       // object names; empty: any
+  std::vector<std::string> kinds;       // empty: any
+  std::string justification;
+  std::string ticket;
+  std::optional<cel::Timestamp> expires;
+  Origin origin;
+  // Why the exception has no effect, if it has none (incomplete); expiry is
+  // judged at evaluation time against `now`.
+  std::vector<std::string> incomplete;
+};
+
+struct Control {
+  std::string id;      // "CLD.9.5.2"
+  std::string title;
+  std::string domain;
+  Enforcement enforcement = Enforcement::kOrganisational;
+  std::string rationale;
+};
+
+struct Catalogue {
+  std::string name;
+  std::string standard;  // "ISO/IEC 27017"
+  std::string prefix;    // "ISO27017"
+  std::string edition;
+  std::vector<Control> controls;
+  Origin origin;
+};
+
+}  // namespace clausegate::policy
+
+namespace clausegate::policy {
+
+// kubectl label-selector syntax: "a=b,c!=d,e in (x,y),f notin (z),g,!h".
+std::optional<LabelSelector> ParseLabelSelector(std::string_view text, std::string* error);
+
+}  // namespace clausegate::policy

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Exercises `clausegate lint`: messages with positions, exit codes, selectors.
+set -u
+bin=${CLAUSEGATE:?path to the clausegate binary}
+data=$(cd "$(dirname "$0")/data/lint" && pwd)
+fails=0; passes=0
+out=$(mktemp); err=$(mktemp)
+
+run() { "$bin" "$@" >"$out" 2>"$err"; echo $?; }
+expect() {  # name, condition-result
+  if [ "$2" = 0 ]; then passes=$((passes+1)); else echo "FAIL $1"; echo "  stdout: $(cat "$out")"; echo "  stderr: $(cat "$err")"; fails=$((fails+1)); fi
+}
+
+rc=$(run lint -p "$data/good.yaml"); [ "$rc" = 0 ] && grep -qx '1 policy OK' "$out"; expect good $?
+rc=$(run lint -p "$data/bad.yaml"); [ "$rc" = 2 ] &&
+  grep -q "bad.yaml:6:14: spec.controls\[0\]: unknown clause \"ISO27017:CLD.99.1\"" "$err" &&
+  grep -q "bad.yaml:12:50: spec.validations\[0\].expression: undeclared reference to 'nope'" "$err" &&
+  grep -q "2 problems; the policy set is rejected" "$err"; expect bad $?
+# One bad file rejects the whole set.
+rc=$(run lint -p "$data"); [ "$rc" = 2 ]; expect set-rejected $?
+rc=$(run lint -p "$data/good.yaml" -p "$data/exceptions.yaml" --now 2026-01-01T00:00:00Z); [ "$rc" = 0 ] &&
+  grep -q 'exception "expired" has no effect: it expired at 2020-01-01T00:00:00Z' "$out" &&
+  grep -q 'exception "no-ticket" has no effect: it has no spec.ticket' "$out"; expect exceptions $?
+rc=$(run lint -p "$data/good.yaml" -l 'clausegate.io/pod-security-restricted=true'); [ "$rc" = 0 ] &&
+  grep -q '^0 policies OK (of 1 loaded' "$out"; expect selector-none $?
+rc=$(run lint -p "$data/good.yaml" -l 'clausegate.io/pod-security-baseline in (true)'); [ "$rc" = 0 ] &&
+  grep -q '^1 policy OK' "$out"; expect selector-set $?
+rc=$(run lint -p "$data/good.yaml" -l 'a in (b'); [ "$rc" = 2 ]; expect bad-selector $?
+rc=$(run lint -p /nonexistent); [ "$rc" = 2 ] && grep -q 'no such file' "$err"; expect missing $?
+rc=$(run lint); [ "$rc" = 2 ]; expect no-args $?
+rc=$(run lint -p "$data/good.yaml" --bogus); [ "$rc" = 2 ]; expect unknown-flag $?
+# The shipped policy tree lints clean.
+rc=$(run lint -p "$data/../../../../policies"); [ "$rc" = 0 ]; expect shipped $?
+
+rm -f "$out" "$err"
+echo "lint command: $passes passed, $fails failed"
+[ "$fails" = 0 ]
