@@ -268,6 +268,11 @@ constexpr char kLabelValue[] = "labelValue";
 constexpr char kUuid[] = "uuid";
 constexpr char kDate[] = "date";
 constexpr char kUri[] = "uri";
+constexpr char kByte[] = "byte";
+constexpr char kDateTime[] = "datetime";
+constexpr char kDns1123LabelPrefix[] = "dns1123LabelPrefix";
+constexpr char kDns1123SubdomainPrefix[] = "dns1123SubdomainPrefix";
+constexpr char kDns1035LabelPrefix[] = "dns1035LabelPrefix";
 
 constexpr KindMask kS = K(Kind::kString), kO = K(Kind::kOpaque), kI = K(Kind::kInt);
 
@@ -321,6 +326,11 @@ constexpr Overload kKubernetes[] = {
     {"format.uuid", false, 0, {}, FormatByName<kUuid>},
     {"format.date", false, 0, {}, FormatByName<kDate>},
     {"format.uri", false, 0, {}, FormatByName<kUri>},
+    {"format.byte", false, 0, {}, FormatByName<kByte>},
+    {"format.datetime", false, 0, {}, FormatByName<kDateTime>},
+    {"format.dns1123LabelPrefix", false, 0, {}, FormatByName<kDns1123LabelPrefix>},
+    {"format.dns1123SubdomainPrefix", false, 0, {}, FormatByName<kDns1123SubdomainPrefix>},
+    {"format.dns1035LabelPrefix", false, 0, {}, FormatByName<kDns1035LabelPrefix>},
 };
 
 }  // namespace

@@ -85,12 +85,14 @@ template <bool Last>
 Value IndexOf(Args a, Frame& f) {
   auto items = Elements(a[0], f);
   int64_t found = -1;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (ValuesEqual(items[i], a[1])) {
+  WorkBudget work = f.Remaining();
+  for (size_t i = 0; i < items.size() && !work.exhausted(); ++i) {
+    if (ValuesEqual(items[i], a[1], &work)) {
       found = static_cast<int64_t>(i);
       if (!Last) break;
     }
   }
+  if (!f.Settle(work)) return Value::Error(std::string(kCostExceeded));
   return Value::Int(found);
 }
 
@@ -125,17 +127,19 @@ Value Flatten(Args a, Frame& f) {
 Value Distinct(Args a, Frame& f) {
   auto items = Elements(a[0], f);
   std::vector<Value> out;
+  WorkBudget work = f.Remaining();
   for (const Value& v : items) {
     bool seen = false;
     for (const Value& o : out) {
-      if (ValuesEqual(o, v)) {
+      if (ValuesEqual(o, v, &work)) {
         seen = true;
         break;
       }
     }
-    if (!f.Charge(static_cast<int64_t>(out.size()))) break;
+    if (work.exhausted()) break;
     if (!seen) out.push_back(v);
   }
+  if (!f.Settle(work)) return Value::Error(std::string(kCostExceeded));
   return Value::List(std::move(out));
 }
 
@@ -170,7 +174,7 @@ Value Last(Args a, Frame&) {
 Value Range(Args a, Frame& f) {
   int64_t n = a[0].int_value();
   if (n < 0) n = 0;
-  if (!f.Charge(n)) return Value::Error(std::string(kCostExceeded));
+  if (!f.Charge(n)) return Value::Error(std::string(kCostExceeded));  // bounds n before reserve
   std::vector<Value> out;
   out.reserve(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) out.push_back(Value::Int(i));

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "cel/lexer.h"
+#include "cel/utf8.h"
 
 namespace clausegate::cel {
 namespace {
@@ -498,6 +499,11 @@ ParseResult Parse(std::string_view source, const ParseLimits& limits) {
   if (source.size() > limits.max_source_bytes) {
     ParseResult r;
     r.error = ParseError{{1, 1}, "expression is longer than " + std::to_string(limits.max_source_bytes) + " bytes"};
+    return r;
+  }
+  if (!utf8::IsValid(source)) {
+    ParseResult r;
+    r.error = ParseError{{1, 1}, "expression is not valid UTF-8"};
     return r;
   }
   return Parser(source, limits).Run();

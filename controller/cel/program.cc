@@ -224,8 +224,9 @@ std::optional<int64_t> ListIndex(const Value& k) {
   }
 }
 
-// a[k] and a[?k].
-Value Index(const Value& container, const Value& key, bool optional) {
+// a[k] and a[?k]. Document lists are walked to the position and document
+// objects scanned, so both are charged in proportion.
+Value Index(const Value& container, const Value& key, bool optional, Frame& f) {
   if (container.is_error()) return container;
   if (key.is_error()) return key;
   Value c = container;
@@ -238,6 +239,7 @@ Value Index(const Value& container, const Value& key, bool optional) {
   if (c.kind() == Kind::kList) {
     auto i = ListIndex(key);
     if (!i) return NoSuchOverload("_[_]");
+    if (*i > 0 && !f.Charge(*i / 16)) return CostError();
     if (*i < 0 || static_cast<size_t>(*i) >= c.list_size()) {
       if (chained) return Value::OptionalNone();
       return Value::Error("index out of range: " + std::to_string(*i));
@@ -250,6 +252,7 @@ Value Index(const Value& container, const Value& key, bool optional) {
       if (chained) return Value::OptionalNone();
       return Value::Error("no such key: unsupported key type");
     }
+    f.ChargeLookup(c);
     auto found = c.MapFind(key);
     if (!found) {
       if (chained) return Value::OptionalNone();
@@ -266,7 +269,7 @@ class IndexNode : public Node {
   Value Eval(Frame& f) const override {
     Value c = c_->Eval(f);
     if (c.is_error()) return c;
-    return Index(c, k_->Eval(f), optional_);
+    return Index(c, k_->Eval(f), optional_, f);
   }
 
  private:
@@ -330,7 +333,10 @@ class EqualsNode : public Node {
     if (l.is_error()) return l;
     Value r = r_->Eval(f);
     if (r.is_error()) return r;
-    return Value::Bool(ValuesEqual(l, r) != negate_);
+    WorkBudget work = f.Remaining();
+    bool eq = ValuesEqual(l, r, &work);
+    if (!f.Settle(work)) return CostError();
+    return Value::Bool(eq != negate_);
   }
 
  private:
@@ -375,15 +381,17 @@ class InNode : public Node {
     if (c.is_error()) return c;
     if (c.kind() == Kind::kList) {
       bool found = false;
+      WorkBudget work = f.Remaining();
       c.ForEachElement([&](const Value& v) {
-        found = ValuesEqual(e, v);
-        return !found && f.Charge(1);
+        found = ValuesEqual(e, v, &work);
+        return !found && !work.exhausted();
       });
-      if (f.exhausted()) return CostError();
+      if (!f.Settle(work)) return CostError();
       return Value::Bool(found);
     }
     if (c.kind() == Kind::kMap) {
-      f.Charge(1);
+      f.ChargeLookup(c);
+      if (!f.Charge(1)) return CostError();
       return Value::Bool(c.MapFind(e).has_value());
     }
     return NoSuchOverload("@in");
@@ -455,6 +463,13 @@ class CallNode : public Node {
   CallNode(std::string name, std::vector<const Overload*> overloads, std::vector<NodePtr> args)
       : name_(std::move(name)), overloads_(std::move(overloads)), args_(std::move(args)) {}
 
+  // An overload that prepared a literal argument at compile time (see
+  // Overload::prepare); it is tried first, with its state.
+  void SetPrepared(const Overload* o, std::shared_ptr<const void> state) {
+    prepared_ = o;
+    prepared_state_ = std::move(state);
+  }
+
   Value Eval(Frame& f) const override {
     if (!f.Charge(1)) return CostError();
     switch (args_.size()) {
@@ -484,6 +499,11 @@ class CallNode : public Node {
   }
 
   Value Dispatch(std::span<const Value> args, Frame& f) const {
+    if (prepared_ && Matches(*prepared_, args)) {
+      Value r = prepared_->prepared_impl(args, prepared_state_.get(), f);
+      if (f.exhausted()) return CostError();
+      return r;
+    }
     for (const Overload* o : overloads_) {
       if (Matches(*o, args)) {
         Value r = o->impl(args, f);
@@ -506,37 +526,8 @@ class CallNode : public Node {
   std::string name_;
   std::vector<const Overload*> overloads_;
   std::vector<NodePtr> args_;
-};
-
-// A call whose overload prepared one literal argument at compile time. If the
-// other arguments turn out not to fit that overload, the call falls back to
-// ordinary dispatch.
-class PreparedCallNode : public Node {
- public:
-  PreparedCallNode(const Overload* prepared, std::shared_ptr<const void> state, NodePtr fallback,
-                   std::vector<NodePtr> args)
-      : prepared_(prepared), state_(std::move(state)), fallback_(std::move(fallback)), args_(std::move(args)) {}
-
-  Value Eval(Frame& f) const override {
-    if (args_.size() > 4) return fallback_->Eval(f);
-    Value vals[4];
-    for (size_t i = 0; i < args_.size(); ++i) {
-      vals[i] = args_[i]->Eval(f);
-      if (vals[i].is_error()) return vals[i];
-    }
-    std::span<const Value> args(vals, args_.size());
-    if (!CallNode::Matches(*prepared_, args)) return fallback_->Eval(f);
-    if (!f.Charge(1)) return CostError();
-    Value r = prepared_->prepared_impl(args, state_.get(), f);
-    if (f.exhausted()) return CostError();
-    return r;
-  }
-
- private:
-  const Overload* prepared_;
-  std::shared_ptr<const void> state_;
-  NodePtr fallback_;  // the same call, dispatched at run time
-  std::vector<NodePtr> args_;
+  const Overload* prepared_ = nullptr;
+  std::shared_ptr<const void> prepared_state_;
 };
 
 // The macros. Iteration variables live in local slots.
@@ -885,8 +876,8 @@ class Planner {
   }
 
   // Lets an overload prepare a literal argument once (see Overload::prepare).
-  NodePtr PlanPrepared(const std::vector<const Overload*>& candidates,
-                       const std::vector<const Expr*>& args, NodePtr call) {
+  NodePtr PlanPrepared(const std::vector<const Overload*>& candidates, const std::vector<const Expr*>& args,
+                       std::unique_ptr<CallNode> call) {
     for (const Overload* o : candidates) {
       if (!o->prepare || o->prepare_arg >= args.size()) continue;
       const Expr& literal = *args[o->prepare_arg];
@@ -896,9 +887,8 @@ class Planner {
         if (options_.strict) return Fail(literal, p.error);
         return std::make_unique<ErrorNode>(p.error);
       }
-      std::vector<NodePtr> planned;
-      for (const Expr* a : args) planned.push_back(Plan(*a));
-      return std::make_unique<PreparedCallNode>(o, std::move(p.state), std::move(call), std::move(planned));
+      call->SetPrepared(o, std::move(p.state));
+      break;
     }
     return call;
   }

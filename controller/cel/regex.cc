@@ -2,6 +2,8 @@
 // findAll. A literal pattern is compiled once, when the expression is compiled;
 // a computed one is compiled per call.
 
+#include <optional>
+
 #include <re2/re2.h>
 
 #include "cel/runtime.h"
@@ -46,12 +48,23 @@ Value FindAllWith(const RE2& re, Args a, Frame& f) {
   re2::StringPiece t = Piece(a[0].string_value());
   std::vector<Value> out;
   size_t pos = 0;
+  std::optional<size_t> prev_end;
+  // As Go's FindAllString: an empty match right after the previous match is
+  // dropped, and after an empty match the search moves on by one code point.
   while (pos <= t.size() && (limit < 0 || static_cast<int64_t>(out.size()) < limit)) {
     re2::StringPiece m;
     if (!re.Match(t, pos, t.size(), RE2::UNANCHORED, &m, 1)) break;
-    out.push_back(Value::String(std::string(m.data(), m.size())));
-    size_t end = static_cast<size_t>(m.data() - t.data()) + m.size();
-    pos = m.empty() ? end + 1 : end;
+    size_t start = static_cast<size_t>(m.data() - t.data());
+    size_t end = start + m.size();
+    if (!(m.empty() && prev_end && start == *prev_end)) out.push_back(Value::String(std::string(m.data(), m.size())));
+    prev_end = end;
+    if (m.empty()) {
+      size_t step = 1;
+      while (end + step < t.size() && (static_cast<unsigned char>(t[end + step]) & 0xC0) == 0x80) ++step;
+      pos = end + step;
+    } else {
+      pos = end;
+    }
     if (!f.Charge(1)) return Value::Error(std::string(kCostExceeded));
   }
   return Value::List(std::move(out));

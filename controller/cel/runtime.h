@@ -25,8 +25,12 @@ class Frame {
 
   // Adds to the cost of this evaluation; false once the budget is spent.
   bool Charge(int64_t units) {
+    if (units < 0 || units > budget_ - cost_) {  // saturating: never overflows
+      exhausted_ = true;
+      cost_ = budget_;
+      return false;
+    }
     cost_ += units;
-    if (cost_ > budget_) exhausted_ = true;
     return !exhausted_;
   }
   bool exhausted() const { return exhausted_; }
@@ -37,20 +41,32 @@ class Frame {
   // `field` must be interned by the planner so that its address identifies it.
   // The planner asks for memoisation only where the same path is read more than once.
   std::optional<Value> FindField(const Value& map, std::string_view field, bool memoise) {
-    uint64_t id = memoise ? map.json_identity() : 0;
-    if (id == 0) return map.MapFindString(field);
-    uint64_t key = id ^ reinterpret_cast<uintptr_t>(field.data());
+    Value::JsonId id = map.json_identity();
+    if (!memoise || id.doc == 0) {
+      ChargeLookup(map);
+      return map.MapFindString(field);
+    }
+    uint64_t key = id.doc ^ (id.index * 0x9E3779B97F4A7C15ULL) ^ reinterpret_cast<uintptr_t>(field.data());
     FieldMemo& slot = memo_[(key ^ (key >> 17)) % kMemoSlots];
     if (slot.object == id && slot.field == field.data()) return slot.value;
+    ChargeLookup(map);
     slot.object = id;
     slot.field = field.data();
     slot.value = map.MapFindString(field);
     return slot.value;
   }
 
+  // Document objects are searched linearly: large ones cost in proportion.
+  void ChargeLookup(const Value& map) { Charge(static_cast<int64_t>(map.map_size() / 16)); }
+
+  // What is left of the budget, for work that is counted as it goes.
+  WorkBudget Remaining() const { return WorkBudget(budget_ - cost_); }
+  // Charges what such work spent; false once the budget is gone.
+  bool Settle(const WorkBudget& w) { return Charge(w.spent()) && !w.exhausted(); }
+
  private:
   struct FieldMemo {
-    uint64_t object = 0;
+    Value::JsonId object;
     const char* field = nullptr;
     std::optional<Value> value;
   };

@@ -186,7 +186,11 @@ Value DoubleFromInt(Args a, Frame&) { return Value::Double(static_cast<double>(a
 Value DoubleFromUint(Args a, Frame&) { return Value::Double(static_cast<double>(a[0].uint_value())); }
 Value DoubleFromString(Args a, Frame&) {
   std::string t(a[0].string_value());
-  if (t.empty() || t.size() > 64 || std::isspace(static_cast<unsigned char>(t[0]))) {
+  // strtod is more lenient than Go's ParseFloat: no leading space, and hex only
+  // with a binary exponent.
+  bool hex = t.find_first_of("xX") != std::string::npos;
+  if (t.empty() || t.size() > 64 || std::isspace(static_cast<unsigned char>(t[0])) ||
+      (hex && t.find_first_of("pP") == std::string::npos)) {
     return Value::Error("cannot convert '" + t + "' to double");
   }
   errno = 0;
@@ -233,9 +237,11 @@ Value DurationFromString(Args a, Frame&) {
 
 // --- size and string predicates ---------------------------------------------
 
-Value Size(Args a, Frame&) {
+Value Size(Args a, Frame& f) {
   switch (a[0].kind()) {
-    case Kind::kString: return Value::Int(static_cast<int64_t>(utf8::Length(a[0].string_value())));
+    case Kind::kString:
+      f.Charge(static_cast<int64_t>(a[0].string_value().size() / 10));
+      return Value::Int(static_cast<int64_t>(utf8::Length(a[0].string_value())));
     case Kind::kBytes: return Value::Int(static_cast<int64_t>(a[0].string_value().size()));
     case Kind::kList: return Value::Int(static_cast<int64_t>(a[0].list_size()));
     default: return Value::Int(static_cast<int64_t>(a[0].map_size()));

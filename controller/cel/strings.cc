@@ -2,6 +2,7 @@
 // replace, split, substring, trim, join, format, strings.quote, reverse.
 // Indices count code points, as in cel-go.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -18,8 +19,9 @@ Value OutOfRange(int64_t i) { return Value::Error("index out of range: " + std::
 // Charges for work proportional to the text touched.
 void ChargeText(Frame& f, size_t bytes) { f.Charge(static_cast<int64_t>(bytes / 10)); }
 
-Value CharAt(Args a, Frame&) {
+Value CharAt(Args a, Frame& f) {
   std::string_view s = a[0].string_value();
+  ChargeText(f, s.size());
   int64_t i = a[1].int_value();
   auto off = utf8::Offsets(s);
   int64_t n = static_cast<int64_t>(off.size()) - 1;
@@ -83,14 +85,25 @@ Value UpperAscii(Args a, Frame& f) {
 // Go's strings.Replace: n < 0 replaces all; an empty `from` matches at every
 // code point boundary.
 Value ReplaceImpl(std::string_view s, std::string_view from, std::string_view to, int64_t n, Frame& f) {
-  std::string out;
   if (n == 0) return Value::String(std::string(s));
+  // Count the replacements first, so that the result is charged before it is built.
+  size_t cps = from.empty() ? utf8::Length(s) : 0;
+  int64_t hits = 0;
+  if (from.empty()) {
+    hits = static_cast<int64_t>(cps) + 1;
+  } else {
+    for (size_t pos = s.find(from); pos != std::string_view::npos; pos = s.find(from, pos + from.size())) ++hits;
+  }
+  if (n >= 0) hits = std::min(hits, n);
+  size_t result = s.size() + static_cast<size_t>(hits) * to.size();
+  if (!f.Charge(static_cast<int64_t>((s.size() + result) / 10))) return Value::Error(std::string(kCostExceeded));
+  std::string out;
+  out.reserve(result);
   int64_t done = 0;
   if (from.empty()) {
     auto off = utf8::Offsets(s);
-    size_t cps = off.size() - 1;
     for (size_t i = 0; i <= cps; ++i) {
-      if (n < 0 || done < n) {
+      if (done < hits) {
         out.append(to);
         ++done;
       }
@@ -98,17 +111,14 @@ Value ReplaceImpl(std::string_view s, std::string_view from, std::string_view to
     }
   } else {
     size_t pos = 0;
-    while (n < 0 || done < n) {
+    while (done < hits) {
       size_t hit = s.find(from, pos);
-      if (hit == std::string_view::npos) break;
       out.append(s.substr(pos, hit - pos)).append(to);
       pos = hit + from.size();
       ++done;
     }
     out.append(s.substr(pos));
   }
-  ChargeText(f, out.size());
-  if (!f.Charge(0)) return Value::Error(std::string(kCostExceeded));
   return Value::String(std::move(out));
 }
 Value Replace(Args a, Frame& f) {
@@ -162,8 +172,14 @@ Value SubstringImpl(std::string_view s, int64_t start, std::optional<int64_t> en
   size_t b = off[static_cast<size_t>(start)], x = off[static_cast<size_t>(e)];
   return Value::String(std::string(s.substr(b, x - b)));
 }
-Value Substring(Args a, Frame&) { return SubstringImpl(a[0].string_value(), a[1].int_value(), std::nullopt); }
-Value Substring2(Args a, Frame&) { return SubstringImpl(a[0].string_value(), a[1].int_value(), a[2].int_value()); }
+Value Substring(Args a, Frame& f) {
+  ChargeText(f, a[0].string_value().size());
+  return SubstringImpl(a[0].string_value(), a[1].int_value(), std::nullopt);
+}
+Value Substring2(Args a, Frame& f) {
+  ChargeText(f, a[0].string_value().size());
+  return SubstringImpl(a[0].string_value(), a[1].int_value(), a[2].int_value());
+}
 
 // Unicode White_Space, as Go's unicode.IsSpace.
 bool IsSpaceAt(std::string_view s, size_t i, size_t* len) {
@@ -350,9 +366,12 @@ Value FormatFn(Args a, Frame& f) {
     if (next >= args.size()) return Value::Error("index " + std::to_string(next) + " out of range");
     const Value& v = args[next++];
     switch (verb) {
-      case 's':
-        out += ValueToString(v);
+      case 's': {
+        WorkBudget work = f.Remaining();
+        out += ValueToString(v, &work);
+        if (!f.Settle(work)) return Value::Error(std::string(kCostExceeded));
         break;
+      }
       case 'd': {
         if (v.kind() == Kind::kDouble && NonFinite(v.double_value())) {
           out += *NonFinite(v.double_value());

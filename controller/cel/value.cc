@@ -1,8 +1,12 @@
 #include "cel/value.h"
 
+#include <algorithm>
+
 #include <charconv>
 #include <cmath>
 #include <cstring>
+
+#include "cel/utf8.h"
 
 namespace clausegate::cel {
 
@@ -53,20 +57,48 @@ bool KeysEqual(const Value& a, const Value& b) {
 
 }  // namespace
 
+namespace {
+
+constexpr size_t kIndexedMapSize = 16;
+
+// One string per key class: 1, 1u and 1.0 are the same key.
+std::string NormalisedKey(const Value& k) {
+  switch (k.kind()) {
+    case Kind::kString: return "s" + std::string(k.string_value());
+    case Kind::kBool: return k.bool_value() ? "b1" : "b0";
+    case Kind::kInt: return "n" + std::to_string(k.int_value());
+    case Kind::kUint: return "n" + std::to_string(k.uint_value());
+    case Kind::kDouble: {
+      double d = k.double_value();
+      if (d == std::trunc(d) && d >= -9.2e18 && d <= 9.2e18) return "n" + std::to_string(static_cast<int64_t>(d));
+      if (d == std::trunc(d) && d > 0 && d < 1.8e19) return "n" + std::to_string(static_cast<uint64_t>(d));
+      return "d";  // never equal to a valid key
+    }
+    default: return "x";
+  }
+}
+
+}  // namespace
+
 Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
+  MapData data;
+  bool indexed = entries.size() > kIndexedMapSize;
   for (size_t i = 0; i < entries.size(); ++i) {
     const Value& k = entries[i].first;
     if (k.is_error()) return k;
     if (!IsValidKeyKind(k.kind())) return Error("unsupported key type");
+    if (indexed) {
+      if (!data.index.emplace(NormalisedKey(k), i).second) return Error("Failed with repeated key");
+      continue;
+    }
     for (size_t j = 0; j < i; ++j) {
-      if (KeysEqual(entries[j].first, k)) {
-        return Error("Failed with repeated key");
-      }
+      if (KeysEqual(entries[j].first, k)) return Error("Failed with repeated key");
     }
   }
+  data.entries = std::move(entries);
   Value v(Kind::kMap);
   v.rep_ = Rep::kHeap;
-  v.heap_ = std::make_shared<const MapData>(MapData{std::move(entries)});
+  v.heap_ = std::make_shared<const MapData>(std::move(data));
   return v;
 }
 
@@ -195,27 +227,39 @@ std::optional<Value> Value::MapFindString(std::string_view key) const {
     }
     return std::nullopt;
   }
-  for (const auto& [k, v] : map_data().entries) {
+  const MapData& m = map_data();
+  if (!m.index.empty()) {
+    auto it = m.index.find("s" + std::string(key));
+    if (it == m.index.end()) return std::nullopt;
+    return m.entries[it->second].second;
+  }
+  for (const auto& [k, v] : m.entries) {
     if (k.kind() == Kind::kString && k.string_value() == key) return v;
   }
   return std::nullopt;
 }
 
-uint64_t Value::json_identity() const {
-  if (rep_ != Rep::kJson) return 0;
+Value::JsonId Value::json_identity() const {
+  if (rep_ != Rep::kJson) return {};
   // dom::element is a (document*, tape index) pair with no public accessor; its
   // bytes identify the element.
   static_assert(sizeof(simdjson::dom::element) == 2 * sizeof(uint64_t));
   uint64_t words[2];
   std::memcpy(words, &json_, sizeof words);
-  return words[0] ^ (words[1] * 0x9E3779B97F4A7C15ULL);
+  return {words[0], words[1]};
 }
 
 std::optional<Value> Value::MapFind(const Value& key) const {
   if (key.kind() == Kind::kString) return MapFindString(key.string_value());
   if (rep_ == Rep::kJson) return std::nullopt;  // JSON objects have only string keys
   if (!(key.is_numeric() || key.kind() == Kind::kBool)) return std::nullopt;
-  for (const auto& [k, v] : map_data().entries) {
+  const MapData& m = map_data();
+  if (!m.index.empty()) {
+    auto it = m.index.find(NormalisedKey(key));
+    if (it == m.index.end()) return std::nullopt;
+    return m.entries[it->second].second;
+  }
+  for (const auto& [k, v] : m.entries) {
     if (KeysEqual(k, key)) return v;
   }
   return std::nullopt;
@@ -320,7 +364,8 @@ Order CompareValues(const Value& a, const Value& b) {
   }
 }
 
-bool ValuesEqual(const Value& a, const Value& b) {
+bool ValuesEqual(const Value& a, const Value& b, WorkBudget* budget) {
+  if (budget && !budget->Spend()) return false;
   if (a.is_numeric() && b.is_numeric()) return CompareNumbers(a, b) == Order::kEqual;
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
@@ -340,7 +385,7 @@ bool ValuesEqual(const Value& a, const Value& b) {
       rhs.reserve(n);
       b.ForEachElement([&](const Value& v) { rhs.push_back(v); return true; });
       a.ForEachElement([&](const Value& v) {
-        eq = ValuesEqual(v, rhs[i++]);
+        eq = ValuesEqual(v, rhs[i++], budget);
         return eq;
       });
       return eq;
@@ -350,14 +395,14 @@ bool ValuesEqual(const Value& a, const Value& b) {
       bool eq = true;
       a.ForEachEntry([&](const Value& k, const Value& v) {
         auto other = b.MapFind(k);
-        eq = other.has_value() && ValuesEqual(v, *other);
+        eq = other.has_value() && ValuesEqual(v, *other, budget);
         return eq;
       });
       return eq;
     }
     case Kind::kOptional:
       if (a.optional_has_value() != b.optional_has_value()) return false;
-      return !a.optional_has_value() || ValuesEqual(a.optional_value(), b.optional_value());
+      return !a.optional_has_value() || ValuesEqual(a.optional_value(), b.optional_value(), budget);
     case Kind::kOpaque: return a.opaque().Equals(b.opaque());
     default: return false;
   }
@@ -366,7 +411,9 @@ bool ValuesEqual(const Value& a, const Value& b) {
 std::string FormatDouble(double d) {
   if (std::isnan(d)) return "NaN";
   if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  // Shortest round-trip digits, then Go's %g layout for precision -1.
+  // Shortest round-trip digits in Go's %g layout: exponent form when the exponent
+  // is below -4 or at least 6 (strconv decides with precision 6 when it prints
+  // the shortest digits).
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
   std::string sci(buf, r.ptr);
@@ -379,7 +426,7 @@ std::string FormatDouble(double d) {
   for (char c : mant) {
     if (c != '.') digits += c;
   }
-  if (exp < -4 || exp >= 21) {
+  if (exp < -4 || exp >= 6) {
     std::string out = neg ? "-" : "";
     out += digits.substr(0, 1);
     if (digits.size() > 1) out += "." + digits.substr(1);
@@ -398,7 +445,30 @@ std::string FormatDouble(double d) {
   return neg ? "-" + out : out;
 }
 
-std::string ValueToString(const Value& v) {
+namespace {
+
+// Replaces each byte that does not start a valid UTF-8 sequence with U+FFFD.
+std::string SanitiseUtf8(std::string_view s) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (len > 0 && i + len <= s.size() && utf8::IsValid(s.substr(i, len))) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ValueToString(const Value& v, WorkBudget* budget) {
+  if (budget && !budget->Spend()) return "";
   switch (v.kind()) {
     case Kind::kNull: return "null";
     case Kind::kBool: return v.bool_value() ? "true" : "false";
@@ -406,8 +476,12 @@ std::string ValueToString(const Value& v) {
     case Kind::kUint: return std::to_string(v.uint_value());
     case Kind::kDouble: return FormatDouble(v.double_value());
     case Kind::kString:
-    case Kind::kBytes:
     case Kind::kType: return std::string(v.string_value());
+    case Kind::kBytes: {
+      std::string_view b = v.string_value();
+      if (budget && !budget->Spend(static_cast<int64_t>(b.size() / 10))) return "";
+      return utf8::IsValid(b) ? std::string(b) : SanitiseUtf8(b);
+    }
     case Kind::kTimestamp: return FormatTimestamp(v.timestamp_value());
     case Kind::kDuration: return FormatDuration(v.duration_value());
     case Kind::kList: {
@@ -416,8 +490,8 @@ std::string ValueToString(const Value& v) {
       v.ForEachElement([&](const Value& e) {
         if (!first) out += ", ";
         first = false;
-        out += ValueToString(e);
-        return true;
+        out += ValueToString(e, budget);
+        return !(budget && budget->exhausted());
       });
       return out + "]";
     }
@@ -425,8 +499,8 @@ std::string ValueToString(const Value& v) {
       // Sorted by the printed key so that output is stable.
       std::vector<std::pair<std::string, std::string>> items;
       v.ForEachEntry([&](const Value& k, const Value& val) {
-        items.emplace_back(ValueToString(k), ValueToString(val));
-        return true;
+        items.emplace_back(ValueToString(k, budget), ValueToString(val, budget));
+        return !(budget && budget->exhausted());
       });
       std::sort(items.begin(), items.end());
       std::string out = "{";
@@ -437,7 +511,7 @@ std::string ValueToString(const Value& v) {
       return out + "}";
     }
     case Kind::kOptional:
-      return v.optional_has_value() ? "optional(" + ValueToString(v.optional_value()) + ")" : "optional.none()";
+      return v.optional_has_value() ? "optional(" + ValueToString(v.optional_value(), budget) + ")" : "optional.none()";
     case Kind::kOpaque: return v.opaque().ToString();
     case Kind::kError: return v.error_message();
   }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -112,9 +113,13 @@ class Value {
   // nullopt: no such key. An unsupported key type is also "no such key".
   std::optional<Value> MapFind(const Value& key) const;
   std::optional<Value> MapFindString(std::string_view key) const;
-  // For a map read from a JSON document: a key that identifies the object (stable
-  // while the document lives); 0 for other values. Used to memoise field lookups.
-  uint64_t json_identity() const;
+  // For a list or map read from a JSON document: the document and the element's
+  // place in it (stable while the document lives); {0, 0} for other values.
+  struct JsonId {
+    uint64_t doc = 0, index = 0;
+    bool operator==(const JsonId&) const = default;
+  };
+  JsonId json_identity() const;
   // Calls f(const Value& key, const Value& value) for each entry; stops when f returns false.
   template <typename F>
   void ForEachEntry(F&& f) const;
@@ -166,6 +171,8 @@ struct Value::ListData {
 };
 struct Value::MapData {
   std::vector<std::pair<Value, Value>> entries;
+  // For larger maps: normalised key -> entry, so lookups and construction stay linear.
+  std::unordered_map<std::string, size_t> index;
 };
 struct Value::OptionalData {
   bool has_value;
@@ -218,16 +225,43 @@ inline constexpr std::string_view kDuration = "google.protobuf.Duration";
 inline constexpr std::string_view kOptional = "optional_type";
 }  // namespace type_names
 
-// Heterogeneous CEL equality. Errors are not handled here (callers propagate them).
-bool ValuesEqual(const Value& a, const Value& b);
+// Work whose size grows with the operands (deep equality, printing): each
+// element visited spends a unit, and the operation stops early once none are
+// left. The evaluator passes what remains of its cost budget.
+class WorkBudget {
+ public:
+  explicit WorkBudget(int64_t units) : left_(units) {}
+  bool Spend(int64_t units = 1) {
+    if (units > left_) {
+      exhausted_ = true;
+      left_ = 0;
+    } else {
+      left_ -= units;
+      spent_ += units;
+    }
+    return !exhausted_;
+  }
+  bool exhausted() const { return exhausted_; }
+  int64_t spent() const { return spent_; }
+
+ private:
+  int64_t left_;
+  int64_t spent_ = 0;
+  bool exhausted_ = false;
+};
+
+// Heterogeneous CEL equality. Errors are not handled here (callers propagate
+// them). With a budget, an exhausted budget makes the result meaningless: check it.
+bool ValuesEqual(const Value& a, const Value& b, WorkBudget* budget = nullptr);
 
 // Ordering for <, <=, >, >=: -1/0/1, or nullopt when the kinds are not comparable
 // (or a NaN is involved, for which every comparison is false).
 enum class Order { kLess, kEqual, kGreater, kUnordered, kNoOverload };
 Order CompareValues(const Value& a, const Value& b);
 
-// Human text of a value as the strings extension's %s prints it.
-std::string ValueToString(const Value& v);
+// Human text of a value as the strings extension's %s prints it. Bytes that are
+// not UTF-8 are printed with U+FFFD in their place.
+std::string ValueToString(const Value& v, WorkBudget* budget = nullptr);
 // A double formatted like cel-go (Go's strconv 'g'-style shortest repr).
 std::string FormatDouble(double d);
 

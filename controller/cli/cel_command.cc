@@ -95,10 +95,13 @@ int RunCelCommand(std::span<const std::string> args, std::ostream& out, std::ost
   for (auto& [i, v] : bound) act.Bind(i, v);
   cel::Value v = compiled.program->Evaluate(act);
   if (v.is_error()) {
-    out << nlohmann::json{{"error", v.error_message()}}.dump() << "\n";
+    out << nlohmann::json{{"error", v.error_message()}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
     return 1;
   }
-  out << (typed ? cel::ToTagged(v) : cel::ToPlainJson(v)).dump() << "\n";
+  // Strings built from bytes may hold invalid UTF-8: replace rather than throw.
+  out << (typed ? cel::ToTagged(v) : cel::ToPlainJson(v)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+      << "\n";
   return 0;
 }
 

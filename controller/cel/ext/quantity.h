@@ -14,9 +14,10 @@
 // Values are exact: a 128-bit mantissa times a power of ten. Like Go, parsing
 // keeps a value only down to 1n, rounding finer non-zero values away from
 // zero ("0.1n" is 1n), and silently caps binary-SI values at 2^63-1 ("8Ei").
-// Go keeps arbitrarily many digits; here a value needing more than 38
-// significant decimal digits is rejected by Parse and makes Add/Sub return
-// nullopt. Inputs longer than kMaxQuantityLength bytes are rejected.
+// Go keeps arbitrarily many digits; here a value whose significant digits
+// exceed 127 bits (more than 38 digits) is rejected by Parse and makes
+// Add/Sub return nullopt. Inputs longer than kMaxQuantityLength bytes are
+// rejected.
 //
 // Go quirks kept on purpose, so policies behave as on a Kubernetes API server:
 //   - "-", "+", ".", "Mi", "Ti" parse as zero; "Pi" and "Ei" do not.

@@ -46,7 +46,7 @@ struct Url {
   std::string path;      // decoded
   std::string raw_path;  // original encoding of path, when it differs from the default one
   std::string escaped_path;  // EscapedPath() when parsed
-  bool omit_host = false;    // "scheme:///path"
+  bool omit_host = false;    // "scheme:/path": a path but no authority
   bool force_query = false;  // a trailing '?' with no query
   std::string raw_query;     // undecoded, without '?'
   std::string fragment;      // decoded, without '#'

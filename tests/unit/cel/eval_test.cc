@@ -103,6 +103,33 @@ TEST_CASE("eval: the cost budget stops pathological expressions", "[cel][eval][l
   CHECK(stats.cost < 100);
 }
 
+TEST_CASE("eval: work that grows with its operands is charged as it goes", "[cel][eval][limits]") {
+  // The charge never overflows, and huge allocations are refused before they happen.
+  CHECK(EvalError("lists.range(9223372036854775807)") == "cost budget exceeded");
+  // Deep equality and printing of shared structure (2^21 leaves) stop at the budget.
+  std::string shared = "[1, 1]";
+  for (int i = 0; i < 21; ++i) shared = "cel.bind(a" + std::to_string(i) + ", " + shared + ", [a" + std::to_string(i) + ", a" + std::to_string(i) + "])";
+  CHECK(EvalError(shared + " == " + shared) == "cost budget exceeded");
+  CHECK(EvalError("'%s'.format([" + shared + "])") == "cost budget exceeded");
+  CHECK(EvalError("[" + shared + "].indexOf(" + shared + ")") == "cost budget exceeded");
+  // A replacement's result is charged before it is built.
+  CHECK(EvalError("lists.range(3000).map(i, 'xxxxxxxxxx').join('').replace('', lists.range(3000).map(i, 'xxxxxxxxxx').join(''))") ==
+        "cost budget exceeded");
+  // Big maps are built and searched through an index.
+  CHECK(Eval("lists.range(50000).transformMap(i, v, v)[49999] == 49999").bool_value());
+  CHECK(EvalError("lists.range(30).transformMap(i, v, v).transformMap(k, v, 1) == {}") == "");
+}
+
+TEST_CASE("eval: compile time is linear in nesting of prepared calls", "[cel][eval][limits]") {
+  std::string e = "'a'";
+  for (int i = 0; i < 40; ++i) e = "(" + e + ".matches('a') ? 'a' : 'b')";
+  CHECK(Eval(e).string_value() == "a");
+}
+
+TEST_CASE("eval: source text must be UTF-8", "[cel][eval]") {
+  CHECK(EvalError("'\xff'") == "compile: expression is not valid UTF-8");
+}
+
 TEST_CASE("eval: deep input documents are refused at decode time", "[cel][eval][limits]") {
   clausegate::json::Decoder decoder;
   std::string deep = std::string(1000, '[') + std::string(1000, ']');

@@ -31,6 +31,8 @@ TEST_CASE("functions: conversions", "[cel][functions]") {
   CHECK(EvalTagged("uint(3.9)") == R"({"uint":"3"})");
   CHECK(EvalError("uint(-1)") == "uint out of range");
   CHECK(EvalTagged("double('1e3')") == R"({"double":1000.0})");
+  CHECK(EvalError("double('0x10')") != "");  // as Go's ParseFloat
+  CHECK(EvalTagged("string(1e6)") == R"({"string":"1e+06"})");
   CHECK(EvalTagged("string(1.5)") == R"({"string":"1.5"})");
   CHECK(EvalTagged("string(true)") == R"({"string":"true"})");
   CHECK(EvalError("string(b'\\xff')") != "");
@@ -97,6 +99,9 @@ TEST_CASE("functions: regular expressions (RE2)", "[cel][functions]") {
         R"({"list":[{"string":"1"},{"string":"22"},{"string":"333"}]})");
   CHECK(EvalTagged("'a1b22c333'.findAll('[0-9]+', 2)") == R"({"list":[{"string":"1"},{"string":"22"}]})");
   CHECK(EvalTagged("'x'.find('y')") == R"({"string":""})");
+  // Empty matches as Go's FindAllString has them.
+  CHECK(EvalTagged("'abc'.findAll('b*')") == R"({"list":[{"string":""},{"string":"b"},{"string":""}]})");
+  CHECK(EvalTagged("'é'.findAll('').size()") == R"({"int":"2"})");
   // A pattern computed at run time is compiled then; an invalid one is an error value.
   CHECK(EvalError("'a'.matches('(' + 'x')").starts_with("invalid regular expression"));
   // A literal invalid pattern is rejected when the expression is compiled.

@@ -111,7 +111,10 @@ TEST_CASE("values: printing", "[cel][value]") {
   CHECK(FormatDouble(123.456) == "123.456");
   CHECK(FormatDouble(-0.0045) == "-0.0045");
   CHECK(FormatDouble(1e21) == "1e+21");
-  CHECK(FormatDouble(9.223372036854776e18) == "9223372036854776000");  // shortest digits, as Go prints
+  CHECK(FormatDouble(9.223372036854776e18) == "9.223372036854776e+18");  // Go's %g
+  CHECK(FormatDouble(1e6) == "1e+06");
+  CHECK(FormatDouble(123456.0) == "123456");
+  CHECK(ValueToString(Value::Bytes("\xff")) == "\xEF\xBF\xBD");  // invalid UTF-8 printed as U+FFFD
   CHECK(FormatDouble(1e-5) == "1e-05");
   CHECK(FormatDouble(NAN) == "NaN");
   CHECK(FormatDouble(-INFINITY) == "-Infinity");
