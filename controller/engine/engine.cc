@@ -1,0 +1,433 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "cel/program.h"
+
+namespace clausegate::engine {
+
+const char* ToString(Outcome o) {
+  switch (o) {
+    case Outcome::kPass: return "pass";
+    case Outcome::kFail: return "fail";
+    case Outcome::kError: return "error";
+    case Outcome::kIgnored: return "ignored";
+    case Outcome::kExcepted: return "excepted";
+  }
+  return "?";
+}
+
+namespace {
+
+using policy::Action;
+using policy::Policy;
+
+bool Has(const std::vector<std::string>& list, std::string_view v) {
+  return std::any_of(list.begin(), list.end(), [&](const std::string& s) { return s == "*" || s == v; });
+}
+
+// Workload kinds whose pod template a pod policy also checks, and where it is.
+struct TemplateKind {
+  std::string_view group, resource, kind;
+  bool cron;  // spec.jobTemplate.spec.template
+};
+constexpr TemplateKind kTemplateKinds[] = {
+    {"apps", "deployments", "Deployment", false},  {"apps", "replicasets", "ReplicaSet", false},
+    {"apps", "statefulsets", "StatefulSet", false}, {"apps", "daemonsets", "DaemonSet", false},
+    {"batch", "jobs", "Job", false},               {"", "replicationcontrollers", "ReplicationController", false},
+    {"batch", "cronjobs", "CronJob", true},
+};
+
+const TemplateKind* TemplateKindOf(const RequestInfo& info) {
+  for (const auto& t : kTemplateKinds) {
+    if (t.group == info.group && t.resource == info.resource) return &t;
+  }
+  return nullptr;
+}
+
+bool RuleMatches(const policy::ResourceRule& r, std::string_view group, std::string_view version,
+                 std::string_view resource, std::string_view sub, std::string_view op) {
+  if (!Has(r.api_groups, group) || !Has(r.api_versions, version) || !Has(r.operations, op)) return false;
+  std::string full = sub.empty() ? std::string(resource) : std::string(resource) + "/" + std::string(sub);
+  for (const std::string& want : r.resources) {
+    if (want == "*" && sub.empty()) return true;
+    if (want == "*/*") return true;
+    if (want == full) return true;
+    if (!sub.empty() && want == std::string(resource) + "/*") return true;
+    if (!sub.empty() && want == "*/" + std::string(sub)) return true;
+  }
+  return false;
+}
+
+bool PolicyMatchesResource(const Policy& p, const RequestInfo& info, bool as_pod) {
+  for (const auto& r : p.match.resources) {
+    if (as_pod) {
+      if (RuleMatches(r, "", "v1", "pods", "", info.operation)) return true;
+    } else if (RuleMatches(r, info.group, info.version, info.resource, info.sub_resource, info.operation)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::map<std::string, std::string> Labels(const cel::Value& object) {
+  std::map<std::string, std::string> out;
+  if (object.kind() != cel::Kind::kMap) return out;
+  auto meta = object.MapFindString("metadata");
+  if (!meta || meta->kind() != cel::Kind::kMap) return out;
+  auto labels = meta->MapFindString("labels");
+  if (!labels || labels->kind() != cel::Kind::kMap) return out;
+  labels->ForEachEntry([&](const cel::Value& k, const cel::Value& v) {
+    if (k.kind() == cel::Kind::kString && v.kind() == cel::Kind::kString) {
+      out.emplace(std::string(k.string_value()), std::string(v.string_value()));
+    }
+    return true;
+  });
+  return out;
+}
+
+// The pod template of a workload, seen as a Pod: template metadata and spec, in
+// the owner's namespace.
+cel::Value PodView(const cel::Value& owner, const TemplateKind& t) {
+  if (owner.kind() != cel::Kind::kMap) return cel::Value::Null();
+  auto spec = owner.MapFindString("spec");
+  if (!spec || spec->kind() != cel::Kind::kMap) return cel::Value::Null();
+  std::optional<cel::Value> tmpl;
+  if (t.cron) {
+    auto jt = spec->MapFindString("jobTemplate");
+    auto js = jt && jt->kind() == cel::Kind::kMap ? jt->MapFindString("spec") : std::nullopt;
+    tmpl = js && js->kind() == cel::Kind::kMap ? js->MapFindString("template") : std::nullopt;
+  } else {
+    tmpl = spec->MapFindString("template");
+  }
+  if (!tmpl || tmpl->kind() != cel::Kind::kMap) return cel::Value::Null();
+  // A small map over the template's own subtrees: nothing of the object is copied.
+  std::vector<std::pair<cel::Value, cel::Value>> meta_entries;
+  auto tmeta = tmpl->MapFindString("metadata");
+  bool has_ns = false;
+  if (tmeta && tmeta->kind() == cel::Kind::kMap) {
+    tmeta->ForEachEntry([&](const cel::Value& k, const cel::Value& v) {
+      if (k.kind() == cel::Kind::kString && k.string_value() == "namespace") has_ns = true;
+      meta_entries.emplace_back(k, v);
+      return true;
+    });
+  }
+  auto ometa = owner.MapFindString("metadata");
+  if (!has_ns && ometa && ometa->kind() == cel::Kind::kMap) {
+    if (auto ns = ometa->MapFindString("namespace")) meta_entries.emplace_back(cel::Value::StringView("namespace"), *ns);
+  }
+  std::vector<std::pair<cel::Value, cel::Value>> pod;
+  pod.emplace_back(cel::Value::StringView("apiVersion"), cel::Value::StringView("v1"));
+  pod.emplace_back(cel::Value::StringView("kind"), cel::Value::StringView("Pod"));
+  pod.emplace_back(cel::Value::StringView("metadata"), cel::Value::Map(std::move(meta_entries)));
+  if (auto ps = tmpl->MapFindString("spec")) pod.emplace_back(cel::Value::StringView("spec"), *ps);
+  return cel::Value::Map(std::move(pod));
+}
+
+std::string TemplatePath(const TemplateKind& t) { return t.cron ? "spec.jobTemplate.spec.template" : "spec.template"; }
+
+}  // namespace
+
+std::string PolicySet::ResourceForKind(std::string_view kind) {
+  static constexpr std::pair<std::string_view, std::string_view> kKnown[] = {
+      {"Endpoints", "endpoints"}, {"PodSecurityPolicy", "podsecuritypolicies"}, {"NetworkPolicy", "networkpolicies"},
+      {"Ingress", "ingresses"}, {"IngressClass", "ingressclasses"}, {"StorageClass", "storageclasses"},
+      {"PriorityClass", "priorityclasses"}, {"RuntimeClass", "runtimeclasses"}};
+  for (auto& [k, r] : kKnown) {
+    if (k == kind) return std::string(r);
+  }
+  std::string lower;
+  for (char c : kind) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.empty()) return lower;
+  // Kubernetes' default pluralisation.
+  if (lower.ends_with("s") || lower.ends_with("x") || lower.ends_with("z") || lower.ends_with("ch") || lower.ends_with("sh")) {
+    return lower + "es";
+  }
+  if (lower.ends_with("y") && lower.size() > 1 && std::string_view("aeiou").find(lower[lower.size() - 2]) == std::string_view::npos) {
+    return lower.substr(0, lower.size() - 1) + "ies";
+  }
+  return lower + "s";
+}
+
+PolicySet::PolicySet(std::vector<policy::Policy> policies, std::vector<policy::PolicyException> exceptions)
+    : policies_(std::move(policies)), exceptions_(std::move(exceptions)) {
+  for (size_t i = 0; i < policies_.size(); ++i) {
+    const Policy& p = policies_[i];
+    bool wildcard = false, pods = false;
+    std::set<std::string> keys;
+    for (const auto& r : p.match.resources) {
+      for (const auto& g : r.api_groups) {
+        for (const auto& res : r.resources) {
+          std::string base = res.substr(0, res.find('/'));
+          if (g == "*" || base == "*") {
+            wildcard = true;
+          } else {
+            keys.insert(g + "/" + base);
+          }
+          if ((g == "" || g == "*") && (base == "pods" || base == "*")) pods = true;
+        }
+      }
+    }
+    if (wildcard) {
+      wildcard_.push_back(i);
+    } else {
+      for (const auto& k : keys) by_resource_[k].push_back(i);
+    }
+    if (p.match.pod_templates && pods) pod_template_policies_.push_back(i);
+  }
+}
+
+std::vector<PolicySet::Candidate> PolicySet::Candidates(const RequestInfo& info) const {
+  std::vector<Candidate> out;
+  std::vector<size_t> direct;
+  if (auto it = by_resource_.find(info.group + "/" + info.resource); it != by_resource_.end()) direct = it->second;
+  direct.insert(direct.end(), wildcard_.begin(), wildcard_.end());
+  std::sort(direct.begin(), direct.end());
+  direct.erase(std::unique(direct.begin(), direct.end()), direct.end());
+  for (size_t i : direct) {
+    if (PolicyMatchesResource(policies_[i], info, false)) out.push_back({&policies_[i], false});
+  }
+  if (info.sub_resource.empty() && TemplateKindOf(info)) {
+    for (size_t i : pod_template_policies_) {
+      bool already = std::any_of(out.begin(), out.end(), [&](const Candidate& c) { return c.policy == &policies_[i]; });
+      if (!already && PolicyMatchesResource(policies_[i], info, true)) out.push_back({&policies_[i], true});
+    }
+  }
+  return out;
+}
+
+namespace {
+
+bool SelectorsMatch(const Policy& p, const Input& in) {
+  const RequestInfo& info = in.info;
+  // The namespace a request is "in": a Namespace object is its own.
+  std::string ns = info.kind == "Namespace" && info.group.empty() ? info.name : info.namespace_name;
+  if (!ns.empty() && std::find(p.match.exclude_namespaces.begin(), p.match.exclude_namespaces.end(), ns) !=
+                         p.match.exclude_namespaces.end()) {
+    return false;
+  }
+  if (std::find(p.match.exclude_usernames.begin(), p.match.exclude_usernames.end(), info.username) !=
+      p.match.exclude_usernames.end()) {
+    return false;
+  }
+  if (p.match.namespace_selector && !p.match.namespace_selector->requirements.empty()) {
+    if (info.kind == "Namespace" && info.group.empty()) {
+      if (!p.match.namespace_selector->Matches(Labels(in.object.is_null() ? in.old_object : in.object))) return false;
+    } else if (!info.namespace_name.empty()) {
+      static const std::map<std::string, std::string> kNone;
+      if (!p.match.namespace_selector->Matches(in.namespace_labels ? *in.namespace_labels : kNone)) return false;
+    }
+    // Other cluster-scoped objects are not constrained by a namespace selector.
+  }
+  if (p.match.object_selector && !p.match.object_selector->requirements.empty()) {
+    bool now = !in.object.is_null() && p.match.object_selector->Matches(Labels(in.object));
+    bool before = !in.old_object.is_null() && p.match.object_selector->Matches(Labels(in.old_object));
+    if (!now && !before) return false;
+  }
+  return true;
+}
+
+bool ExceptionCovers(const policy::PolicyException& ex, const Policy& p, const policy::Validation* rule,
+                     const Input& in) {
+  if (!ex.incomplete.empty() || !ex.expires || cel::CompareTimestamps(*ex.expires, in.now) <= 0) return false;
+  bool targeted = std::any_of(ex.targets.begin(), ex.targets.end(), [&](const policy::ExceptionTarget& t) {
+    if (t.policy != p.name) return false;
+    return t.rules.empty() || (rule && std::find(t.rules.begin(), t.rules.end(), rule->name) != t.rules.end());
+  });
+  if (!targeted) return false;
+  auto in_list = [](const std::vector<std::string>& list, const std::string& v) {
+    return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+  };
+  return in_list(ex.namespaces, in.info.namespace_name) && in_list(ex.names, in.info.name) &&
+         in_list(ex.kinds, in.info.kind);
+}
+
+std::string ObjectName(const RequestInfo& info) {
+  std::string name = info.name.empty() ? "(unnamed)" : info.name;
+  return info.namespace_name.empty() ? name : info.namespace_name + "/" + name;
+}
+
+}  // namespace
+
+cel::Value RequestValue(const RequestInfo& info) {
+  using cel::Value;
+  auto str = [](const std::string& s) { return Value::String(s); };
+  std::vector<Value> groups;
+  for (const auto& g : info.groups) groups.push_back(str(g));
+  return Value::Map({
+      {str("uid"), str(info.uid)},
+      {str("operation"), str(info.operation)},
+      {str("kind"), Value::Map({{str("group"), str(info.group)}, {str("version"), str(info.version)}, {str("kind"), str(info.kind)}})},
+      {str("resource"), Value::Map({{str("group"), str(info.group)}, {str("version"), str(info.version)}, {str("resource"), str(info.resource)}})},
+      {str("subResource"), str(info.sub_resource)},
+      {str("name"), str(info.name)},
+      {str("namespace"), str(info.namespace_name)},
+      {str("userInfo"), Value::Map({{str("username"), str(info.username)}, {str("groups"), Value::List(std::move(groups))}})},
+      {str("dryRun"), Value::Bool(info.dry_run)},
+  });
+}
+
+std::string RenderClauses(const std::vector<policy::ClauseRef>& refs) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> groups;
+  for (const auto& r : refs) {
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == r.standard; });
+    if (it == groups.end()) {
+      groups.push_back({r.standard, {r.clause}});
+    } else if (std::find(it->second.begin(), it->second.end(), r.clause) == it->second.end()) {
+      it->second.push_back(r.clause);
+    }
+  }
+  std::string out;
+  for (const auto& [standard, clauses] : groups) {
+    if (!out.empty()) out += "; ";
+    out += standard + " ";
+    for (size_t i = 0; i < clauses.size(); ++i) out += (i ? ", " : "") + clauses[i];
+  }
+  return out;
+}
+
+std::string DenialMessage(const RequestInfo& info, const std::vector<const RuleResult*>& denials) {
+  std::string out = "[clausegate] " + (info.kind.empty() ? std::string("object") : info.kind) + " " +
+                    ObjectName(info) + " denied by " + std::to_string(denials.size()) +
+                    (denials.size() == 1 ? " rule:" : " rules:");
+  for (const RuleResult* r : denials) {
+    out += "\n- " + r->policy->name + "/" + (r->rule ? r->rule->name : std::string("matchConditions"));
+    const auto& refs = r->rule ? r->rule->controls : r->policy->controls;
+    if (!refs.empty()) out += " (" + RenderClauses(refs) + ")";
+    out += ":\n  ";
+    if (!r->subject.empty()) out += r->subject + ": " + r->path + ": ";
+    out += r->message;
+  }
+  return out;
+}
+
+Decision PolicySet::Evaluate(const Input& in) const {
+  Decision d;
+  for (const Candidate& c : Candidates(in.info)) {
+    const Policy& p = *c.policy;
+    if (!SelectorsMatch(p, in)) continue;
+
+    // The view the expressions see: the object itself, or its pod template.
+    cel::Value object = in.object, old_object = in.old_object;
+    std::string subject, path;
+    if (c.via_template) {
+      const TemplateKind* t = TemplateKindOf(in.info);
+      object = in.object.is_null() ? in.object : PodView(in.object, *t);
+      old_object = in.old_object.is_null() ? in.old_object : PodView(in.old_object, *t);
+      subject = std::string(t->kind) + " " + (in.info.name.empty() ? "(unnamed)" : in.info.name);
+      path = TemplatePath(*t);
+      if (object.is_null() && old_object.is_null()) continue;
+    }
+
+    cel::Activation act(*p.env);
+    act.Bind(p.slots.object, object);
+    act.Bind(p.slots.old_object, old_object);
+    act.Bind(p.slots.request, in.request);
+    act.Bind(p.slots.namespace_object, in.namespace_object);
+    act.Bind(p.slots.params, cel::Value::Null());
+    act.Bind(p.slots.now, cel::Value::Timestamp(in.now));
+    for (size_t i = 0; i < p.variables.size() && i < p.slots.variables.size(); ++i) {
+      const cel::Program* prog = p.variables[i].program.get();
+      act.BindLazy(p.slots.variables[i], [prog, &act] { return prog->Evaluate(act); });
+    }
+
+    auto policy_error = [&](const std::string& message) {
+      RuleResult r;
+      r.policy = &p;
+      r.outcome = p.failure_policy == policy::FailurePolicy::kFail ? Outcome::kError : Outcome::kIgnored;
+      r.action = Action::kDeny;
+      r.message = message;
+      r.subject = subject;
+      r.path = path;
+      d.results.push_back(std::move(r));
+    };
+
+    bool applies = true;
+    for (const auto& mc : p.match_conditions) {
+      cel::Value v = mc.program->Evaluate(act);
+      if (v.kind() == cel::Kind::kBool) {
+        if (!v.bool_value()) {
+          applies = false;
+          break;
+        }
+        continue;
+      }
+      policy_error("matchCondition " + mc.name + " could not be evaluated: " +
+                   (v.is_error() ? v.error_message() : "it did not return a bool"));
+      applies = false;
+      break;
+    }
+    if (!applies) continue;
+    d.matched.push_back(&p);
+
+    for (const auto& rule : p.validations) {
+      RuleResult r;
+      r.policy = &p;
+      r.rule = &rule;
+      r.action = rule.action.value_or(p.action);
+      r.subject = subject;
+      r.path = path;
+      cel::Value v = rule.check.program->Evaluate(act);
+      if (v.kind() == cel::Kind::kBool && v.bool_value()) {
+        r.outcome = Outcome::kPass;
+      } else if (v.kind() == cel::Kind::kBool) {
+        r.outcome = Outcome::kFail;
+        r.message = rule.message;
+        if (rule.message_expression) {
+          cel::Value m = rule.message_expression->program->Evaluate(act);
+          if (m.kind() == cel::Kind::kString && !m.string_value().empty()) r.message = std::string(m.string_value());
+        }
+        if (r.message.empty()) r.message = "failed expression: " + rule.check.expression;
+      } else {
+        std::string why = v.is_error() ? v.error_message() : "the expression did not return a bool";
+        r.outcome = p.failure_policy == policy::FailurePolicy::kFail ? Outcome::kError : Outcome::kIgnored;
+        r.message = "could not be evaluated: " + why;
+      }
+      if (r.outcome == Outcome::kFail || r.outcome == Outcome::kError) {
+        for (const auto& ex : exceptions_) {
+          if (ExceptionCovers(ex, p, &rule, in)) {
+            r.outcome = Outcome::kExcepted;
+            r.exception = &ex;
+            break;
+          }
+        }
+      }
+      d.results.push_back(std::move(r));
+    }
+  }
+
+  // Decide: denials, warnings, audit annotations.
+  std::vector<const RuleResult*> denials;
+  int audit_n = 0;
+  for (const RuleResult& r : d.results) {
+    std::string id = r.policy->name + "/" + (r.rule ? r.rule->name : std::string("matchConditions"));
+    switch (r.outcome) {
+      case Outcome::kPass: break;
+      case Outcome::kFail:
+      case Outcome::kError:
+        if (r.action == Action::kDeny || r.outcome == Outcome::kError) {
+          denials.push_back(&r);
+        } else if (r.action == Action::kWarn) {
+          d.warnings.push_back(id + ": " + r.message);
+        } else {
+          d.audit_annotations["audit-" + std::to_string(++audit_n)] = id + ": " + r.message;
+        }
+        break;
+      case Outcome::kIgnored:
+        d.warnings.push_back(id + " was not evaluated (failurePolicy Ignore): " + r.message);
+        break;
+      case Outcome::kExcepted:
+        d.warnings.push_back(id + " waived by exception " + r.exception->name + " (ticket " + r.exception->ticket + ")");
+        d.audit_annotations["exception-" + r.exception->name] = id + " waived; ticket " + r.exception->ticket;
+        break;
+    }
+  }
+  if (!denials.empty()) {
+    d.allowed = false;
+    d.message = DenialMessage(in.info, denials);
+  }
+  return d;
+}
+
+}  // namespace clausegate::engine

@@ -1,0 +1,117 @@
+#pragma once
+// The one engine that the webhook and the CLI share:
+//   PolicySet (compiled, immutable)  +  Input (one admission request)
+//     -> match -> evaluate -> Decision (verdicts with clause references).
+// Nothing here knows HTTP or files; time comes in with the input.
+
+#include <map>
+#include <set>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cel/value.h"
+#include "json/document.h"
+#include "policy/model.h"
+
+namespace clausegate::engine {
+
+// The admission request facts that matching needs.
+struct RequestInfo {
+  std::string uid;
+  std::string operation = "CREATE";  // CREATE UPDATE DELETE CONNECT
+  std::string group;                 // "" for the core group
+  std::string version;
+  std::string kind;
+  std::string resource;  // plural: "pods", "deployments"
+  std::string sub_resource;
+  std::string namespace_name;  // "" for cluster-scoped objects
+  std::string name;
+  std::string username;
+  std::vector<std::string> groups;
+  bool dry_run = false;
+};
+
+struct Input {
+  RequestInfo info;
+  cel::Value object;      // null on DELETE
+  cel::Value old_object;  // null on CREATE
+  cel::Value request;     // the AdmissionRequest as CEL sees it
+  // Labels of the request's namespace, when known; namespace_object likewise.
+  std::optional<std::map<std::string, std::string>> namespace_labels;
+  cel::Value namespace_object;
+  cel::Timestamp now;
+  // Documents the values above point into; kept alive for the evaluation.
+  std::vector<json::DocumentPtr> keep_alive;
+};
+
+enum class Outcome {
+  kPass,      // the rule holds
+  kFail,      // the rule is violated: its action applies
+  kError,     // the rule could not be evaluated; failurePolicy Fail: treated as kFail
+  kIgnored,   // could not be evaluated, failurePolicy Ignore: allowed with a warning
+  kExcepted,  // violated, but a valid exception covers it
+};
+const char* ToString(Outcome o);
+
+struct RuleResult {
+  const policy::Policy* policy = nullptr;
+  const policy::Validation* rule = nullptr;  // null for a policy-level error (matchConditions)
+  Outcome outcome = Outcome::kPass;
+  policy::Action action = policy::Action::kDeny;
+  std::string message;
+  std::string subject;  // "Deployment web" for pod templates; "" for the object itself
+  std::string path;     // where in the object the evaluated view sits ("spec.template")
+  const policy::PolicyException* exception = nullptr;
+};
+
+struct Decision {
+  bool allowed = true;
+  std::vector<RuleResult> results;  // every evaluated rule of every matched policy
+  std::vector<std::string> warnings;
+  std::map<std::string, std::string> audit_annotations;
+  std::string message;  // the denial message; empty when allowed
+  std::vector<const policy::Policy*> matched;
+};
+
+// An immutable, compiled policy set, indexed so that a request only visits the
+// policies that can match it. Share it with std::shared_ptr; swap it whole.
+class PolicySet {
+ public:
+  PolicySet(std::vector<policy::Policy> policies, std::vector<policy::PolicyException> exceptions);
+
+  const std::vector<policy::Policy>& policies() const { return policies_; }
+  const std::vector<policy::PolicyException>& exceptions() const { return exceptions_; }
+
+  Decision Evaluate(const Input& input) const;
+
+  // The plural resource and group of a kind, for inputs that only name a kind
+  // (manifests). Unknown kinds get Kubernetes' default pluralisation.
+  static std::string ResourceForKind(std::string_view kind);
+
+ private:
+  struct Candidate {
+    const policy::Policy* policy;
+    bool via_template;  // matched as the pod template of a workload
+  };
+  std::vector<Candidate> Candidates(const RequestInfo& info) const;
+
+  std::vector<policy::Policy> policies_;
+  std::vector<policy::PolicyException> exceptions_;
+  // (group "/" resource) -> policies whose rules name it; wildcards apart.
+  std::map<std::string, std::vector<size_t>> by_resource_;
+  std::vector<size_t> wildcard_;
+  std::vector<size_t> pod_template_policies_;
+};
+
+// The AdmissionRequest as CEL's `request` sees it, for inputs that are not
+// captured AdmissionReviews (manifests checked in CI).
+cel::Value RequestValue(const RequestInfo& info);
+
+// "[clausegate] Pod default/web denied by 2 rules:\n- policy/rule (ISO/IEC ...):\n  message"
+std::string DenialMessage(const RequestInfo& info, const std::vector<const RuleResult*>& denials);
+// "ISO/IEC 27017 CLD.9.5.2; ISO/IEC 27002 9.2.3, 12.1.2"
+std::string RenderClauses(const std::vector<policy::ClauseRef>& refs);
+
+}  // namespace clausegate::engine

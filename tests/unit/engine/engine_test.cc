@@ -1,0 +1,266 @@
+// The engine: matching, pod templates, selectors, evaluation, exceptions and the
+// decision with its clause references.
+
+#include <catch2/catch.hpp>
+
+#include "engine/engine.h"
+#include "json/document.h"
+#include "policy/loader.h"
+
+using namespace clausegate;
+using namespace clausegate::engine;
+
+namespace {
+
+const char* kPolicies = R"yaml(
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicy
+metadata: {name: no-privileged, labels: {profile: baseline}}
+spec:
+  controls: ["ISO27017:CLD.9.5.2", "ISO27002:9.2.3"]
+  severity: high
+  match:
+    resources: [{apiGroups: [""], apiVersions: [v1], resources: [pods], operations: [CREATE, UPDATE]}]
+    podTemplates: true
+    excludeNamespaces: [kube-system]
+  matchConditions:
+    - name: not-mirror
+      expression: "!has(object.metadata.annotations) || !('kubernetes.io/config.mirror' in object.metadata.annotations)"
+  variables:
+    - name: containers
+      expression: "object.spec.containers + object.spec.?initContainers.orValue([])"
+  validations:
+    - name: no-privileged
+      expression: "variables.containers.all(c, !c.?securityContext.?privileged.orValue(false))"
+      messageExpression: "'containers ' + variables.containers.filter(c, c.?securityContext.?privileged.orValue(false)).map(c, c.name).join(', ') + ' must not set securityContext.privileged=true'"
+    - name: has-owner
+      expression: "has(object.metadata.labels) && 'owner' in object.metadata.labels"
+      message: "pods need an owner label"
+      action: Warn
+      controls: ["ISO27002:8.1.2"]
+---
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicy
+metadata: {name: ticket}
+spec:
+  controls: ["ISO27002:12.1.2", "ISO27002:14.2.2"]
+  failurePolicy: Ignore
+  match:
+    resources: [{apiGroups: ["apps"], apiVersions: ["*"], resources: [deployments], operations: ["*"]}]
+    namespaceSelector: {matchLabels: {env: prod}}
+    objectSelector: {matchExpressions: [{key: tier, operator: NotIn, values: [test]}]}
+    excludeUsernames: ["system:serviceaccount:kube-system:deployer"]
+  validations:
+    - name: ticket-present
+      expression: "object.metadata.annotations['change-ticket'].matches('^CHG-[0-9]+$')"
+      message: "production changes need a change-ticket annotation"
+---
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicy
+metadata: {name: immutable-tenant}
+spec:
+  controls: ["ISO27017:CLD.9.5.1"]
+  action: Audit
+  match:
+    resources: [{resources: ["*"], operations: [UPDATE, DELETE]}]
+  validations:
+    - name: tenant-unchanged
+      expression: "request.operation == 'DELETE' || oldObject.metadata.?labels.?tenant == object.metadata.?labels.?tenant"
+      message: "the tenant label is immutable"
+---
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicyException
+metadata: {name: legacy-agent}
+spec:
+  policies: [{name: no-privileged, rules: [no-privileged]}]
+  match: {namespaces: [monitoring], kinds: [DaemonSet]}
+  justification: node agent needs host access until v3
+  ticket: CHG-42
+  expires: "2030-01-01T00:00:00Z"
+---
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicyException
+metadata: {name: expired}
+spec:
+  policies: [{name: no-privileged}]
+  match: {namespaces: [old]}
+  justification: gone
+  ticket: CHG-1
+  expires: "2020-01-01T00:00:00Z"
+)yaml";
+
+struct Fixture {
+  std::shared_ptr<PolicySet> set;
+  json::Decoder decoder;
+  std::vector<json::DocumentPtr> docs;
+
+  Fixture() {
+    auto loaded = policy::LoadPolicies({{"policies.yaml", kPolicies}});
+    for (const auto& i : loaded.issues) FAIL(i.ToString());
+    set = std::make_shared<PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions));
+  }
+
+  cel::Value Doc(const std::string& json) {
+    auto d = decoder.Decode(json);
+    REQUIRE(d.ok());
+    docs.push_back(*d);
+    return cel::Value::Json((*d)->root());
+  }
+
+  Decision Run(RequestInfo info, const std::string& object, const std::string& old = "",
+               std::map<std::string, std::string> ns_labels = {}) {
+    Input in;
+    in.info = std::move(info);
+    in.object = object.empty() ? cel::Value::Null() : Doc(object);
+    in.old_object = old.empty() ? cel::Value::Null() : Doc(old);
+    in.request = RequestValue(in.info);
+    in.namespace_labels = ns_labels;
+    in.now = *cel::ParseTimestamp("2026-06-01T00:00:00Z");
+    return set->Evaluate(in);
+  }
+};
+
+RequestInfo Pod(std::string ns = "default", std::string op = "CREATE") {
+  RequestInfo i;
+  i.operation = std::move(op);
+  i.version = "v1";
+  i.kind = "Pod";
+  i.resource = "pods";
+  i.namespace_name = std::move(ns);
+  i.name = "web";
+  return i;
+}
+
+RequestInfo Workload(std::string group, std::string kind, std::string ns = "default", std::string op = "CREATE") {
+  RequestInfo i;
+  i.operation = std::move(op);
+  i.group = std::move(group);
+  i.version = "v1";
+  i.kind = kind;
+  i.resource = PolicySet::ResourceForKind(kind);
+  i.namespace_name = std::move(ns);
+  i.name = "web";
+  return i;
+}
+
+const char* kPrivilegedPod =
+    R"({"metadata":{"name":"web","labels":{"owner":"shop"}},"spec":{"containers":[{"name":"app","securityContext":{"privileged":true}},{"name":"side"}]}})";
+const char* kGoodPod = R"({"metadata":{"name":"web","labels":{"owner":"shop"}},"spec":{"containers":[{"name":"app"}]}})";
+
+std::string Template(const std::string& pod_spec) {
+  return R"({"metadata":{"name":"web"},"spec":{"template":{"metadata":{"labels":{"owner":"shop"}},"spec":)" + pod_spec + "}}}";
+}
+
+}  // namespace
+
+TEST_CASE("engine: a privileged pod is denied with clause references", "[engine]") {
+  Fixture f;
+  Decision d = f.Run(Pod(), kPrivilegedPod);
+  CHECK_FALSE(d.allowed);
+  CHECK(d.message ==
+        "[clausegate] Pod default/web denied by 1 rule:\n"
+        "- no-privileged/no-privileged (ISO/IEC 27017 CLD.9.5.2; ISO/IEC 27002 9.2.3):\n"
+        "  containers app must not set securityContext.privileged=true");
+  CHECK(f.Run(Pod(), kGoodPod).allowed);
+}
+
+TEST_CASE("engine: exclusions, match conditions and operations", "[engine]") {
+  Fixture f;
+  CHECK(f.Run(Pod("kube-system"), kPrivilegedPod).allowed);
+  CHECK(f.Run(Pod(), R"({"metadata":{"name":"web","annotations":{"kubernetes.io/config.mirror":"x"}},
+                          "spec":{"containers":[{"name":"a","securityContext":{"privileged":true}}]}})").allowed);
+  // DELETE is not among the pod policy's operations.
+  CHECK(f.Run(Pod("default", "DELETE"), "", kPrivilegedPod).allowed);
+}
+
+TEST_CASE("engine: pod templates of every workload kind", "[engine]") {
+  Fixture f;
+  const std::string bad = R"({"containers":[{"name":"app","securityContext":{"privileged":true}}]})";
+  for (auto [group, kind] : std::vector<std::pair<std::string, std::string>>{
+           {"apps", "Deployment"}, {"apps", "ReplicaSet"}, {"apps", "StatefulSet"}, {"apps", "DaemonSet"},
+           {"batch", "Job"}, {"", "ReplicationController"}}) {
+    INFO(kind);
+    Decision d = f.Run(Workload(group, kind), Template(bad));
+    CHECK_FALSE(d.allowed);
+    CHECK(d.message.find(kind + " web: spec.template: containers app must not") != std::string::npos);
+  }
+  std::string cron = R"({"metadata":{"name":"web"},"spec":{"jobTemplate":{"spec":{"template":{"spec":)" + bad + "}}}}}";
+  Decision d = f.Run(Workload("batch", "CronJob"), cron);
+  CHECK_FALSE(d.allowed);
+  CHECK(d.message.find("CronJob web: spec.jobTemplate.spec.template:") != std::string::npos);
+  CHECK(f.Run(Workload("apps", "Deployment"), Template(R"({"containers":[{"name":"app"}]})")).allowed);
+}
+
+TEST_CASE("engine: namespace and object selectors, excluded users", "[engine]") {
+  Fixture f;
+  const std::string deploy = R"({"metadata":{"name":"web","labels":{"tier":"web"},"annotations":{}},"spec":{"template":{"spec":{"containers":[]}}}})";
+  // Production namespace: the ticket policy applies.
+  Decision prod = f.Run(Workload("apps", "Deployment"), deploy, "", {{"env", "prod"}});
+  CHECK(prod.allowed);  // failurePolicy Ignore: a missing annotation is an evaluation error
+  REQUIRE_FALSE(prod.warnings.empty());
+  CHECK(prod.warnings[0].find("ticket/ticket-present was not evaluated (failurePolicy Ignore)") != std::string::npos);
+  const std::string ticketless = R"({"metadata":{"name":"web","annotations":{"change-ticket":"none"}},"spec":{"template":{"spec":{"containers":[]}}}})";
+  Decision denied = f.Run(Workload("apps", "Deployment"), ticketless, "", {{"env", "prod"}});
+  CHECK_FALSE(denied.allowed);
+  CHECK(denied.message.find("ticket/ticket-present (ISO/IEC 27002 12.1.2, 14.2.2):") != std::string::npos);
+  // Other namespaces, test-tier objects and the excluded user are not checked.
+  CHECK(f.Run(Workload("apps", "Deployment"), ticketless, "", {{"env", "dev"}}).allowed);
+  const std::string test_tier = R"({"metadata":{"name":"web","labels":{"tier":"test"},"annotations":{"change-ticket":"none"}}})";
+  CHECK(f.Run(Workload("apps", "Deployment"), test_tier, "", {{"env", "prod"}}).allowed);
+  RequestInfo deployer = Workload("apps", "Deployment");
+  deployer.username = "system:serviceaccount:kube-system:deployer";
+  CHECK(f.Run(deployer, ticketless, "", {{"env", "prod"}}).allowed);
+}
+
+TEST_CASE("engine: oldObject on UPDATE, DELETE with only oldObject, audit verdicts", "[engine]") {
+  Fixture f;
+  RequestInfo update = Pod("default", "UPDATE");
+  Decision d = f.Run(update, R"({"metadata":{"name":"web","labels":{"tenant":"b","owner":"x"}},"spec":{"containers":[]}})",
+                     R"({"metadata":{"name":"web","labels":{"tenant":"a"}},"spec":{"containers":[]}})");
+  CHECK(d.allowed);  // Audit never denies
+  REQUIRE(d.audit_annotations.size() == 1);
+  CHECK(d.audit_annotations.begin()->second == "immutable-tenant/tenant-unchanged: the tenant label is immutable");
+  for (const auto& [k, v] : d.audit_annotations) CHECK(k.find('/') == std::string::npos);
+  Decision del = f.Run(Pod("default", "DELETE"), "", R"({"metadata":{"name":"web"}})");
+  CHECK(del.allowed);
+  CHECK(del.audit_annotations.empty());
+}
+
+TEST_CASE("engine: warn verdicts become warnings", "[engine]") {
+  Fixture f;
+  Decision d = f.Run(Pod(), R"({"metadata":{"name":"web"},"spec":{"containers":[{"name":"a"}]}})");
+  CHECK(d.allowed);
+  REQUIRE(d.warnings.size() == 1);
+  CHECK(d.warnings[0] == "no-privileged/has-owner: pods need an owner label");
+}
+
+TEST_CASE("engine: exceptions waive a rule, and are audited", "[engine]") {
+  Fixture f;
+  const std::string bad = Template(R"({"containers":[{"name":"agent","securityContext":{"privileged":true}}]})");
+  Decision d = f.Run(Workload("apps", "DaemonSet", "monitoring"), bad);
+  CHECK(d.allowed);
+  REQUIRE_FALSE(d.warnings.empty());
+  CHECK(d.warnings[0] == "no-privileged/no-privileged waived by exception legacy-agent (ticket CHG-42)");
+  CHECK(d.audit_annotations.at("exception-legacy-agent") == "no-privileged/no-privileged waived; ticket CHG-42");
+  // Not for another kind or namespace, and an expired exception does nothing.
+  CHECK_FALSE(f.Run(Workload("apps", "Deployment", "monitoring"), bad).allowed);
+  CHECK_FALSE(f.Run(Workload("apps", "DaemonSet", "old"), bad).allowed);
+}
+
+TEST_CASE("engine: evaluation errors follow failurePolicy Fail", "[engine]") {
+  Fixture f;
+  // containers is not a list: the rule cannot be evaluated, and Fail denies.
+  Decision d = f.Run(Pod(), R"({"metadata":{"name":"web","labels":{"owner":"x"}},"spec":{"containers":"oops"}})");
+  CHECK_FALSE(d.allowed);
+  CHECK(d.message.find("no-privileged/no-privileged (ISO/IEC 27017 CLD.9.5.2; ISO/IEC 27002 9.2.3):\n  could not be evaluated:") !=
+        std::string::npos);
+}
+
+TEST_CASE("engine: resource names for kinds", "[engine]") {
+  CHECK(PolicySet::ResourceForKind("Pod") == "pods");
+  CHECK(PolicySet::ResourceForKind("Ingress") == "ingresses");
+  CHECK(PolicySet::ResourceForKind("NetworkPolicy") == "networkpolicies");
+  CHECK(PolicySet::ResourceForKind("ClusterRoleBinding") == "clusterrolebindings");
+  CHECK(PolicySet::ResourceForKind("Endpoints") == "endpoints");
+  CHECK(PolicySet::ResourceForKind("Gateway") == "gateways");
+}
