@@ -4,7 +4,10 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "cli/cel_command.h"
+#include "cli/check_command.h"
 #include "cli/lint_command.h"
 
 namespace {
@@ -13,6 +16,7 @@ constexpr const char* kUsage =
     "usage: clausegate COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
+    "  check -p POLICIES -f MANIFESTS [options]     evaluate manifests as admission requests\n"
     "  lint -p POLICIES [-l SELECTOR]               validate and compile policies\n"
     "  cel EXPR [--bindings JSON|@FILE] [--typed]   evaluate one CEL expression\n"
     "  version                                      print the version\n";
@@ -28,6 +32,7 @@ int main(int argc, char** argv) {
   std::string cmd = args[0];
   std::span<const std::string> rest(args.data() + 1, args.size() - 1);
   if (cmd == "cel") return clausegate::cli::RunCelCommand(rest, std::cout, std::cerr);
+  if (cmd == "check") return clausegate::cli::RunCheckCommand(rest, std::cin, std::cout, std::cerr, isatty(1) != 0);
   if (cmd == "lint") return clausegate::cli::RunLintCommand(rest, std::cout, std::cerr);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "clausegate " << CLAUSEGATE_VERSION << "\n";

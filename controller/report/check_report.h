@@ -1,0 +1,42 @@
+#pragma once
+// Reports of `clausegate check`: one entry per object with the engine's decision.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "common/source_position.h"
+#include "engine/engine.h"
+
+namespace clausegate::report {
+
+struct ObjectRef {
+  std::string api_version;
+  std::string kind;
+  std::string namespace_name;
+  std::string name;
+  std::string file;
+  SourcePosition position;  // where the object starts in the file
+};
+
+struct CheckedObject {
+  ObjectRef object;
+  engine::Decision decision;
+};
+
+struct CheckSummary {
+  size_t objects = 0;
+  size_t denied = 0;    // objects with at least one denial
+  size_t warnings = 0;  // warnings across all objects
+  size_t audits = 0;
+  size_t exceptions = 0;  // rules waived by an exception
+};
+
+CheckSummary Summarise(const std::vector<CheckedObject>& results);
+
+// Human-readable, grouped by object, clause references on every verdict line.
+void WriteText(std::ostream& out, const std::vector<CheckedObject>& results, bool colour);
+// The stable JSON schema documented in the README.
+void WriteJson(std::ostream& out, const std::vector<CheckedObject>& results);
+
+}  // namespace clausegate::report
