@@ -8,6 +8,7 @@
 
 #include "cli/cel_command.h"
 #include "cli/check_command.h"
+#include "cli/controls_command.h"
 #include "cli/lint_command.h"
 
 namespace {
@@ -17,6 +18,7 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  check -p POLICIES -f MANIFESTS [options]     evaluate manifests as admission requests\n"
+    "  controls [-p POLICIES] [-o FORMAT] [--uncovered]  the clause-to-rule compliance matrix\n"
     "  lint -p POLICIES [-l SELECTOR]               validate and compile policies\n"
     "  cel EXPR [--bindings JSON|@FILE] [--typed]   evaluate one CEL expression\n"
     "  version                                      print the version\n";
@@ -33,6 +35,7 @@ int main(int argc, char** argv) {
   std::span<const std::string> rest(args.data() + 1, args.size() - 1);
   if (cmd == "cel") return clausegate::cli::RunCelCommand(rest, std::cout, std::cerr);
   if (cmd == "check") return clausegate::cli::RunCheckCommand(rest, std::cin, std::cout, std::cerr, isatty(1) != 0);
+  if (cmd == "controls") return clausegate::cli::RunControlsCommand(rest, std::cout, std::cerr);
   if (cmd == "lint") return clausegate::cli::RunLintCommand(rest, std::cout, std::cerr);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "clausegate " << CLAUSEGATE_VERSION << "\n";

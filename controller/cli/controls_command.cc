@@ -1,0 +1,69 @@
+#include "cli/controls_command.h"
+
+#include <ostream>
+
+#include "policy/loader.h"
+#include "report/controls_matrix.h"
+
+namespace clausegate::cli {
+namespace {
+constexpr const char* kUsage =
+    "usage: clausegate controls [-p POLICIES...] [-l SELECTOR] [-o text|markdown|json|csv] [--uncovered]\n"
+    "  Prints the compliance matrix: every clause, how far admission control can enforce it,\n"
+    "  and the policy rules that do. --uncovered lists enforceable clauses with no rule.\n";
+}  // namespace
+
+int RunControlsCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> paths;
+  std::string selector_text, format = "text";
+  bool uncovered = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool takes_value = a == "-p" || a == "--policies" || a == "-l" || a == "--selector" || a == "-o" || a == "--output";
+    if (takes_value && i + 1 >= args.size()) {
+      err << "clausegate controls: " << a << " needs a value\n" << kUsage;
+      return 2;
+    }
+    if (a == "-p" || a == "--policies") {
+      paths.push_back(args[++i]);
+    } else if (a == "-l" || a == "--selector") {
+      selector_text = args[++i];
+    } else if (a == "-o" || a == "--output") {
+      format = args[++i];
+    } else if (a == "--uncovered") {
+      uncovered = true;
+    } else if (a == "-h" || a == "--help") {
+      out << kUsage;
+      return 0;
+    } else {
+      err << "clausegate controls: unknown argument " << a << "\n" << kUsage;
+      return 2;
+    }
+  }
+  if (format != "text" && format != "markdown" && format != "json" && format != "csv") {
+    err << "clausegate controls: output format \"" << format << "\" is not one of text, markdown, json, csv\n";
+    return 2;
+  }
+  std::string sel_error;
+  auto selector = policy::ParseLabelSelector(selector_text, &sel_error);
+  if (!selector) {
+    err << "clausegate controls: " << sel_error << "\n";
+    return 2;
+  }
+  std::vector<Issue> issues;
+  auto sources = policy::ReadPolicyFiles(paths, &issues);
+  policy::LoadResult loaded = policy::LoadPolicies(sources);
+  issues.insert(issues.end(), loaded.issues.begin(), loaded.issues.end());
+  if (!issues.empty()) {
+    for (const auto& i : issues) err << i.ToString() << "\n";
+    return 2;
+  }
+  std::vector<policy::Policy> selected;
+  for (auto& p : loaded.policies) {
+    if (selector->Matches(p.labels)) selected.push_back(std::move(p));
+  }
+  report::WriteMatrix(out, report::BuildMatrix(loaded.catalogues, selected), format, uncovered);
+  return 0;
+}
+
+}  // namespace clausegate::cli
