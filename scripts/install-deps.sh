@@ -9,6 +9,7 @@ packages=(
   libre2-dev libsimdjson-dev libbenchmark-dev tzdata
   clang libclang-rt-14-dev   # libFuzzer and sanitizer runtimes
   wrk hyperfine
+  python3 python3-yaml   # structural checks of report formats in the tests
 )
 
 missing=()

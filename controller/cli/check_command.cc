@@ -23,7 +23,7 @@ constexpr const char* kUsage =
     "  -f, --filename PATH        manifests: files, directories or - for stdin (repeatable);\n"
     "                             multi-document YAML, JSON, List objects, AdmissionReviews\n"
     "  -l, --selector SELECTOR    only policies whose labels match (kubectl syntax)\n"
-    "  -o, --output FORMAT        text (default) or json\n"
+    "  -o, --output FORMAT        text (default), json, junit, sarif or policyreport\n"
     "  --operation OP             CREATE (default), UPDATE or DELETE\n"
     "  --old PATH                 the objects before the change (UPDATE, DELETE), matched by kind/namespace/name\n"
     "  --user NAME, --groups A,B  the requesting user\n"
@@ -234,8 +234,8 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
     err << "clausegate check: both -p POLICIES and -f INPUTS are needed\n" << kUsage;
     return 2;
   }
-  if (o.output != "text" && o.output != "json") {
-    err << "clausegate check: output format \"" << o.output << "\" is not available (text, json)\n";
+  if (o.output != "text" && o.output != "json" && o.output != "junit" && o.output != "sarif" && o.output != "policyreport") {
+    err << "clausegate check: output format \"" << o.output << "\" is not one of text, json, junit, sarif, policyreport\n";
     return 2;
   }
   if (o.operation != "CREATE" && o.operation != "UPDATE" && o.operation != "DELETE") {
@@ -397,6 +397,12 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
 
   if (o.output == "json") {
     report::WriteJson(out, results);
+  } else if (o.output == "junit") {
+    report::WriteJunit(out, results);
+  } else if (o.output == "sarif") {
+    report::WriteSarif(out, results, CLAUSEGATE_VERSION);
+  } else if (o.output == "policyreport") {
+    report::WritePolicyReports(out, results, now.seconds);
   } else {
     report::WriteText(out, results, stdout_is_tty);
   }

@@ -1,6 +1,7 @@
 #include "report/check_report.h"
 
 #include <algorithm>
+#include <map>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -125,6 +126,183 @@ void WriteJson(std::ostream& out, const std::vector<CheckedObject>& results) {
                 {"exceptions", s.exceptions}}},
               {"results", objects}};
   out << doc.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+}
+
+}  // namespace clausegate::report
+
+namespace clausegate::report {
+namespace {
+
+std::string Xml(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') continue;  // not XML 1.0
+        out += c;
+    }
+  }
+  return out;
+}
+
+// The policies whose rules ran against an object, in order.
+std::vector<const policy::Policy*> PoliciesOf(const engine::Decision& d) {
+  std::vector<const policy::Policy*> out;
+  for (const auto& r : d.results) {
+    if (std::find(out.begin(), out.end(), r.policy) == out.end()) out.push_back(r.policy);
+  }
+  return out;
+}
+
+}  // namespace
+
+void WriteJunit(std::ostream& out, const std::vector<CheckedObject>& results) {
+  size_t tests = 0, failures = 0;
+  std::string suites;
+  for (const auto& r : results) {
+    auto policies = PoliciesOf(r.decision);
+    size_t suite_failures = 0;
+    std::string cases;
+    for (const policy::Policy* p : policies) {
+      std::string failure_text, failure_message, system_out;
+      for (const auto& rr : r.decision.results) {
+        if (rr.policy != p || rr.outcome == Outcome::kPass) continue;
+        std::string line = RuleId(rr) + " [" + engine::RenderClauses(Clauses(rr)) + "]: " + rr.message;
+        if (Verdict(rr) == "DENY") {
+          if (failure_message.empty()) failure_message = rr.message;
+          failure_text += line + "\n";
+        } else {
+          system_out += Verdict(rr) + " " + line + "\n";
+        }
+      }
+      cases += "    <testcase classname=\"" + Xml(Describe(r.object)) + "\" name=\"" + Xml(p->name) + "\" file=\"" +
+               Xml(r.object.file) + "\" line=\"" + std::to_string(r.object.position.line) + "\">\n";
+      if (!failure_text.empty()) {
+        ++suite_failures;
+        cases += "      <failure type=\"Deny\" message=\"" + Xml(failure_message) + "\">" + Xml(failure_text) + "</failure>\n";
+      }
+      if (!system_out.empty()) cases += "      <system-out>" + Xml(system_out) + "</system-out>\n";
+      cases += "    </testcase>\n";
+    }
+    tests += policies.size();
+    failures += suite_failures;
+    suites += "  <testsuite name=\"" + Xml(Describe(r.object)) + "\" tests=\"" + std::to_string(policies.size()) +
+              "\" failures=\"" + std::to_string(suite_failures) + "\" errors=\"0\" skipped=\"0\">\n" + cases +
+              "  </testsuite>\n";
+  }
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      << "<testsuites name=\"clausegate\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\"0\">\n"
+      << suites << "</testsuites>\n";
+}
+
+void WriteSarif(std::ostream& out, const std::vector<CheckedObject>& results, const std::string& version) {
+  using json = nlohmann::json;
+  // Rules: every rule of every policy that ran, in first-seen order.
+  std::vector<const engine::RuleResult*> firsts;
+  std::map<std::string, size_t> index;
+  json rules = json::array();
+  for (const auto& r : results) {
+    for (const auto& rr : r.decision.results) {
+      std::string id = RuleId(rr);
+      if (index.count(id)) continue;
+      index[id] = rules.size();
+      json tags = json::array();
+      for (const auto& c : Clauses(rr)) tags.push_back(c.standard + " " + c.clause);
+      std::string title = rr.policy->title.empty() ? rr.policy->name : rr.policy->title;
+      std::string level = rr.action == Action::kDeny ? "error" : rr.action == Action::kWarn ? "warning" : "note";
+      rules.push_back({{"id", id},
+                       {"name", rr.rule ? rr.rule->name : "matchConditions"},
+                       {"shortDescription", {{"text", title}}},
+                       {"fullDescription", {{"text", title + " (" + engine::RenderClauses(Clauses(rr)) + ")"}}},
+                       {"defaultConfiguration", {{"level", level}}},
+                       {"properties", {{"tags", tags}, {"severity", policy::ToString(rr.policy->severity)}}}});
+    }
+  }
+  json sarif_results = json::array();
+  for (const auto& r : results) {
+    for (const auto& rr : r.decision.results) {
+      std::string verdict = Verdict(rr);
+      if (verdict == "PASS") continue;
+      std::string level = verdict == "DENY" ? "error" : verdict == "WARN" ? "warning" : "note";
+      std::string text = Describe(r.object) + ": ";
+      if (!rr.subject.empty()) text += rr.path + ": ";
+      text += rr.message + " (" + engine::RenderClauses(Clauses(rr)) + ")";
+      json location = {{"physicalLocation",
+                        {{"artifactLocation", {{"uri", r.object.file}}},
+                         {"region", {{"startLine", std::max<uint32_t>(1, r.object.position.line)}}}}}};
+      json res = {{"ruleId", RuleId(rr)},
+                  {"ruleIndex", index[RuleId(rr)]},
+                  {"level", level},
+                  {"message", {{"text", text}}},
+                  {"locations", json::array({location})}};
+      if (rr.outcome == Outcome::kExcepted) {
+        res["suppressions"] = json::array({{{"kind", "external"},
+                                            {"justification", rr.exception->justification + " (ticket " + rr.exception->ticket + ")"}}});
+      }
+      sarif_results.push_back(std::move(res));
+    }
+  }
+  json doc = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+              {"version", "2.1.0"},
+              {"runs", json::array({{{"tool", {{"driver", {{"name", "clausegate"}, {"version", version}, {"rules", rules}}}}},
+                                     {"results", sarif_results}}})}};
+  out << doc.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+}
+
+void WritePolicyReports(std::ostream& out, const std::vector<CheckedObject>& results, int64_t timestamp_seconds) {
+  using json = nlohmann::json;
+  // namespace ("" for cluster-scoped) -> report
+  std::map<std::string, json> reports;
+  std::map<std::string, std::map<std::string, int>> summaries;
+  for (const auto& r : results) {
+    const std::string& ns = r.object.namespace_name;
+    json& list = reports[ns];
+    if (list.is_null()) list = json::array();
+    auto& sum = summaries[ns];
+    for (const auto& rr : r.decision.results) {
+      std::string verdict = Verdict(rr);
+      std::string result = verdict == "PASS" ? "pass" : verdict == "DENY" ? "fail" : verdict == "WARN" ? "warn"
+                           : verdict == "IGNORED" ? "error" : "skip";
+      if (verdict == "AUDIT") result = "warn";
+      ++sum[result];
+      std::string ids;
+      for (const auto& c : Clauses(rr)) ids += (ids.empty() ? "" : ",") + c.id;
+      json resource = {{"apiVersion", r.object.api_version}, {"kind", r.object.kind}, {"name", r.object.name}};
+      if (!ns.empty()) resource["namespace"] = ns;
+      json entry = {{"source", "clausegate"},
+                    {"policy", rr.policy->name},
+                    {"rule", rr.rule ? rr.rule->name : "matchConditions"},
+                    {"result", result},
+                    {"severity", policy::ToString(rr.policy->severity)},
+                    {"scored", true},
+                    {"category", engine::RenderClauses(Clauses(rr))},
+                    {"timestamp", {{"seconds", timestamp_seconds}, {"nanos", 0}}},
+                    {"resources", json::array({resource})},
+                    {"properties", {{"controls", ids}}}};
+      if (!rr.message.empty()) entry["message"] = rr.message;
+      list.push_back(std::move(entry));
+    }
+  }
+  bool first = true;
+  for (auto& [ns, list] : reports) {
+    auto& sum = summaries[ns];
+    json report = {{"apiVersion", "wgpolicyk8s.io/v1alpha2"},
+                   {"kind", ns.empty() ? "ClusterPolicyReport" : "PolicyReport"},
+                   {"metadata", ns.empty() ? json{{"name", "clausegate-cluster"}}
+                                           : json{{"name", "clausegate-" + ns}, {"namespace", ns}}},
+                   {"summary", {{"pass", sum["pass"]}, {"fail", sum["fail"]}, {"warn", sum["warn"]},
+                                {"error", sum["error"]}, {"skip", sum["skip"]}}},
+                   {"results", list}};
+    // JSON is valid YAML; one document per report.
+    if (!first) out << "---\n";
+    first = false;
+    out << report.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+  }
 }
 
 }  // namespace clausegate::report

@@ -1,6 +1,7 @@
 #pragma once
 // Reports of `clausegate check`: one entry per object with the engine's decision.
 
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -38,5 +39,14 @@ CheckSummary Summarise(const std::vector<CheckedObject>& results);
 void WriteText(std::ostream& out, const std::vector<CheckedObject>& results, bool colour);
 // The stable JSON schema documented in the README.
 void WriteJson(std::ostream& out, const std::vector<CheckedObject>& results);
+// JUnit XML: a test suite per object, a test case per object x matched policy;
+// denials are failures, warnings go to system-out.
+void WriteJunit(std::ostream& out, const std::vector<CheckedObject>& results);
+// SARIF 2.1.0: a rule per policy rule, a result per violation with the file and
+// line of the object.
+void WriteSarif(std::ostream& out, const std::vector<CheckedObject>& results, const std::string& version);
+// wgpolicyk8s.io/v1alpha2 PolicyReport (ClusterPolicyReport for cluster-scoped
+// objects) YAML, one report per namespace.
+void WritePolicyReports(std::ostream& out, const std::vector<CheckedObject>& results, int64_t timestamp_seconds);
 
 }  // namespace clausegate::report
