@@ -1,0 +1,233 @@
+#include "cli/manifests.h"
+
+#include <iostream>
+#include <sstream>
+
+#include "json/yaml.h"
+#include "policy/loader.h"
+
+namespace clausegate::cli {
+namespace {
+
+// Kinds that have no namespace.
+bool ClusterScoped(std::string_view kind) {
+  static constexpr std::string_view kKinds[] = {
+      "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "StorageClass",
+      "CustomResourceDefinition", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+      "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "PriorityClass", "IngressClass",
+      "RuntimeClass", "CSIDriver", "CSINode", "VolumeAttachment", "APIService", "CertificateSigningRequest",
+      "ComplianceCatalogue", "CompliancePolicy"};
+  for (auto k : kKinds) {
+    if (k == kind) return true;
+  }
+  return false;
+}
+
+std::string Str(const cel::Value& v, std::initializer_list<std::string_view> path) {
+  cel::Value cur = v;
+  for (auto key : path) {
+    if (cur.kind() != cel::Kind::kMap) return "";
+    auto next = cur.MapFindString(key);
+    if (!next) return "";
+    cur = *next;
+  }
+  return cur.kind() == cel::Kind::kString ? std::string(cur.string_value()) : "";
+}
+
+std::optional<cel::Value> Field(const cel::Value& v, std::string_view key) {
+  if (v.kind() != cel::Kind::kMap) return std::nullopt;
+  return v.MapFindString(key);
+}
+
+std::string Key(const std::string& kind, const std::string& ns, const std::string& name) {
+  return kind + "/" + ns + "/" + name;
+}
+
+}  // namespace
+
+bool ManifestReader::Read(const std::vector<std::string>& paths, std::vector<Item>* items) {
+  bool ok = true;
+  for (const auto& path : paths) {
+    if (path == "-") {
+      std::ostringstream ss;
+      ss << stdin_.rdbuf();
+      ok &= ReadText(ss.str(), "(stdin)", items);
+      continue;
+    }
+    std::vector<Issue> issues;
+    auto files = policy::ReadPolicyFiles({path}, &issues);  // same file rules as -p
+    for (const auto& i : issues) err_ << i.ToString() << "\n";
+    ok &= issues.empty();
+    for (const auto& f : files) ok &= ReadText(f.text, f.path, items);
+  }
+  return ok;
+}
+
+
+bool ManifestReader::ReadText(const std::string& text, const std::string& file, std::vector<Item>* items) {
+  json::YamlStream stream = json::DecodeYamlStream(text, file, decoder_);
+  if (stream.error) {
+    err_ << stream.error->ToString() << "\n";
+    return false;
+  }
+  for (auto& d : stream.documents) {
+    docs_.push_back(d.doc);
+    Expand(cel::Value::Json(d.doc->root()), file, d.position, items, 0);
+  }
+  return true;
+}
+
+
+void ManifestReader::Expand(const cel::Value& v, const std::string& file, SourcePosition pos, std::vector<Item>* items, int depth) {
+  if (v.kind() != cel::Kind::kMap || depth > 4) return;
+  std::string kind = Str(v, {"kind"});
+  if (kind == "AdmissionReview") {
+    auto request = Field(v, "request");
+    if (!request) return;
+    Item it;
+    it.file = file;
+    it.position = pos;
+    it.object = Field(*request, "object").value_or(cel::Value::Null());
+    it.old_object = Field(*request, "oldObject").value_or(cel::Value::Null());
+    engine::RequestInfo info;
+    info.uid = Str(*request, {"uid"});
+    info.operation = Str(*request, {"operation"});
+    info.group = Str(*request, {"kind", "group"});
+    info.version = Str(*request, {"kind", "version"});
+    info.kind = Str(*request, {"kind", "kind"});
+    info.resource = Str(*request, {"resource", "resource"});
+    info.sub_resource = Str(*request, {"subResource"});
+    info.namespace_name = Str(*request, {"namespace"});
+    info.name = Str(*request, {"name"});
+    info.username = Str(*request, {"userInfo", "username"});
+    if (auto groups = Field(*request, "userInfo")) {
+      if (auto g = Field(*groups, "groups"); g && g->kind() == cel::Kind::kList) {
+        g->ForEachElement([&](const cel::Value& e) {
+          if (e.kind() == cel::Kind::kString) info.groups.emplace_back(e.string_value());
+          return true;
+        });
+      }
+    }
+    auto dry = Field(*request, "dryRun");
+    info.dry_run = dry && dry->kind() == cel::Kind::kBool && dry->bool_value();
+    it.review_info = std::move(info);
+    items->push_back(std::move(it));
+    return;
+  }
+  auto list = Field(v, "items");
+  if (kind.ends_with("List") && list && list->kind() == cel::Kind::kList) {
+    list->ForEachElement([&](const cel::Value& e) {
+      Expand(e, file, pos, items, depth + 1);
+      return true;
+    });
+    return;
+  }
+  if (kind.empty()) return;  // not a Kubernetes object
+  Item it;
+  it.object = v;
+  it.file = file;
+  it.position = pos;
+  items->push_back(std::move(it));
+}
+
+
+bool ParseNamespaceLabels(const std::string& spec, RequestDefaults* defaults, std::string* error) {
+  auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    *error = "--namespace-labels \"" + spec + "\" is not NS=key=value,...";
+    return false;
+  }
+  auto& labels = defaults->namespace_labels[spec.substr(0, eq)];
+  std::stringstream rest(spec.substr(eq + 1));
+  std::string kv;
+  while (std::getline(rest, kv, ',')) {
+    auto e = kv.find('=');
+    if (e == std::string::npos) {
+      *error = "--namespace-labels \"" + spec + "\": \"" + kv + "\" is not key=value";
+      return false;
+    }
+    labels[kv.substr(0, e)] = kv.substr(e + 1);
+  }
+  return true;
+}
+
+std::vector<Prepared> PrepareInputs(const std::vector<Item>& items, const std::vector<Item>& olds,
+                                    const RequestDefaults& defaults) {
+  std::map<std::string, cel::Value> namespaces;
+  for (const auto& it : items) {
+    if (Str(it.object, {"kind"}) == "Namespace") namespaces[Str(it.object, {"metadata", "name"})] = it.object;
+  }
+  auto namespace_of = [&](const cel::Value& obj, const std::string& kind) {
+    if (ClusterScoped(kind)) return std::string();
+    std::string ns = Str(obj, {"metadata", "namespace"});
+    return ns.empty() ? defaults.default_namespace : ns;
+  };
+  std::map<std::string, cel::Value> old_by_key;
+  for (const auto& it : olds) {
+    std::string kind = Str(it.object, {"kind"});
+    old_by_key[Key(kind, namespace_of(it.object, kind), Str(it.object, {"metadata", "name"}))] = it.object;
+  }
+
+  std::vector<Prepared> out;
+  out.reserve(items.size());
+  for (const Item& it : items) {
+    Prepared p;
+    engine::Input& input = p.input;
+    input.now = defaults.now;
+    if (it.review_info) {
+      input.info = *it.review_info;
+      input.object = it.object;
+      input.old_object = it.old_object;
+    } else {
+      const cel::Value& obj = it.object;
+      std::string api = Str(obj, {"apiVersion"});
+      auto slash = api.find('/');
+      input.info.group = slash == std::string::npos ? "" : api.substr(0, slash);
+      input.info.version = slash == std::string::npos ? api : api.substr(slash + 1);
+      input.info.kind = Str(obj, {"kind"});
+      input.info.resource = engine::PolicySet::ResourceForKind(input.info.kind);
+      input.info.name = Str(obj, {"metadata", "name"});
+      input.info.namespace_name = namespace_of(obj, input.info.kind);
+      input.info.operation = defaults.operation;
+      input.info.username = defaults.username;
+      input.info.groups = defaults.groups;
+      auto old = old_by_key.find(Key(input.info.kind, input.info.namespace_name, input.info.name));
+      cel::Value before = old != old_by_key.end() ? old->second : obj;
+      if (defaults.operation == "CREATE") {
+        input.object = obj;
+      } else if (defaults.operation == "UPDATE") {
+        input.object = obj;
+        input.old_object = before;
+      } else {
+        input.old_object = before;
+      }
+    }
+    const std::string& ns = input.info.namespace_name;
+    if (!ns.empty()) {
+      auto nso = namespaces.find(ns);
+      if (nso != namespaces.end()) input.namespace_object = nso->second;
+      if (auto lab = defaults.namespace_labels.find(ns); lab != defaults.namespace_labels.end()) {
+        input.namespace_labels = lab->second;
+      } else if (nso != namespaces.end()) {
+        std::map<std::string, std::string> labels;
+        auto l = Field(Field(nso->second, "metadata").value_or(cel::Value()), "labels");
+        if (l && l->kind() == cel::Kind::kMap) {
+          l->ForEachEntry([&](const cel::Value& k, const cel::Value& v) {
+            if (k.kind() == cel::Kind::kString && v.kind() == cel::Kind::kString) {
+              labels[std::string(k.string_value())] = std::string(v.string_value());
+            }
+            return true;
+          });
+        }
+        input.namespace_labels = std::move(labels);
+      }
+    }
+    input.request = engine::RequestValue(input.info);
+    const cel::Value& shown = input.object.is_null() ? input.old_object : input.object;
+    p.ref = {Str(shown, {"apiVersion"}), input.info.kind, input.info.namespace_name, input.info.name, it.file, it.position};
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+}  // namespace clausegate::cli
