@@ -10,6 +10,7 @@
 #include "cli/check_command.h"
 #include "cli/controls_command.h"
 #include "cli/lint_command.h"
+#include "cli/test_command.h"
 
 namespace {
 
@@ -20,6 +21,7 @@ constexpr const char* kUsage =
     "  check -p POLICIES -f MANIFESTS [options]     evaluate manifests as admission requests\n"
     "  controls [-p POLICIES] [-o FORMAT] [--uncovered]  the clause-to-rule compliance matrix\n"
     "  lint -p POLICIES [-l SELECTOR]               validate and compile policies\n"
+    "  test -p POLICIES [SUITE...]                  run policy test suites\n"
     "  cel EXPR [--bindings JSON|@FILE] [--typed]   evaluate one CEL expression\n"
     "  version                                      print the version\n";
 
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
   if (cmd == "cel") return clausegate::cli::RunCelCommand(rest, std::cout, std::cerr);
   if (cmd == "check") return clausegate::cli::RunCheckCommand(rest, std::cin, std::cout, std::cerr, isatty(1) != 0);
   if (cmd == "controls") return clausegate::cli::RunControlsCommand(rest, std::cout, std::cerr);
+  if (cmd == "test") return clausegate::cli::RunTestCommand(rest, std::cin, std::cout, std::cerr);
   if (cmd == "lint") return clausegate::cli::RunLintCommand(rest, std::cout, std::cerr);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "clausegate " << CLAUSEGATE_VERSION << "\n";

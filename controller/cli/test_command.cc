@@ -1,0 +1,290 @@
+#include "cli/test_command.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <ostream>
+
+#include <yaml-cpp/yaml.h>
+
+#include "cli/manifests.h"
+#include "policy/loader.h"
+
+namespace clausegate::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kUsage =
+    "usage: clausegate test -p POLICIES... [-l SELECTOR] [SUITE...]\n"
+    "  Runs PolicyTest suites (files or directories; default: the -p paths) against the policies\n"
+    "  and prints a table of expected and actual results.\n";
+
+struct Expectation {
+  std::string policy, rule, result;
+  std::vector<std::string> resources;  // Kind/namespace/name, Kind/name or name
+  SourcePosition position;
+};
+
+struct Suite {
+  std::string name, file;
+  std::vector<std::string> resources, old_resources;
+  RequestDefaults defaults;
+  std::vector<Expectation> expectations;
+};
+
+SourcePosition Pos(const YAML::Node& n) {
+  YAML::Mark m = n.Mark();
+  return m.line < 0 ? SourcePosition{} : SourcePosition{static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
+}
+
+std::vector<std::string> Strings(const YAML::Node& n) {
+  std::vector<std::string> out;
+  if (!n.IsDefined()) return out;
+  if (n.IsSequence()) {
+    for (const auto& e : n) {
+      if (e.IsScalar()) out.push_back(e.Scalar());
+    }
+  } else if (n.IsScalar()) {
+    out.push_back(n.Scalar());
+  }
+  return out;
+}
+
+// Reads the PolicyTest documents of one file; problems go to `issues`.
+void ReadSuites(const policy::SourceFile& src, std::vector<Suite>* suites, std::vector<Issue>* issues) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(src.text);
+  } catch (const YAML::Exception& e) {
+    issues->push_back({src.path, {static_cast<uint32_t>(e.mark.line + 1), static_cast<uint32_t>(e.mark.column + 1)}, e.msg});
+    return;
+  }
+  fs::path dir = fs::path(src.path).parent_path();
+  auto rel = [&](const std::string& p) { return p == "-" || fs::path(p).is_absolute() ? p : (dir / p).string(); };
+  for (YAML::Node d : docs) {  // non-const: a missing key is then an undefined node, not an invalid one
+    try {
+      if (!d.IsMap() || !d["kind"].IsScalar() || d["kind"].Scalar() != "PolicyTest") continue;
+      Suite s;
+      s.file = src.path;
+      s.name = d["metadata"]["name"].IsScalar() ? d["metadata"]["name"].Scalar() : fs::path(src.path).filename().string();
+      YAML::Node spec = d["spec"];
+      if (!spec.IsMap()) {
+        issues->push_back({src.path, Pos(d), "PolicyTest: missing spec"});
+        continue;
+      }
+      static const std::set<std::string> kFields = {"resources", "oldResources", "operation", "userInfo",
+                                                    "namespaceLabels", "namespace", "now", "results"};
+      for (const auto& kv : spec) {
+        if (!kFields.count(kv.first.Scalar())) issues->push_back({src.path, Pos(kv.first), "unknown field \"spec." + kv.first.Scalar() + "\""});
+      }
+      for (const auto& r : Strings(spec["resources"])) s.resources.push_back(rel(r));
+      for (const auto& r : Strings(spec["oldResources"])) s.old_resources.push_back(rel(r));
+      if (s.resources.empty()) issues->push_back({src.path, Pos(spec), "spec.resources: name at least one file of resources"});
+      if (spec["operation"].IsScalar()) s.defaults.operation = spec["operation"].Scalar();
+      if (s.defaults.operation != "CREATE" && s.defaults.operation != "UPDATE" && s.defaults.operation != "DELETE") {
+        issues->push_back({src.path, Pos(spec["operation"]), "spec.operation: must be CREATE, UPDATE or DELETE"});
+      }
+      if (spec["namespace"].IsScalar()) s.defaults.default_namespace = spec["namespace"].Scalar();
+      if (spec["userInfo"].IsMap()) {
+        if (spec["userInfo"]["username"].IsScalar()) s.defaults.username = spec["userInfo"]["username"].Scalar();
+        s.defaults.groups = Strings(spec["userInfo"]["groups"]);
+      }
+      if (spec["namespaceLabels"].IsMap()) {
+        for (const auto& ns : spec["namespaceLabels"]) {
+          auto& labels = s.defaults.namespace_labels[ns.first.Scalar()];
+          if (!ns.second.IsMap()) continue;
+          for (const auto& kv : ns.second) labels[kv.first.Scalar()] = kv.second.IsScalar() ? kv.second.Scalar() : "";
+        }
+      }
+      std::string now = spec["now"].IsScalar() ? spec["now"].Scalar() : "2026-01-01T00:00:00Z";
+      auto ts = cel::ParseTimestamp(now);
+      if (!ts) issues->push_back({src.path, Pos(spec["now"]), "spec.now: not an RFC 3339 timestamp"});
+      s.defaults.now = ts.value_or(cel::Timestamp{});
+      YAML::Node results = spec["results"];
+      if (!results.IsSequence() || results.size() == 0) {
+        issues->push_back({src.path, Pos(spec), "spec.results: list the expected results"});
+      } else {
+        for (YAML::Node r : results) {
+          Expectation e;
+          e.position = Pos(r);
+          e.policy = r["policy"].IsScalar() ? r["policy"].Scalar() : "";
+          e.rule = r["rule"].IsScalar() ? r["rule"].Scalar() : "";
+          e.result = r["result"].IsScalar() ? r["result"].Scalar() : "";
+          e.resources = Strings(r["resources"]);
+          if (e.policy.empty()) issues->push_back({src.path, e.position, "results: policy is required"});
+          if (e.resources.empty()) issues->push_back({src.path, e.position, "results: resources is required"});
+          if (e.result != "pass" && e.result != "fail" && e.result != "warn" && e.result != "skip") {
+            issues->push_back({src.path, e.position, "results: result must be pass, fail, warn or skip"});
+          }
+          s.expectations.push_back(std::move(e));
+        }
+      }
+      suites->push_back(std::move(s));
+    } catch (const YAML::Exception& e) {
+      issues->push_back({src.path, Pos(d), std::string("PolicyTest: ") + e.what()});
+    }
+  }
+}
+
+bool RefMatches(const std::string& ref, const report::ObjectRef& o) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= ref.size(); ++i) {
+    if (i == ref.size() || ref[i] == '/') {
+      parts.push_back(ref.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  if (parts.size() == 1) return parts[0] == o.name;
+  if (parts.size() == 2) return parts[0] == o.kind && parts[1] == o.name;
+  return parts.size() == 3 && parts[0] == o.kind && parts[1] == o.namespace_name && parts[2] == o.name;
+}
+
+// The verdict of a policy (or one rule) on a decision, as a suite writes it.
+std::pair<std::string, std::string> Actual(const engine::Decision& d, const std::string& policy, const std::string& rule) {
+  std::string result = "skip", message;
+  int rank = 0;  // skip < pass < warn < fail
+  for (const auto& r : d.results) {
+    if (r.policy->name != policy || (!rule.empty() && (!r.rule || r.rule->name != rule))) continue;
+    std::string v;
+    int k;
+    switch (r.outcome) {
+      case engine::Outcome::kPass: v = "pass", k = 1; break;
+      case engine::Outcome::kError: v = "fail", k = 3; break;
+      case engine::Outcome::kFail:
+        if (r.action == policy::Action::kDeny) v = "fail", k = 3;
+        else v = "warn", k = 2;
+        break;
+      default: v = "skip", k = 0; break;
+    }
+    if (k > rank) {
+      rank = k;
+      result = v;
+      message = r.message;
+    }
+  }
+  return {result, message};
+}
+
+}  // namespace
+
+int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> policy_paths, suite_paths;
+  std::string selector_text;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if ((a == "-p" || a == "--policies" || a == "-l" || a == "--selector") && i + 1 >= args.size()) {
+      err << "clausegate test: " << a << " needs a value\n" << kUsage;
+      return 2;
+    }
+    if (a == "-p" || a == "--policies") policy_paths.push_back(args[++i]);
+    else if (a == "-l" || a == "--selector") selector_text = args[++i];
+    else if (a == "-h" || a == "--help") {
+      out << kUsage;
+      return 0;
+    } else if (a.starts_with("-")) {
+      err << "clausegate test: unknown argument " << a << "\n" << kUsage;
+      return 2;
+    } else {
+      suite_paths.push_back(a);
+    }
+  }
+  if (policy_paths.empty()) {
+    err << "clausegate test: no policies given (-p)\n" << kUsage;
+    return 2;
+  }
+  if (suite_paths.empty()) suite_paths = policy_paths;
+  std::string sel_error;
+  auto selector = policy::ParseLabelSelector(selector_text, &sel_error);
+  if (!selector) {
+    err << "clausegate test: " << sel_error << "\n";
+    return 2;
+  }
+  std::vector<Issue> issues;
+  auto sources = policy::ReadPolicyFiles(policy_paths, &issues);
+  policy::LoadResult loaded = policy::LoadPolicies(sources);
+  issues.insert(issues.end(), loaded.issues.begin(), loaded.issues.end());
+  std::vector<Suite> suites;
+  for (const auto& f : policy::ReadPolicyFiles(suite_paths, &issues)) ReadSuites(f, &suites, &issues);
+  if (suites.empty() && issues.empty()) issues.push_back({"", {}, "no PolicyTest suites found"});
+  if (!issues.empty()) {
+    for (const auto& i : issues) err << i.ToString() << "\n";
+    return 2;
+  }
+  std::vector<policy::Policy> selected;
+  for (auto& p : loaded.policies) {
+    if (selector->Matches(p.labels)) selected.push_back(std::move(p));
+  }
+  engine::PolicySet set(std::move(selected), std::move(loaded.exceptions));
+
+  struct Row {
+    std::string suite, policy, rule, resource, expected, actual, message;
+    bool ok;
+  };
+  std::vector<Row> rows;
+  bool broken = false;
+  for (const Suite& s : suites) {
+    ManifestReader reader(in, err);
+    std::vector<Item> items, olds;
+    if (!reader.Read(s.resources, &items) || !reader.Read(s.old_resources, &olds)) {
+      broken = true;
+      continue;
+    }
+    auto prepared = PrepareInputs(items, olds, s.defaults);
+    std::vector<std::pair<report::ObjectRef, engine::Decision>> decisions;
+    for (const auto& p : prepared) decisions.emplace_back(p.ref, set.Evaluate(p.input));
+    for (const Expectation& e : s.expectations) {
+      bool known_policy = std::any_of(set.policies().begin(), set.policies().end(), [&](const policy::Policy& p) {
+        if (p.name != e.policy) return false;
+        return e.rule.empty() || std::any_of(p.validations.begin(), p.validations.end(),
+                                             [&](const policy::Validation& v) { return v.name == e.rule; });
+      });
+      if (!known_policy) {
+        err << Issue{s.file, e.position, "no policy \"" + e.policy + (e.rule.empty() ? "" : "/" + e.rule) + "\" among the loaded policies"}.ToString() << "\n";
+        broken = true;
+        continue;
+      }
+      for (const std::string& ref : e.resources) {
+        auto it = std::find_if(decisions.begin(), decisions.end(), [&](const auto& d) { return RefMatches(ref, d.first); });
+        if (it == decisions.end()) {
+          err << Issue{s.file, e.position, "no resource \"" + ref + "\" in the suite's resources"}.ToString() << "\n";
+          broken = true;
+          continue;
+        }
+        auto [actual, message] = Actual(it->second, e.policy, e.rule);
+        rows.push_back({s.name, e.policy, e.rule.empty() ? "*" : e.rule, ref, e.result, actual, message, actual == e.result});
+      }
+    }
+  }
+  if (broken) return 2;
+
+  size_t failed = 0;
+  std::vector<std::string> headers = {"#", "SUITE", "POLICY", "RULE", "RESOURCE", "EXPECTED", "ACTUAL", "RESULT"};
+  std::vector<std::vector<std::string>> table;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
+    failed += !r.ok;
+    table.push_back({std::to_string(i + 1), r.suite, r.policy, r.rule, r.resource, r.expected, r.actual, r.ok ? "ok" : "MISMATCH"});
+  }
+  std::vector<size_t> widths(headers.size());
+  for (size_t c = 0; c < headers.size(); ++c) {
+    widths[c] = headers[c].size();
+    for (const auto& row : table) widths[c] = std::max(widths[c], row[c].size());
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t c = 0; c < cells.size(); ++c) out << cells[c] << std::string(widths[c] - cells[c].size() + 2, ' ');
+    out << "\n";
+  };
+  line(headers);
+  for (const auto& row : table) line(row);
+  for (const Row& r : rows) {
+    if (r.ok) continue;
+    out << "\nMISMATCH " << r.suite << ": " << r.policy << "/" << r.rule << " on " << r.resource << ": expected " << r.expected
+        << ", got " << r.actual << (r.message.empty() ? "" : " (" + r.message + ")") << "\n";
+  }
+  out << "\n" << (rows.size() - failed) << " passed, " << failed << " failed\n";
+  return failed ? 1 : 0;
+}
+
+}  // namespace clausegate::cli
