@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Runs the benchmarks and prints ns per evaluation.
+# Benchmarks: CEL evaluation (ns per evaluation) and `clausegate check`
+# throughput over 10,000 generated manifests (manifests/second, peak memory).
 set -euo pipefail
 build=${1:-build}
 "$build/tests/bench_cel" --benchmark_min_time=0.5
+policies=tests/cli/data/check/policies.yaml
+[ -d policies/packs ] && policies=policies
+python3 scripts/bench_check.py "$build/controller/cli/clausegate" "$policies" 10000

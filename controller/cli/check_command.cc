@@ -166,28 +166,17 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
     err << "clausegate check: unreadable input; nothing was checked\n";
     return 2;
   }
-  std::vector<Prepared> prepared = PrepareInputs(items, olds, defaults);
-  bool progress = &err == &std::cerr && prepared.size() > 300 && isatty(2) != 0;
-  std::vector<report::CheckedObject> results;
-  results.reserve(prepared.size());
-  for (size_t n = 0; n < prepared.size(); ++n) {
-    results.push_back({prepared[n].ref, set.Evaluate(prepared[n].input)});
-    if (progress && (n + 1) % 200 == 0) err << "\rchecked " << (n + 1) << "/" << prepared.size() << std::flush;
+  auto writer = report::MakeCheckWriter(o.output, out, stdout_is_tty, CLAUSEGATE_VERSION, now.seconds);
+  InputBuilder builder(items, olds, defaults);
+  bool progress = &err == &std::cerr && items.size() > 300 && isatty(2) != 0;
+  for (size_t n = 0; n < items.size(); ++n) {
+    Prepared p = builder.Build(items[n]);
+    writer->Add({std::move(p.ref), set.Evaluate(p.input)});
+    if (progress && (n + 1) % 200 == 0) err << "\rchecked " << (n + 1) << "/" << items.size() << std::flush;
   }
   if (progress) err << "\r" << std::string(40, ' ') << "\r";
-
-  if (o.output == "json") {
-    report::WriteJson(out, results);
-  } else if (o.output == "junit") {
-    report::WriteJunit(out, results);
-  } else if (o.output == "sarif") {
-    report::WriteSarif(out, results, CLAUSEGATE_VERSION);
-  } else if (o.output == "policyreport") {
-    report::WritePolicyReports(out, results, now.seconds);
-  } else {
-    report::WriteText(out, results, stdout_is_tty);
-  }
-  report::CheckSummary s = report::Summarise(results);
+  writer->Finish();
+  const report::CheckSummary& s = writer->summary();
   if (s.denied > 0) return 1;
   if (o.fail_on == "warn" && s.warnings > 0) return 1;
   return 0;

@@ -151,82 +151,88 @@ bool ParseNamespaceLabels(const std::string& spec, RequestDefaults* defaults, st
   return true;
 }
 
-std::vector<Prepared> PrepareInputs(const std::vector<Item>& items, const std::vector<Item>& olds,
-                                    const RequestDefaults& defaults) {
-  std::map<std::string, cel::Value> namespaces;
+InputBuilder::InputBuilder(const std::vector<Item>& items, const std::vector<Item>& olds, const RequestDefaults& defaults)
+    : defaults_(defaults) {
   for (const auto& it : items) {
-    if (Str(it.object, {"kind"}) == "Namespace") namespaces[Str(it.object, {"metadata", "name"})] = it.object;
+    if (Str(it.object, {"kind"}) == "Namespace") namespaces_[Str(it.object, {"metadata", "name"})] = it.object;
   }
-  auto namespace_of = [&](const cel::Value& obj, const std::string& kind) {
-    if (ClusterScoped(kind)) return std::string();
-    std::string ns = Str(obj, {"metadata", "namespace"});
-    return ns.empty() ? defaults.default_namespace : ns;
-  };
-  std::map<std::string, cel::Value> old_by_key;
   for (const auto& it : olds) {
     std::string kind = Str(it.object, {"kind"});
-    old_by_key[Key(kind, namespace_of(it.object, kind), Str(it.object, {"metadata", "name"}))] = it.object;
+    old_by_key_[Key(kind, NamespaceOf(it.object, kind), Str(it.object, {"metadata", "name"}))] = it.object;
   }
+}
 
+std::string InputBuilder::NamespaceOf(const cel::Value& obj, const std::string& kind) const {
+  if (ClusterScoped(kind)) return "";
+  std::string ns = Str(obj, {"metadata", "namespace"});
+  return ns.empty() ? defaults_.default_namespace : ns;
+}
+
+Prepared InputBuilder::Build(const Item& it) const {
+  const RequestDefaults& defaults = defaults_;
+  Prepared p;
+  engine::Input& input = p.input;
+  input.now = defaults.now;
+  if (it.review_info) {
+    input.info = *it.review_info;
+    input.object = it.object;
+    input.old_object = it.old_object;
+  } else {
+    const cel::Value& obj = it.object;
+    std::string api = Str(obj, {"apiVersion"});
+    auto slash = api.find('/');
+    input.info.group = slash == std::string::npos ? "" : api.substr(0, slash);
+    input.info.version = slash == std::string::npos ? api : api.substr(slash + 1);
+    input.info.kind = Str(obj, {"kind"});
+    input.info.resource = engine::PolicySet::ResourceForKind(input.info.kind);
+    input.info.name = Str(obj, {"metadata", "name"});
+    input.info.namespace_name = NamespaceOf(obj, input.info.kind);
+    input.info.operation = defaults.operation;
+    input.info.username = defaults.username;
+    input.info.groups = defaults.groups;
+    auto old = old_by_key_.find(Key(input.info.kind, input.info.namespace_name, input.info.name));
+    cel::Value before = old != old_by_key_.end() ? old->second : obj;
+    if (defaults.operation == "CREATE") {
+      input.object = obj;
+    } else if (defaults.operation == "UPDATE") {
+      input.object = obj;
+      input.old_object = before;
+    } else {
+      input.old_object = before;
+    }
+  }
+  const std::string& ns = input.info.namespace_name;
+  if (!ns.empty()) {
+    auto nso = namespaces_.find(ns);
+    if (nso != namespaces_.end()) input.namespace_object = nso->second;
+    if (auto lab = defaults.namespace_labels.find(ns); lab != defaults.namespace_labels.end()) {
+      input.namespace_labels = lab->second;
+    } else if (nso != namespaces_.end()) {
+      std::map<std::string, std::string> labels;
+      auto l = Field(Field(nso->second, "metadata").value_or(cel::Value()), "labels");
+      if (l && l->kind() == cel::Kind::kMap) {
+        l->ForEachEntry([&](const cel::Value& k, const cel::Value& v) {
+          if (k.kind() == cel::Kind::kString && v.kind() == cel::Kind::kString) {
+            labels[std::string(k.string_value())] = std::string(v.string_value());
+          }
+          return true;
+        });
+      }
+      input.namespace_labels = std::move(labels);
+    }
+  }
+  input.request = engine::RequestValue(input.info);
+  const cel::Value& shown = input.object.is_null() ? input.old_object : input.object;
+  p.ref = {Str(shown, {"apiVersion"}), input.info.kind, input.info.namespace_name, input.info.name, it.file, it.position};
+  return p;
+}
+
+std::vector<Prepared> PrepareInputs(const std::vector<Item>& items, const std::vector<Item>& olds,
+                                    const RequestDefaults& defaults) {
+  InputBuilder builder(items, olds, defaults);
   std::vector<Prepared> out;
   out.reserve(items.size());
-  for (const Item& it : items) {
-    Prepared p;
-    engine::Input& input = p.input;
-    input.now = defaults.now;
-    if (it.review_info) {
-      input.info = *it.review_info;
-      input.object = it.object;
-      input.old_object = it.old_object;
-    } else {
-      const cel::Value& obj = it.object;
-      std::string api = Str(obj, {"apiVersion"});
-      auto slash = api.find('/');
-      input.info.group = slash == std::string::npos ? "" : api.substr(0, slash);
-      input.info.version = slash == std::string::npos ? api : api.substr(slash + 1);
-      input.info.kind = Str(obj, {"kind"});
-      input.info.resource = engine::PolicySet::ResourceForKind(input.info.kind);
-      input.info.name = Str(obj, {"metadata", "name"});
-      input.info.namespace_name = namespace_of(obj, input.info.kind);
-      input.info.operation = defaults.operation;
-      input.info.username = defaults.username;
-      input.info.groups = defaults.groups;
-      auto old = old_by_key.find(Key(input.info.kind, input.info.namespace_name, input.info.name));
-      cel::Value before = old != old_by_key.end() ? old->second : obj;
-      if (defaults.operation == "CREATE") {
-        input.object = obj;
-      } else if (defaults.operation == "UPDATE") {
-        input.object = obj;
-        input.old_object = before;
-      } else {
-        input.old_object = before;
-      }
-    }
-    const std::string& ns = input.info.namespace_name;
-    if (!ns.empty()) {
-      auto nso = namespaces.find(ns);
-      if (nso != namespaces.end()) input.namespace_object = nso->second;
-      if (auto lab = defaults.namespace_labels.find(ns); lab != defaults.namespace_labels.end()) {
-        input.namespace_labels = lab->second;
-      } else if (nso != namespaces.end()) {
-        std::map<std::string, std::string> labels;
-        auto l = Field(Field(nso->second, "metadata").value_or(cel::Value()), "labels");
-        if (l && l->kind() == cel::Kind::kMap) {
-          l->ForEachEntry([&](const cel::Value& k, const cel::Value& v) {
-            if (k.kind() == cel::Kind::kString && v.kind() == cel::Kind::kString) {
-              labels[std::string(k.string_value())] = std::string(v.string_value());
-            }
-            return true;
-          });
-        }
-        input.namespace_labels = std::move(labels);
-      }
-    }
-    input.request = engine::RequestValue(input.info);
-    const cel::Value& shown = input.object.is_null() ? input.old_object : input.object;
-    p.ref = {Str(shown, {"apiVersion"}), input.info.kind, input.info.namespace_name, input.info.name, it.file, it.position};
-    out.push_back(std::move(p));
-  }
+  for (const Item& it : items) out.push_back(builder.Build(it));
   return out;
 }
 

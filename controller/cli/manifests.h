@@ -55,8 +55,23 @@ struct Prepared {
   report::ObjectRef ref;
 };
 
-// Namespace objects among `items` supply labels (and namespaceObject) for the
-// others; `olds` are matched to items by kind, namespace and name.
+// Turns items into engine inputs. Namespace objects among `items` supply labels
+// (and namespaceObject) for the others; `olds` are matched to items by kind,
+// namespace and name.
+class InputBuilder {
+ public:
+  InputBuilder(const std::vector<Item>& items, const std::vector<Item>& olds, const RequestDefaults& defaults);
+  Prepared Build(const Item& item) const;
+
+ private:
+  std::string NamespaceOf(const cel::Value& obj, const std::string& kind) const;
+
+  const RequestDefaults& defaults_;
+  std::map<std::string, cel::Value> namespaces_;
+  std::map<std::string, cel::Value> old_by_key_;
+};
+
+// Every item at once (for small inputs such as test suites).
 std::vector<Prepared> PrepareInputs(const std::vector<Item>& items, const std::vector<Item>& olds,
                                     const RequestDefaults& defaults);
 

@@ -200,6 +200,35 @@ std::string JsonQuote(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// Splits a stream at its document markers ("---" at the start of a line), so
+// that each document is parsed and released on its own: memory stays bounded by
+// the largest document, not the whole stream. Returns (first line, text) pairs.
+std::vector<std::pair<uint32_t, std::string_view>> SplitDocuments(std::string_view text) {
+  std::vector<std::pair<uint32_t, std::string_view>> out;
+  size_t start = 0;
+  uint32_t line = 1, start_line = 1;
+  for (size_t i = 0; i <= text.size();) {
+    size_t eol = text.find('\n', i);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view l = text.substr(i, eol - i);
+    bool marker = l.starts_with("---") && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
+    if (marker && i > start) {
+      out.emplace_back(start_line, text.substr(start, i - start));
+      start = i;
+      start_line = line;
+    }
+    if (eol == text.size()) break;
+    i = eol + 1;
+    ++line;
+  }
+  out.emplace_back(start_line, text.substr(start));
+  return out;
+}
+
+}  // namespace
+
 YamlStream DecodeYamlStream(std::string_view text, std::string_view file, Decoder& decoder,
                             const DecodeLimits& limits) {
   YamlStream result;
@@ -208,31 +237,38 @@ YamlStream DecodeYamlStream(std::string_view text, std::string_view file, Decode
     result.error = Issue{std::string(file), pos, std::move(message)};
     return result;
   };
-  std::vector<YAML::Node> nodes;
-  try {
-    nodes = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return fail({static_cast<uint32_t>(e.mark.line + 1), static_cast<uint32_t>(e.mark.column + 1)}, e.msg);
-  } catch (const std::exception& e) {
-    return fail({}, std::string("cannot read YAML: ") + e.what());
-  }
   size_t budget = text.size() * 4 + (1 << 20);
-  for (const YAML::Node& node : nodes) {
-    if (!node.IsDefined() || node.IsNull()) continue;
-    Converter conv(limits.max_depth, budget);
-    bool ok;
+  for (auto [first_line, chunk] : SplitDocuments(text)) {
+    uint32_t offset = first_line - 1;
+    std::vector<YAML::Node> nodes;
     try {
-      ok = conv.Emit(node, 1);
+      nodes = YAML::LoadAll(std::string(chunk));
+    } catch (const YAML::Exception& e) {
+      return fail({static_cast<uint32_t>(e.mark.line + 1) + offset, static_cast<uint32_t>(e.mark.column + 1)}, e.msg);
     } catch (const std::exception& e) {
-      return fail({}, std::string("cannot convert YAML: ") + e.what());
+      return fail({first_line, 1}, std::string("cannot read YAML: ") + e.what());
     }
-    if (!ok) return fail(conv.error_position(), conv.error());
-    budget -= std::min(budget, conv.out().size());
-    auto doc = decoder.Decode(conv.out());
-    YAML::Mark m = node.Mark();
-    SourcePosition pos{static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
-    if (!doc.ok()) return fail(pos, doc.status().message());
-    result.documents.push_back(SourceDocument{std::move(*doc), pos});
+    for (const YAML::Node& node : nodes) {
+      if (!node.IsDefined() || node.IsNull()) continue;
+      Converter conv(limits.max_depth, budget);
+      bool ok;
+      try {
+        ok = conv.Emit(node, 1);
+      } catch (const std::exception& e) {
+        return fail({first_line, 1}, std::string("cannot convert YAML: ") + e.what());
+      }
+      if (!ok) {
+        SourcePosition p = conv.error_position();
+        p.line += offset;
+        return fail(p, conv.error());
+      }
+      budget -= std::min(budget, conv.out().size());
+      auto doc = decoder.Decode(conv.out());
+      YAML::Mark m = node.Mark();
+      SourcePosition pos{static_cast<uint32_t>(m.line + 1) + offset, static_cast<uint32_t>(m.column + 1)};
+      if (!doc.ok()) return fail(pos, doc.status().message());
+      result.documents.push_back(SourceDocument{std::move(*doc), pos});
+    }
   }
   return result;
 }

@@ -1,6 +1,7 @@
 #include "report/check_report.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <ostream>
 
@@ -40,92 +41,193 @@ std::string Describe(const ObjectRef& o) {
 
 }  // namespace
 
+void AddToSummary(const CheckedObject& r, CheckSummary* s) {
+  ++s->objects;
+  if (!r.decision.allowed) ++s->denied;
+  s->warnings += r.decision.warnings.size();
+  for (const auto& rr : r.decision.results) {
+    if (rr.outcome == Outcome::kExcepted) ++s->exceptions;
+    if (rr.outcome == Outcome::kFail && rr.action == Action::kAudit) ++s->audits;
+  }
+}
+
 CheckSummary Summarise(const std::vector<CheckedObject>& results) {
   CheckSummary s;
-  s.objects = results.size();
-  for (const auto& r : results) {
-    if (!r.decision.allowed) ++s.denied;
-    s.warnings += r.decision.warnings.size();
-    for (const auto& rr : r.decision.results) {
-      if (rr.outcome == Outcome::kExcepted) ++s.exceptions;
-      if (rr.outcome == Outcome::kFail && rr.action == Action::kAudit) ++s.audits;
-    }
-  }
+  for (const auto& r : results) AddToSummary(r, &s);
   return s;
 }
 
-void WriteText(std::ostream& out, const std::vector<CheckedObject>& results, bool colour) {
+namespace {
+
+void WriteTextObject(std::ostream& out, const CheckedObject& r, bool colour) {
   auto paint = [&](const std::string& verdict) {
     if (!colour) return verdict;
     const char* code = verdict == "DENY" ? "31" : verdict == "WARN" ? "33" : verdict == "PASS" ? "32" : "36";
     return "\033[" + std::string(code) + "m" + verdict + "\033[0m";
   };
-  for (const auto& r : results) {
-    bool any = std::any_of(r.decision.results.begin(), r.decision.results.end(),
-                           [](const engine::RuleResult& rr) { return rr.outcome != Outcome::kPass; });
-    if (!any) continue;
-    out << Describe(r.object) << " (" << r.object.file;
-    if (r.object.position.line) out << ":" << r.object.position.line;
-    out << ")\n";
-    for (const auto& rr : r.decision.results) {
-      if (rr.outcome == Outcome::kPass) continue;
-      std::string verdict = Verdict(rr);
-      out << "  " << paint(verdict) << std::string(9 - std::min<size_t>(verdict.size(), 8), ' ') << RuleId(rr);
-      std::string clauses = engine::RenderClauses(Clauses(rr));
-      if (!clauses.empty()) out << " [" << clauses << "]";
-      out << "\n      ";
-      if (!rr.subject.empty()) out << rr.subject << ": " << rr.path << ": ";
-      out << rr.message;
-      if (rr.exception) out << " (waived by exception " << rr.exception->name << ", ticket " << rr.exception->ticket << ")";
-      out << "\n";
-    }
+  bool any = std::any_of(r.decision.results.begin(), r.decision.results.end(),
+                         [](const engine::RuleResult& rr) { return rr.outcome != Outcome::kPass; });
+  if (!any) return;
+  out << Describe(r.object) << " (" << r.object.file;
+  if (r.object.position.line) out << ":" << r.object.position.line;
+  out << ")\n";
+  for (const auto& rr : r.decision.results) {
+    if (rr.outcome == Outcome::kPass) continue;
+    std::string verdict = Verdict(rr);
+    out << "  " << paint(verdict) << std::string(9 - std::min<size_t>(verdict.size(), 8), ' ') << RuleId(rr);
+    std::string clauses = engine::RenderClauses(Clauses(rr));
+    if (!clauses.empty()) out << " [" << clauses << "]";
+    out << "\n      ";
+    if (!rr.subject.empty()) out << rr.subject << ": " << rr.path << ": ";
+    out << rr.message;
+    if (rr.exception) out << " (waived by exception " << rr.exception->name << ", ticket " << rr.exception->ticket << ")";
+    out << "\n";
   }
-  CheckSummary s = Summarise(results);
+}
+
+void WriteTextSummary(std::ostream& out, const CheckSummary& s) {
   out << s.objects << (s.objects == 1 ? " object" : " objects") << " checked: " << s.denied << " denied, "
       << s.warnings << (s.warnings == 1 ? " warning" : " warnings") << ", " << s.audits << " audit, " << s.exceptions
       << (s.exceptions == 1 ? " exception used" : " exceptions used") << "\n";
 }
 
-void WriteJson(std::ostream& out, const std::vector<CheckedObject>& results) {
+nlohmann::json JsonObject(const CheckedObject& r);
+nlohmann::json JsonSummary(const CheckSummary& s);
+
+}  // namespace
+
+void WriteText(std::ostream& out, const std::vector<CheckedObject>& results, bool colour) {
+  for (const auto& r : results) WriteTextObject(out, r, colour);
+  WriteTextSummary(out, Summarise(results));
+}
+
+namespace {
+
+nlohmann::json JsonObject(const CheckedObject& r) {
   using json = nlohmann::json;
-  json objects = json::array();
-  for (const auto& r : results) {
-    json verdicts = json::array();
-    for (const auto& rr : r.decision.results) {
-      json controls = json::array();
-      for (const auto& c : Clauses(rr)) controls.push_back({{"id", c.id}, {"standard", c.standard}, {"clause", c.clause}});
-      json v = {{"policy", rr.policy->name},
-                {"rule", rr.rule ? rr.rule->name : "matchConditions"},
-                {"verdict", Verdict(rr)},
-                {"outcome", engine::ToString(rr.outcome)},
-                {"action", policy::ToString(rr.action)},
-                {"severity", policy::ToString(rr.policy->severity)},
-                {"message", rr.message},
-                {"controls", controls}};
-      if (!rr.path.empty()) v["path"] = rr.path;
-      if (rr.exception) v["exception"] = {{"name", rr.exception->name}, {"ticket", rr.exception->ticket}};
-      verdicts.push_back(std::move(v));
-    }
-    json o = {{"object",
-               {{"apiVersion", r.object.api_version},
-                {"kind", r.object.kind},
-                {"namespace", r.object.namespace_name},
-                {"name", r.object.name},
-                {"file", r.object.file},
-                {"line", r.object.position.line}}},
-              {"allowed", r.decision.allowed},
-              {"verdicts", verdicts},
-              {"warnings", r.decision.warnings},
-              {"auditAnnotations", r.decision.audit_annotations}};
-    if (!r.decision.allowed) o["message"] = r.decision.message;
-    objects.push_back(std::move(o));
+  json verdicts = json::array();
+  for (const auto& rr : r.decision.results) {
+    json controls = json::array();
+    for (const auto& c : Clauses(rr)) controls.push_back({{"id", c.id}, {"standard", c.standard}, {"clause", c.clause}});
+    json v = {{"policy", rr.policy->name},
+              {"rule", rr.rule ? rr.rule->name : "matchConditions"},
+              {"verdict", Verdict(rr)},
+              {"outcome", engine::ToString(rr.outcome)},
+              {"action", policy::ToString(rr.action)},
+              {"severity", policy::ToString(rr.policy->severity)},
+              {"message", rr.message},
+              {"controls", controls}};
+    if (!rr.path.empty()) v["path"] = rr.path;
+    if (rr.exception) v["exception"] = {{"name", rr.exception->name}, {"ticket", rr.exception->ticket}};
+    verdicts.push_back(std::move(v));
   }
-  CheckSummary s = Summarise(results);
-  json doc = {{"summary",
-               {{"objects", s.objects}, {"denied", s.denied}, {"warnings", s.warnings}, {"audits", s.audits},
-                {"exceptions", s.exceptions}}},
-              {"results", objects}};
-  out << doc.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+  json o = {{"object",
+             {{"apiVersion", r.object.api_version},
+              {"kind", r.object.kind},
+              {"namespace", r.object.namespace_name},
+              {"name", r.object.name},
+              {"file", r.object.file},
+              {"line", r.object.position.line}}},
+            {"allowed", r.decision.allowed},
+            {"verdicts", verdicts},
+            {"warnings", r.decision.warnings},
+            {"auditAnnotations", r.decision.audit_annotations}};
+  if (!r.decision.allowed) o["message"] = r.decision.message;
+  return o;
+}
+
+nlohmann::json JsonSummary(const CheckSummary& s) {
+  return {{"objects", s.objects}, {"denied", s.denied}, {"warnings", s.warnings}, {"audits", s.audits},
+          {"exceptions", s.exceptions}};
+}
+
+std::string Dump(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Indents every line but the first by `by` spaces (nesting a dumped value).
+std::string Nest(const std::string& text, size_t by) {
+  std::string out;
+  for (char c : text) {
+    out += c;
+    if (c == '\n') out += std::string(by, ' ');
+  }
+  return out;
+}
+
+class TextWriter : public CheckWriter {
+ public:
+  TextWriter(std::ostream& out, bool colour) : out_(out), colour_(colour) {}
+  void Add(CheckedObject r) override {
+    AddToSummary(r, &summary_);
+    WriteTextObject(out_, r, colour_);
+  }
+  void Finish() override { WriteTextSummary(out_, summary_); }
+
+ private:
+  std::ostream& out_;
+  bool colour_;
+};
+
+// {"results": [...], "summary": {...}}, written object by object.
+class JsonWriter : public CheckWriter {
+ public:
+  explicit JsonWriter(std::ostream& out) : out_(out) {}
+  void Add(CheckedObject r) override {
+    AddToSummary(r, &summary_);
+    out_ << (first_ ? "{\n  \"results\": [\n    " : ",\n    ") << Nest(Dump(JsonObject(r), 2), 4);
+    first_ = false;
+  }
+  void Finish() override {
+    out_ << (first_ ? "{\n  \"results\": []" : "\n  ]") << ",\n  \"summary\": " << Nest(Dump(JsonSummary(summary_), 2), 2)
+         << "\n}\n";
+  }
+
+ private:
+  std::ostream& out_;
+  bool first_ = true;
+};
+
+// Formats that need every object before they can be written.
+class CollectingWriter : public CheckWriter {
+ public:
+  using Write = std::function<void(const std::vector<CheckedObject>&)>;
+  explicit CollectingWriter(Write write) : write_(std::move(write)) {}
+  void Add(CheckedObject r) override {
+    AddToSummary(r, &summary_);
+    results_.push_back(std::move(r));
+  }
+  void Finish() override { write_(results_); }
+
+ private:
+  Write write_;
+  std::vector<CheckedObject> results_;
+};
+
+}  // namespace
+
+void WriteJson(std::ostream& out, const std::vector<CheckedObject>& results) {
+  JsonWriter w(out);
+  for (const auto& r : results) w.Add(r);
+  w.Finish();
+}
+
+std::unique_ptr<CheckWriter> MakeCheckWriter(const std::string& format, std::ostream& out, bool colour,
+                                             const std::string& version, int64_t timestamp_seconds) {
+  if (format == "text") return std::make_unique<TextWriter>(out, colour);
+  if (format == "json") return std::make_unique<JsonWriter>(out);
+  if (format == "junit") {
+    return std::make_unique<CollectingWriter>([&out](const std::vector<CheckedObject>& r) { WriteJunit(out, r); });
+  }
+  if (format == "sarif") {
+    return std::make_unique<CollectingWriter>(
+        [&out, version](const std::vector<CheckedObject>& r) { WriteSarif(out, r, version); });
+  }
+  if (format == "policyreport") {
+    return std::make_unique<CollectingWriter>(
+        [&out, timestamp_seconds](const std::vector<CheckedObject>& r) { WritePolicyReports(out, r, timestamp_seconds); });
+  }
+  return nullptr;
 }
 
 }  // namespace clausegate::report

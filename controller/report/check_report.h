@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,24 @@ struct CheckSummary {
 };
 
 CheckSummary Summarise(const std::vector<CheckedObject>& results);
+void AddToSummary(const CheckedObject& result, CheckSummary* summary);
+
+// Writes a report as objects are checked. Text and JSON stream, so memory does
+// not grow with the number of objects; the other formats collect until Finish.
+class CheckWriter {
+ public:
+  virtual ~CheckWriter() = default;
+  virtual void Add(CheckedObject result) = 0;
+  virtual void Finish() = 0;
+  const CheckSummary& summary() const { return summary_; }
+
+ protected:
+  CheckSummary summary_;
+};
+
+// format: text, json, junit, sarif, policyreport; null for an unknown format.
+std::unique_ptr<CheckWriter> MakeCheckWriter(const std::string& format, std::ostream& out, bool colour,
+                                             const std::string& version, int64_t timestamp_seconds);
 
 // Human-readable, grouped by object, clause references on every verdict line.
 void WriteText(std::ostream& out, const std::vector<CheckedObject>& results, bool colour);

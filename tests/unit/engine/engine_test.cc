@@ -69,6 +69,33 @@ spec:
       message: "the tenant label is immutable"
 ---
 apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicy
+metadata: {name: messages}
+spec:
+  controls: ["ISO27002:14.2.5"]
+  match:
+    resources: [{apiGroups: [""], apiVersions: [v1], resources: [configmaps]}]
+  validations:
+    - name: broken-message
+      expression: "false"
+      messageExpression: "object.missing.field"
+      message: "the static message"
+    - name: non-string-message
+      expression: "false"
+      messageExpression: "42"
+      message: "static again"
+    - name: no-message
+      expression: "size(object.data) < 0"
+---
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicyException
+metadata: {name: incomplete}
+spec:
+  policies: [{name: messages}]
+  match: {namespaces: [default]}
+  justification: "no ticket and no expiry: has no effect"
+---
+apiVersion: clausegate.io/v1alpha1
 kind: CompliancePolicyException
 metadata: {name: legacy-agent}
 spec:
@@ -254,6 +281,24 @@ TEST_CASE("engine: evaluation errors follow failurePolicy Fail", "[engine]") {
   CHECK_FALSE(d.allowed);
   CHECK(d.message.find("no-privileged/no-privileged (ISO/IEC 27017 CLD.9.5.2; ISO/IEC 27002 9.2.3):\n  could not be evaluated:") !=
         std::string::npos);
+}
+
+TEST_CASE("engine: messageExpression falls back to message, then to the expression", "[engine]") {
+  Fixture f;
+  RequestInfo cm;
+  cm.version = "v1";
+  cm.kind = "ConfigMap";
+  cm.resource = "configmaps";
+  cm.namespace_name = "default";
+  cm.name = "c";
+  Decision d = f.Run(cm, R"({"metadata":{"name":"c"},"data":{"a":"b"}})");
+  CHECK_FALSE(d.allowed);
+  // The incomplete exception for this namespace has no effect.
+  CHECK(d.message ==
+        "[clausegate] ConfigMap default/c denied by 3 rules:\n"
+        "- messages/broken-message (ISO/IEC 27002 14.2.5):\n  the static message\n"
+        "- messages/non-string-message (ISO/IEC 27002 14.2.5):\n  static again\n"
+        "- messages/no-message (ISO/IEC 27002 14.2.5):\n  failed expression: size(object.data) < 0");
 }
 
 TEST_CASE("engine: resource names for kinds", "[engine]") {
