@@ -33,10 +33,12 @@ test-asan: deps
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCLAUSEGATE_FUZZ=ON -DCLAUSEGATE_BENCH=OFF
-	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_cel
-	mkdir -p $(BUILD_FUZZ)/corpus/cel
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_cel fuzz_policy
+	mkdir -p $(BUILD_FUZZ)/corpus/cel $(BUILD_FUZZ)/corpus/policy
 	$(BUILD_FUZZ)/tests/fuzz_cel -max_total_time=$(FUZZ_SECONDS) -max_len=512 -rss_limit_mb=2048 \
 	  $(BUILD_FUZZ)/corpus/cel tests/fuzz/corpus/cel
+	$(BUILD_FUZZ)/tests/fuzz_policy -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=2048 -timeout=10 \
+	  $(BUILD_FUZZ)/corpus/policy tests/fuzz/corpus/policy
 
 bench: build
 	bash scripts/bench.sh $(BUILD)

@@ -325,7 +325,7 @@ Decision PolicySet::Evaluate(const Input& in) const {
     act.Bind(p.slots.old_object, old_object);
     act.Bind(p.slots.request, in.request);
     act.Bind(p.slots.namespace_object, in.namespace_object);
-    act.Bind(p.slots.params, cel::Value::Null());
+    act.Bind(p.slots.params, p.params ? cel::Value::Json(p.params->root()) : cel::Value::Null());
     act.Bind(p.slots.now, cel::Value::Timestamp(in.now));
     for (size_t i = 0; i < p.variables.size() && i < p.slots.variables.size(); ++i) {
       const cel::Program* prog = p.variables[i].program.get();

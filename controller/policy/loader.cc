@@ -9,6 +9,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "cel/ext/k8s_names.h"
 #include "json/yaml.h"
 
 namespace clausegate::policy {
@@ -263,7 +264,7 @@ class PolicyReader {
                                               {{"Fail", FailurePolicy::kFail}, {"Ignore", FailurePolicy::kIgnore}})
                            .value_or(FailurePolicy::kFail);
     ReadMatch(spec, &p.match);
-    if (spec["params"].IsDefined()) p.params_json = ToJson(spec["params"]);
+    if (spec["params"].IsDefined() && !spec["params"].IsNull()) p.params = Params(spec["params"]);
 
     auto env = std::make_shared<cel::Env>();
     p.slots.object = env->DeclareVariable("object");
@@ -313,13 +314,25 @@ class PolicyReader {
     return out;
   }
 
+  // Label keys are qualified names and values label values, as Kubernetes has them.
+  void CheckLabelKey(const YAML::Node& at, const std::string& path, const std::string& key) {
+    for (const auto& why : cel::ext::QualifiedName(key)) r_.Report(at, path + ": invalid label key \"" + key + "\": " + why);
+  }
+  void CheckLabelValue(const YAML::Node& at, const std::string& path, const std::string& value) {
+    for (const auto& why : cel::ext::LabelValue(value)) r_.Report(at, path + ": invalid label value \"" + value + "\": " + why);
+  }
+
   std::optional<LabelSelector> Selector(const YAML::Node& parent, const char* key, const std::string& path) {
     YAML::Node n = parent[key];
     if (!n.IsDefined() || n.IsNull()) return std::nullopt;
     std::string p = DocReader::Join(path, key);
     if (!r_.Map(n, p, {"matchLabels", "matchExpressions"})) return std::nullopt;
     LabelSelector sel;
-    for (auto& [k, v] : r_.StringMap(n, "matchLabels", p)) sel.requirements.push_back({k, LabelRequirement::Op::kIn, {v}});
+    for (auto& [k, v] : r_.StringMap(n, "matchLabels", p)) {
+      CheckLabelKey(n["matchLabels"], p + ".matchLabels", k);
+      CheckLabelValue(n["matchLabels"], p + ".matchLabels", v);
+      sel.requirements.push_back({k, LabelRequirement::Op::kIn, {v}});
+    }
     YAML::Node exprs = n["matchExpressions"];
     if (exprs.IsDefined() && !exprs.IsNull()) {
       if (!exprs.IsSequence()) {
@@ -339,6 +352,8 @@ class PolicyReader {
                                                  {"DoesNotExist", LabelRequirement::Op::kDoesNotExist}});
         if (!e["operator"].IsDefined()) r_.Report(e, "missing required field \"" + ep + ".operator\"");
         req.values = r_.Strings(e, "values", ep);
+        if (!req.key.empty()) CheckLabelKey(e["key"], ep + ".key", req.key);
+        for (const auto& v : req.values) CheckLabelValue(e["values"], ep + ".values", v);
         if (op) {
           req.op = *op;
           bool set_op = req.op == LabelRequirement::Op::kIn || req.op == LabelRequirement::Op::kNotIn;
@@ -480,13 +495,17 @@ class PolicyReader {
     }
   }
 
-  static std::string ToJson(const YAML::Node& n) {
-    clausegate::json::Decoder decoder;
+  // spec.params as an immutable document that `params` reads in place.
+  json::DocumentPtr Params(const YAML::Node& n) {
     YAML::Emitter e;
     e << n;
-    auto stream = clausegate::json::DecodeYamlStream(e.c_str(), "params", decoder);
-    if (stream.error || stream.documents.empty()) return "";
-    return simdjson::minify(stream.documents[0].doc->root());
+    json::Decoder decoder;
+    auto stream = json::DecodeYamlStream(e.c_str(), "spec.params", decoder);
+    if (stream.error || stream.documents.empty()) {
+      r_.Report(n, "spec.params: " + (stream.error ? stream.error->message : std::string("empty")));
+      return nullptr;
+    }
+    return stream.documents[0].doc;
   }
 
   DocReader& r_;

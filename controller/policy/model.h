@@ -11,6 +11,7 @@
 #include "cel/program.h"
 #include "cel/time_util.h"
 #include "common/source_position.h"
+#include "json/document.h"
 
 namespace clausegate::policy {
 
@@ -102,7 +103,7 @@ struct Policy {
   std::vector<NamedExpression> match_conditions;
   std::vector<NamedExpression> variables;  // in order; each sees the ones before it
   std::vector<Validation> validations;
-  std::string params_json;  // spec.params as JSON, "" when absent
+  json::DocumentPtr params;  // spec.params, decoded once; null when absent
   Origin origin;
   std::shared_ptr<const cel::Env> env;  // what every expression above was compiled against
   Slots slots;

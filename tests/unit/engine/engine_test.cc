@@ -301,6 +301,36 @@ TEST_CASE("engine: messageExpression falls back to message, then to the expressi
         "- messages/no-message (ISO/IEC 27002 14.2.5):\n  failed expression: size(object.data) < 0");
 }
 
+TEST_CASE("engine: params reach the expressions", "[engine]") {
+  auto loaded = policy::LoadPolicies({{"p.yaml", R"yaml(
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicy
+metadata: {name: registries}
+spec:
+  controls: ["ISO27002:12.6.2"]
+  params: {allowed: [registry.example.com/]}
+  match:
+    resources: [{apiGroups: [""], apiVersions: [v1], resources: [pods]}]
+  validations:
+    - name: trusted
+      expression: "object.spec.containers.all(c, params.allowed.exists(p, c.image.startsWith(p)))"
+      message: "images must come from a trusted registry"
+)yaml"}});
+  REQUIRE(loaded.ok());
+  PolicySet set(std::move(loaded.policies), {});
+  json::Decoder decoder;
+  auto run = [&](const std::string& image) {
+    auto doc = decoder.Decode(R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"a","image":")" + image + R"("}]}})");
+    Input in;
+    in.info = Pod();
+    in.object = cel::Value::Json((*doc)->root());
+    in.request = RequestValue(in.info);
+    return set.Evaluate(in).allowed;
+  };
+  CHECK(run("registry.example.com/web:1"));
+  CHECK_FALSE(run("docker.io/web:1"));
+}
+
 TEST_CASE("engine: resource names for kinds", "[engine]") {
   CHECK(PolicySet::ResourceForKind("Pod") == "pods");
   CHECK(PolicySet::ResourceForKind("Ingress") == "ingresses");

@@ -117,6 +117,27 @@ TEST_CASE("loader: every schema error with its position", "[policy]") {
                      });
 }
 
+TEST_CASE("loader: label selectors need valid keys and values", "[policy]") {
+  auto r = Load(std::string(kHeader) +
+                "  match:\n"                                                           // 6
+                "    resources: [{resources: [pods]}]\n"                               // 7
+                "    objectSelector:\n"                                                // 8
+                "      matchLabels: {'bad key': x}\n"                                  // 9
+                "      matchExpressions: [{key: tier, operator: In, values: ['-x']}]\n"  // 10
+                "  validations: [{name: r, expression: 'true'}]\n");
+  REQUIRE(r.issues.size() == 2);
+  CHECK(r.issues[0].ToString().starts_with("p.yaml:9:20: spec.match.objectSelector.matchLabels: invalid label key \"bad key\""));
+  CHECK(r.issues[1].ToString().starts_with("p.yaml:10:60: spec.match.objectSelector.matchExpressions[0].values: invalid label value \"-x\""));
+}
+
+TEST_CASE("loader: params are decoded once for `params`", "[policy]") {
+  auto r = Load(std::string(kHeader) + kMatch + "  params: {registries: [a.io, b.io], max: 3}\n" +
+                "  validations: [{name: r, expression: 'params.max == 3 && \"a.io\" in params.registries'}]\n");
+  REQUIRE(r.ok());
+  REQUIRE(r.policies[0].params);
+  CHECK(simdjson::minify(r.policies[0].params->root()) == R"({"registries":["a.io","b.io"],"max":3})");
+}
+
 TEST_CASE("loader: CEL errors in block scalars point into the file", "[policy]") {
   auto r = Load(std::string(kHeader) + kMatch +
                 "  validations:\n"                      // 11
