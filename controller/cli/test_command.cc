@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "cli/manifests.h"
+#include "json/yaml.h"
 #include "policy/loader.h"
 
 namespace clausegate::cli {
@@ -53,13 +54,12 @@ std::vector<std::string> Strings(const YAML::Node& n) {
 
 // Reads the PolicyTest documents of one file; problems go to `issues`.
 void ReadSuites(const policy::SourceFile& src, std::vector<Suite>* suites, std::vector<Issue>* issues) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(src.text);
-  } catch (const YAML::Exception& e) {
-    issues->push_back({src.path, {static_cast<uint32_t>(e.mark.line + 1), static_cast<uint32_t>(e.mark.column + 1)}, e.msg});
+  json::YamlDocuments loaded = json::LoadYamlDocuments(src.text, src.path);
+  if (loaded.error) {
+    issues->push_back(*loaded.error);
     return;
   }
+  std::vector<YAML::Node>& docs = loaded.nodes;
   fs::path dir = fs::path(src.path).parent_path();
   auto rel = [&](const std::string& p) { return p == "-" || fs::path(p).is_absolute() ? p : (dir / p).string(); };
   for (YAML::Node d : docs) {  // non-const: a missing key is then an undefined node, not an invalid one

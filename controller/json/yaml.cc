@@ -6,7 +6,6 @@
 #include <set>
 #include <sstream>
 
-#include <yaml-cpp/yaml.h>
 
 namespace clausegate::json {
 namespace {
@@ -229,6 +228,25 @@ std::vector<std::pair<uint32_t, std::string_view>> SplitDocuments(std::string_vi
 
 }  // namespace
 
+YamlDocuments LoadYamlDocuments(std::string_view text, std::string_view file, uint32_t first_line) {
+  YamlDocuments out;
+  if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    SourcePosition pos = PositionAt(text, nul);
+    pos.line += first_line - 1;
+    out.error = Issue{std::string(file), pos, "YAML may not contain NUL bytes"};
+    return out;
+  }
+  try {
+    out.nodes = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    out.error = Issue{std::string(file),
+                      {static_cast<uint32_t>(e.mark.line) + first_line, static_cast<uint32_t>(e.mark.column + 1)}, e.msg};
+  } catch (const std::exception& e) {
+    out.error = Issue{std::string(file), {first_line, 1}, std::string("cannot read YAML: ") + e.what()};
+  }
+  return out;
+}
+
 YamlStream DecodeYamlStream(std::string_view text, std::string_view file, Decoder& decoder,
                             const DecodeLimits& limits) {
   YamlStream result;
@@ -240,15 +258,9 @@ YamlStream DecodeYamlStream(std::string_view text, std::string_view file, Decode
   size_t budget = text.size() * 4 + (1 << 20);
   for (auto [first_line, chunk] : SplitDocuments(text)) {
     uint32_t offset = first_line - 1;
-    std::vector<YAML::Node> nodes;
-    try {
-      nodes = YAML::LoadAll(std::string(chunk));
-    } catch (const YAML::Exception& e) {
-      return fail({static_cast<uint32_t>(e.mark.line + 1) + offset, static_cast<uint32_t>(e.mark.column + 1)}, e.msg);
-    } catch (const std::exception& e) {
-      return fail({first_line, 1}, std::string("cannot read YAML: ") + e.what());
-    }
-    for (const YAML::Node& node : nodes) {
+    YamlDocuments loaded = LoadYamlDocuments(chunk, file, first_line);
+    if (loaded.error) return fail(loaded.error->position, loaded.error->message);
+    for (const YAML::Node& node : loaded.nodes) {
       if (!node.IsDefined() || node.IsNull()) continue;
       Converter conv(limits.max_depth, budget);
       bool ok;

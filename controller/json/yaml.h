@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
+
 #include "common/source_position.h"
 #include "json/document.h"
 
@@ -31,6 +33,16 @@ struct YamlStream {
 // not exceed 4x the input plus 1 MiB (alias expansion is bounded).
 YamlStream DecodeYamlStream(std::string_view text, std::string_view file, Decoder& decoder,
                             const DecodeLimits& limits = {});
+
+// The one place yaml-cpp parses text: documents with their marks, or the first
+// problem. Input that yaml-cpp cannot handle safely (NUL bytes make it loop) is
+// refused before it is parsed. `first_line` shifts reported lines (for streams
+// split into documents).
+struct YamlDocuments {
+  std::vector<YAML::Node> nodes;
+  std::optional<Issue> error;
+};
+YamlDocuments LoadYamlDocuments(std::string_view text, std::string_view file, uint32_t first_line = 1);
 
 // Converts one YAML scalar written without quotes to JSON text with the typing
 // Kubernetes applies: null, booleans (true/false and the YAML 1.1 yes/no/on/off

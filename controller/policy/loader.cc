@@ -612,14 +612,12 @@ LoadResult LoadPolicies(const std::vector<SourceFile>& user_sources) {
 
   std::vector<Parsed> docs;
   for (const SourceFile& src : sources) {
-    std::vector<YAML::Node> nodes;
-    try {
-      nodes = YAML::LoadAll(src.text);
-    } catch (const YAML::Exception& e) {
-      out.issues.push_back({src.path, {static_cast<uint32_t>(e.mark.line + 1), static_cast<uint32_t>(e.mark.column + 1)}, e.msg});
+    json::YamlDocuments loaded = json::LoadYamlDocuments(src.text, src.path);
+    if (loaded.error) {
+      out.issues.push_back(*loaded.error);
       continue;
     }
-    for (const YAML::Node& n : nodes) {
+    for (const YAML::Node& n : loaded.nodes) {
       if (!n.IsDefined() || n.IsNull()) continue;
       DocReader r(src, &out.issues);
       if (!r.Map(n, "", {"apiVersion", "kind", "metadata", "spec"})) continue;

@@ -66,6 +66,10 @@ TEST_CASE("yaml: problems are issues with positions", "[json][yaml]") {
   auto boom = DecodeYamlStream(bomb, "bomb.yaml", d);
   REQUIRE(boom.error);
   CHECK(boom.error->message.find("too large") != std::string::npos);
+  // NUL bytes are refused before the YAML parser sees them (it would loop).
+  auto nul = DecodeYamlStream(std::string("a: 1\nb: x\0y\n", 13), "nul.yaml", d);
+  REQUIRE(nul.error);
+  CHECK(nul.error->ToString() == "nul.yaml:2:5: YAML may not contain NUL bytes");
   // Deep nesting is refused.
   std::string deep;
   for (int i = 0; i < 300; ++i) deep += "[";
