@@ -397,8 +397,9 @@ Decision PolicySet::Evaluate(const Input& in) const {
     }
   }
 
-  // Decide: denials, warnings, audit annotations.
+  // Decide: denials, warnings (most severe policy first), audit annotations.
   std::vector<const RuleResult*> denials;
+  std::vector<std::pair<policy::Severity, std::string>> warnings;
   int audit_n = 0;
   for (const RuleResult& r : d.results) {
     std::string id = r.policy->name + "/" + (r.rule ? r.rule->name : std::string("matchConditions"));
@@ -409,20 +410,23 @@ Decision PolicySet::Evaluate(const Input& in) const {
         if (r.action == Action::kDeny || r.outcome == Outcome::kError) {
           denials.push_back(&r);
         } else if (r.action == Action::kWarn) {
-          d.warnings.push_back(id + ": " + r.message);
+          warnings.emplace_back(r.policy->severity, id + ": " + r.message);
         } else {
           d.audit_annotations["audit-" + std::to_string(++audit_n)] = id + ": " + r.message;
         }
         break;
       case Outcome::kIgnored:
-        d.warnings.push_back(id + " was not evaluated (failurePolicy Ignore): " + r.message);
+        warnings.emplace_back(r.policy->severity, id + " was not evaluated (failurePolicy Ignore): " + r.message);
         break;
       case Outcome::kExcepted:
-        d.warnings.push_back(id + " waived by exception " + r.exception->name + " (ticket " + r.exception->ticket + ")");
+        warnings.emplace_back(r.policy->severity,
+                              id + " waived by exception " + r.exception->name + " (ticket " + r.exception->ticket + ")");
         d.audit_annotations["exception-" + r.exception->name] = id + " waived; ticket " + r.exception->ticket;
         break;
     }
   }
+  std::stable_sort(warnings.begin(), warnings.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (auto& w : warnings) d.warnings.push_back(std::move(w.second));
   if (!denials.empty()) {
     d.allowed = false;
     d.message = DenialMessage(in.info, denials);

@@ -1,0 +1,120 @@
+#include "admission/review.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+namespace clausegate::admission {
+namespace {
+
+ReviewResult Bad(int status, std::string reason, std::string label) {
+  ReviewResult r;
+  r.http_status = status;
+  r.body = std::move(reason);
+  r.bad_reason = std::move(label);
+  return r;
+}
+
+std::string Str(const cel::Value& v, std::initializer_list<std::string_view> path) {
+  cel::Value cur = v;
+  for (auto key : path) {
+    if (cur.kind() != cel::Kind::kMap) return "";
+    auto next = cur.MapFindString(key);
+    if (!next) return "";
+    cur = *next;
+  }
+  return cur.kind() == cel::Kind::kString ? std::string(cur.string_value()) : "";
+}
+
+// Cuts text to at most `max` bytes without splitting a UTF-8 sequence.
+std::string Bounded(std::string s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t cut = max - 3;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  s.resize(cut);
+  return s + "...";
+}
+
+}  // namespace
+
+ReviewResult HandleReview(std::string_view body, const engine::PolicySet& policies, json::Decoder& decoder,
+                          const ReviewOptions& options) {
+  auto decoded = decoder.Decode(body);
+  if (!decoded.ok()) {
+    bool too_big = decoded.status().code() == StatusCode::kResourceExhausted;
+    return Bad(too_big ? 413 : 400, decoded.status().message(), too_big ? "too_large" : "not_json");
+  }
+  cel::Value review = cel::Value::Json((*decoded)->root());
+  if (review.kind() != cel::Kind::kMap) return Bad(400, "body is not a JSON object", "not_review");
+  std::string api_version = Str(review, {"apiVersion"});
+  if (api_version != "admission.k8s.io/v1" || Str(review, {"kind"}) != "AdmissionReview") {
+    return Bad(400, "body is not an admission.k8s.io/v1 AdmissionReview", "not_review");
+  }
+  auto request = review.MapFindString("request");
+  if (!request || request->kind() != cel::Kind::kMap) return Bad(400, "AdmissionReview has no request", "no_request");
+  std::string uid = Str(*request, {"uid"});
+  if (uid.empty()) return Bad(400, "AdmissionReview request has no uid", "no_uid");
+
+  ReviewResult result;
+  engine::Input in;
+  engine::RequestInfo& info = in.info;
+  info.uid = uid;
+  info.operation = Str(*request, {"operation"});
+  info.group = Str(*request, {"kind", "group"});
+  info.version = Str(*request, {"kind", "version"});
+  info.kind = Str(*request, {"kind", "kind"});
+  info.resource = Str(*request, {"resource", "resource"});
+  info.sub_resource = Str(*request, {"subResource"});
+  info.namespace_name = Str(*request, {"namespace"});
+  info.name = Str(*request, {"name"});
+  info.username = Str(*request, {"userInfo", "username"});
+  if (auto user = request->MapFindString("userInfo"); user && user->kind() == cel::Kind::kMap) {
+    if (auto groups = user->MapFindString("groups"); groups && groups->kind() == cel::Kind::kList) {
+      groups->ForEachElement([&](const cel::Value& g) {
+        if (g.kind() == cel::Kind::kString) info.groups.emplace_back(g.string_value());
+        return true;
+      });
+    }
+  }
+  auto dry = request->MapFindString("dryRun");
+  info.dry_run = dry && dry->kind() == cel::Kind::kBool && dry->bool_value();
+  in.object = request->MapFindString("object").value_or(cel::Value::Null());
+  in.old_object = request->MapFindString("oldObject").value_or(cel::Value::Null());
+  in.request = *request;
+  in.now = options.now;
+  if (options.namespace_labels && !info.namespace_name.empty()) {
+    auto it = options.namespace_labels->find(info.namespace_name);
+    if (it != options.namespace_labels->end()) in.namespace_labels = it->second;
+  }
+  in.keep_alive.push_back(*decoded);
+
+  result.decision = policies.Evaluate(in);
+  result.info = info;
+  result.reviewed = true;
+
+  using json = nlohmann::json;
+  json response = {{"uid", uid}, {"allowed", result.decision.allowed}};
+  if (!result.decision.allowed) {
+    response["status"] = {{"code", 403}, {"reason", "Forbidden"}, {"message", result.decision.message}};
+  }
+  // Warnings (the engine orders them most severe first): each bounded, and bounded in all.
+  json warnings = json::array();
+  size_t total = 0;
+  for (const std::string& w : result.decision.warnings) {
+    std::string bounded = Bounded(w, kMaxWarningLength);
+    if (total + bounded.size() > kMaxWarningsTotal) break;
+    total += bounded.size();
+    warnings.push_back(std::move(bounded));
+  }
+  if (!warnings.empty()) response["warnings"] = std::move(warnings);
+  if (!result.decision.audit_annotations.empty()) {
+    json audit = json::object();
+    for (const auto& [k, v] : result.decision.audit_annotations) audit[k] = Bounded(v, kMaxAuditValueLength);
+    response["auditAnnotations"] = std::move(audit);
+  }
+  json out = {{"apiVersion", api_version}, {"kind", "AdmissionReview"}, {"response", std::move(response)}};
+  result.body = out.dump(-1, ' ', false, json::error_handler_t::replace);
+  return result;
+}
+
+}  // namespace clausegate::admission

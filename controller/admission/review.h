@@ -1,0 +1,39 @@
+#pragma once
+// admission.k8s.io/v1 AdmissionReview in and out, as a plain function:
+//   body -> decode (simdjson) -> engine input -> PolicySet -> decision -> response.
+// Nothing here knows HTTP servers; the server passes bytes and gets bytes back.
+
+#include <string>
+#include <string_view>
+
+#include "engine/engine.h"
+#include "json/document.h"
+
+namespace clausegate::admission {
+
+struct ReviewResult {
+  int http_status = 200;    // 400 for a bad request (413 for an oversized one)
+  std::string body;         // the AdmissionReview response, or a one-line reason
+  std::string bad_reason;   // a short label for metrics when the request was bad
+  // For the decision log: never the object itself.
+  engine::RequestInfo info;
+  engine::Decision decision;
+  bool reviewed = false;
+};
+
+struct ReviewOptions {
+  cel::Timestamp now;
+  // Labels of namespaces when known (from the cluster); null: unknown.
+  const std::map<std::string, std::map<std::string, std::string>>* namespace_labels = nullptr;
+};
+
+// Judges one AdmissionReview body. `decoder` is per thread.
+ReviewResult HandleReview(std::string_view body, const engine::PolicySet& policies, json::Decoder& decoder,
+                          const ReviewOptions& options);
+
+// Response limits the API server imposes.
+inline constexpr size_t kMaxWarningLength = 256;
+inline constexpr size_t kMaxWarningsTotal = 4096;
+inline constexpr size_t kMaxAuditValueLength = 1024;
+
+}  // namespace clausegate::admission
