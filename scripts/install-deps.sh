@@ -10,6 +10,7 @@ packages=(
   clang libclang-rt-14-dev   # libFuzzer and sanitizer runtimes
   wrk hyperfine
   python3 python3-yaml   # structural checks of report formats in the tests
+  openssl curl           # development certificates, webhook tests
 )
 
 missing=()

@@ -42,7 +42,8 @@ ReviewResult HandleReview(std::string_view body, const engine::PolicySet& polici
   auto decoded = decoder.Decode(body);
   if (!decoded.ok()) {
     bool too_big = decoded.status().code() == StatusCode::kResourceExhausted;
-    return Bad(too_big ? 413 : 400, decoded.status().message(), too_big ? "too_large" : "not_json");
+    bool too_deep = decoded.status().message().find("nesting too deep") != std::string::npos;
+    return Bad(too_big ? 413 : 400, decoded.status().message(), too_big ? "too_large" : too_deep ? "too_deep" : "not_json");
   }
   cel::Value review = cel::Value::Json((*decoded)->root());
   if (review.kind() != cel::Kind::kMap) return Bad(400, "body is not a JSON object", "not_review");

@@ -10,6 +10,7 @@
 #include "cli/check_command.h"
 #include "cli/controls_command.h"
 #include "cli/lint_command.h"
+#include "cli/serve_command.h"
 #include "cli/test_command.h"
 
 namespace {
@@ -18,6 +19,7 @@ constexpr const char* kUsage =
     "usage: clausegate COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
+    "  serve --policies DIR --tls-cert F --tls-key F  the HTTPS admission webhook\n"
     "  check -p POLICIES -f MANIFESTS [options]     evaluate manifests as admission requests\n"
     "  controls [-p POLICIES] [-o FORMAT] [--uncovered]  the clause-to-rule compliance matrix\n"
     "  lint -p POLICIES [-l SELECTOR]               validate and compile policies\n"
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
   if (cmd == "check") return clausegate::cli::RunCheckCommand(rest, std::cin, std::cout, std::cerr, isatty(1) != 0);
   if (cmd == "controls") return clausegate::cli::RunControlsCommand(rest, std::cout, std::cerr);
   if (cmd == "test") return clausegate::cli::RunTestCommand(rest, std::cin, std::cout, std::cerr);
+  if (cmd == "serve") return clausegate::cli::RunServeCommand(rest, std::cout, std::cerr);
   if (cmd == "lint") return clausegate::cli::RunLintCommand(rest, std::cout, std::cerr);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "clausegate " << CLAUSEGATE_VERSION << "\n";

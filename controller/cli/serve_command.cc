@@ -1,0 +1,120 @@
+#include "cli/serve_command.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <ostream>
+
+#include "policy/loader.h"
+#include "server/webhook_server.h"
+
+namespace clausegate::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: clausegate serve --policies DIR --tls-cert FILE --tls-key FILE [--client-ca FILE]\n"
+    "                        [--address 0.0.0.0] [--port 8443] [--health-port 8080] [--no-cluster]\n"
+    "                        [--threads N] [--max-body-bytes 3145728]\n"
+    "  Serves POST /validate (admission.k8s.io/v1 AdmissionReview) over HTTPS, and /healthz,\n"
+    "  /readyz and /metrics over plain HTTP on the health port. SIGTERM drains and exits 0.\n";
+
+bool ToInt(const std::string& s, long long lo, long long hi, long long* out) {
+  try {
+    size_t used = 0;
+    long long v = std::stoll(s, &used);
+    if (used != s.size() || v < lo || v > hi) return false;
+    *out = v;
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+  server::ServerConfig config;
+  std::vector<std::string> policy_paths;
+  bool no_cluster = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      out << kUsage;
+      return 0;
+    }
+    if (a == "--no-cluster") {
+      no_cluster = true;
+      continue;
+    }
+    if (i + 1 >= args.size()) {
+      err << "clausegate serve: " << a << " needs a value\n" << kUsage;
+      return 2;
+    }
+    const std::string& v = args[++i];
+    long long n = 0;
+    if (a == "--policies" || a == "-p") policy_paths.push_back(v);
+    else if (a == "--tls-cert") config.tls_cert = v;
+    else if (a == "--tls-key") config.tls_key = v;
+    else if (a == "--client-ca") config.client_ca = v;
+    else if (a == "--address") config.address = v;
+    else if (a == "--port" && ToInt(v, 0, 65535, &n)) config.port = static_cast<int>(n);
+    else if (a == "--health-port" && ToInt(v, -1, 65535, &n)) config.health_port = static_cast<int>(n);
+    else if (a == "--threads" && ToInt(v, 1, 1024, &n)) config.threads = static_cast<int>(n);
+    else if (a == "--max-body-bytes" && ToInt(v, 1024, 64LL << 20, &n)) config.max_body_bytes = static_cast<size_t>(n);
+    else {
+      err << "clausegate serve: bad argument " << a << " " << v << "\n" << kUsage;
+      return 2;
+    }
+  }
+  if (policy_paths.empty() || config.tls_cert.empty() || config.tls_key.empty()) {
+    err << "clausegate serve: --policies, --tls-cert and --tls-key are required\n" << kUsage;
+    return 2;
+  }
+
+  server::PolicyStore store;
+  server::Metrics metrics;
+  std::vector<Issue> issues;
+  auto sources = policy::ReadPolicyFiles(policy_paths, &issues);
+  policy::LoadResult loaded = policy::LoadPolicies(sources);
+  issues.insert(issues.end(), loaded.issues.begin(), loaded.issues.end());
+  if (!issues.empty()) {
+    for (const auto& i : issues) err << i.ToString() << "\n";
+    err << "clausegate serve: the policy set was rejected; not starting\n";
+    return 2;
+  }
+  size_t count = loaded.policies.size();
+  store.Swap(std::make_shared<const engine::PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions)));
+  if (no_cluster) {
+    err << "{\"msg\":\"running without cluster access: namespaceSelector and namespaceObject see only the request\"}\n";
+  }
+
+  // Signals are taken synchronously by this thread; the server threads never see them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto clock = [] {
+    auto since = std::chrono::system_clock::now().time_since_epoch();
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(since);
+    return cel::Timestamp{secs.count(),
+                          static_cast<int32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(since - secs).count())};
+  };
+  server::WebhookServer webhook(config, store, metrics, clock, out);
+  std::string error;
+  if (!webhook.Start(&error)) {
+    err << "clausegate serve: " << error << "\n";
+    return 2;
+  }
+  err << "{\"msg\":\"serving\",\"port\":" << webhook.port() << ",\"healthPort\":" << webhook.health_port()
+      << ",\"policies\":" << count << "}\n" << std::flush;
+  int sig = 0;
+  sigwait(&signals, &sig);
+  err << "{\"msg\":\"draining\",\"signal\":" << sig << "}\n" << std::flush;
+  webhook.Stop();
+  err << "{\"msg\":\"stopped\"}\n";
+  return 0;
+}
+
+}  // namespace clausegate::cli

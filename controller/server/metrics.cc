@@ -1,0 +1,72 @@
+#include "server/metrics.h"
+
+#include <sstream>
+
+namespace clausegate::server {
+namespace {
+
+std::string Escape(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+void Metrics::Review(const std::string& verdict, const std::string& kind, const std::string& operation, double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++reviews_["verdict=\"" + Escape(verdict) + "\",kind=\"" + Escape(kind) + "\",operation=\"" + Escape(operation) + "\""];
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++bucket_counts_[i];
+  }
+  ++latency_count_;
+  latency_sum_ += seconds;
+}
+
+void Metrics::Violation(const std::string& policy, const std::string& verdict) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++violations_["policy=\"" + Escape(policy) + "\",verdict=\"" + Escape(verdict) + "\""];
+}
+
+void Metrics::BadRequest(const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++bad_["reason=\"" + Escape(reason) + "\""];
+}
+
+std::string Metrics::Render(uint64_t generation, uint64_t reload_failures) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::ostringstream out;
+  out << "# HELP clausegate_reviews_total AdmissionReviews answered, by verdict, kind and operation.\n"
+      << "# TYPE clausegate_reviews_total counter\n";
+  for (const auto& [labels, n] : reviews_) out << "clausegate_reviews_total{" << labels << "} " << n << "\n";
+  out << "# HELP clausegate_violations_total Violated rules, by policy and verdict.\n"
+      << "# TYPE clausegate_violations_total counter\n";
+  for (const auto& [labels, n] : violations_) out << "clausegate_violations_total{" << labels << "} " << n << "\n";
+  out << "# HELP clausegate_bad_requests_total Requests refused before evaluation, by reason.\n"
+      << "# TYPE clausegate_bad_requests_total counter\n";
+  for (const auto& [labels, n] : bad_) out << "clausegate_bad_requests_total{" << labels << "} " << n << "\n";
+  out << "# HELP clausegate_review_duration_seconds Time from request to response, in the handler.\n"
+      << "# TYPE clausegate_review_duration_seconds histogram\n";
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    out << "clausegate_review_duration_seconds_bucket{le=\"" << kBuckets[i] << "\"} " << bucket_counts_[i] << "\n";
+  }
+  out << "clausegate_review_duration_seconds_bucket{le=\"+Inf\"} " << latency_count_ << "\n"
+      << "clausegate_review_duration_seconds_sum " << latency_sum_ << "\n"
+      << "clausegate_review_duration_seconds_count " << latency_count_ << "\n"
+      << "# HELP clausegate_policy_generation The generation of the policy set in use.\n"
+      << "# TYPE clausegate_policy_generation gauge\n"
+      << "clausegate_policy_generation " << generation << "\n"
+      << "# HELP clausegate_policy_reload_failures_total Policy sets rejected on reload.\n"
+      << "# TYPE clausegate_policy_reload_failures_total counter\n"
+      << "clausegate_policy_reload_failures_total " << reload_failures << "\n";
+  return out.str();
+}
+
+}  // namespace clausegate::server

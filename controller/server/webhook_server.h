@@ -1,0 +1,78 @@
+#pragma once
+// The HTTPS admission webhook and its plain-HTTP health port. HTTP in, bytes to
+// the admission handler, bytes out; nothing here knows CEL.
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cel/time_util.h"
+#include "json/document.h"
+#include "server/metrics.h"
+#include "server/policy_store.h"
+
+namespace httplib {
+class Server;
+class SSLServer;
+}  // namespace httplib
+
+namespace clausegate::server {
+
+struct ServerConfig {
+  std::string address = "0.0.0.0";
+  int port = 8443;         // 0: an ephemeral port (tests)
+  int health_port = 8080;  // 0: an ephemeral port; -1: none
+  std::string tls_cert, tls_key, client_ca;
+  int threads = 8;
+  size_t max_body_bytes = 3 * 1024 * 1024;
+};
+
+// Decoders keep scratch buffers; requests borrow one and give it back.
+class DecoderPool {
+ public:
+  explicit DecoderPool(json::DecodeLimits limits) : limits_(limits) {}
+  std::unique_ptr<json::Decoder> Take();
+  void Give(std::unique_ptr<json::Decoder> d);
+
+ private:
+  json::DecodeLimits limits_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<json::Decoder>> free_;
+};
+
+class WebhookServer {
+ public:
+  using Clock = std::function<cel::Timestamp()>;
+  WebhookServer(ServerConfig config, PolicyStore& store, Metrics& metrics, Clock clock, std::ostream& log);
+  ~WebhookServer();
+
+  // Binds both ports and starts serving; false with a reason.
+  bool Start(std::string* error);
+  int port() const { return port_; }
+  int health_port() const { return health_port_; }
+  // Stops accepting, lets in-flight requests finish, and returns when done.
+  void Stop();
+
+ private:
+  void HandleValidate(const std::string& content_type, const std::string& body, int* status, std::string* out,
+                      std::string* out_type);
+  void Log(const std::string& line);
+
+  ServerConfig config_;
+  PolicyStore& store_;
+  Metrics& metrics_;
+  Clock clock_;
+  std::ostream& log_;
+  std::mutex log_mu_;
+  DecoderPool decoders_;
+  std::unique_ptr<httplib::SSLServer> tls_;
+  std::unique_ptr<httplib::Server> health_;
+  std::thread tls_thread_, health_thread_;
+  int port_ = 0, health_port_ = 0;
+};
+
+}  // namespace clausegate::server

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The webhook over real TLS on ephemeral loopback ports, driven by curl:
+# verdicts, every bad request, mTLS, concurrent clients, SIGTERM drain.
+set -u
+bin=${CLAUSEGATE:?path to the clausegate binary}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=$(mktemp -d)
+fails=0; passes=0
+expect() { if [ "$2" = 0 ]; then passes=$((passes+1)); else echo "FAIL $1"; fails=$((fails+1)); fi; }
+bash "$root/scripts/dev-certs.sh" "$work/certs"
+C="$work/certs"
+policies="$root/tests/cli/data/check/policies.yaml"
+
+start() {  # extra serve flags...; sets pid, port, health
+  "$bin" serve --policies "$policies" --no-cluster --tls-cert "$C/server.crt" --tls-key "$C/server.key" \
+    --address 127.0.0.1 --port 0 --health-port 0 --threads 4 --max-body-bytes 65536 "$@" \
+    >"$work/log" 2>"$work/err" &
+  pid=$!
+  for _ in $(seq 1 100); do
+    grep -q '"msg":"serving"' "$work/err" 2>/dev/null && break
+    sleep 0.05
+  done
+  port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$work/err" | head -1)
+  health=$(sed -n 's/.*"healthPort":\([0-9]*\).*/\1/p' "$work/err" | head -1)
+}
+stop() { kill -TERM "$pid" 2>/dev/null; wait "$pid"; }
+post() {  # body-file [curl args...] -> prints "HTTPCODE BODY"
+  local f=$1; shift
+  curl -s -o "$work/out" -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: application/json' \
+    --data-binary @"$f" "$@" "https://localhost:$port/validate"
+}
+review() {  # op object old dry -> file
+  printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-%s","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"namespace":"shop","name":"web","operation":"%s","userInfo":{"username":"alice"},"object":%s,"oldObject":%s,"dryRun":%s}}' \
+    "$RANDOM" "$1" "$2" "$3" "$4" >"$work/review.json"
+  echo "$work/review.json"
+}
+priv='{"metadata":{"name":"web","labels":{"owner":"a"}},"spec":{"containers":[{"name":"app","securityContext":{"privileged":true}}]}}'
+plain='{"metadata":{"name":"web","labels":{"owner":"a"}},"spec":{"containers":[{"name":"app"}]}}'
+nolabel='{"metadata":{"name":"web"},"spec":{"containers":[{"name":"app"}]}}'
+
+start
+[ -n "$port" ] && [ -n "$health" ]; expect started $?
+code=$(post "$(review CREATE "$plain" null false)"); [ "$code" = 200 ] && grep -q '"allowed":true' "$work/out"; expect allowed $?
+code=$(post "$(review CREATE "$priv" null false)")
+[ "$code" = 200 ] && python3 - "$work/out" <<'PY'; expect denied $?
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["apiVersion"] == "admission.k8s.io/v1" and r["kind"] == "AdmissionReview"
+resp = r["response"]
+assert resp["allowed"] is False and resp["status"]["code"] == 403 and resp["status"]["reason"] == "Forbidden"
+m = resp["status"]["message"]
+assert "no-privileged/no-privileged (ISO/IEC 27017 CLD.9.5.2; ISO/IEC 27002 9.2.3)" in m, m
+assert resp["uid"].startswith("u-") and "patch" not in resp
+PY
+code=$(post "$(review CREATE "$nolabel" null false)")
+[ "$code" = 200 ] && grep -q '"warnings":\["owner-label/owner: pods need an owner label"\]' "$work/out"; expect warn $?
+code=$(post "$(review UPDATE "$plain" "$priv" false)"); [ "$code" = 200 ] && grep -q '"allowed":true' "$work/out"; expect update $?
+code=$(post "$(review DELETE null "$priv" false)"); [ "$code" = 200 ] && grep -q '"allowed":true' "$work/out"; expect delete $?
+code=$(post "$(review CREATE "$priv" null true)"); [ "$code" = 200 ] && grep -q '"allowed":false' "$work/out"; expect dry-run $?
+
+# Bad requests: a status and a one-line reason, and the server keeps serving.
+echo 'not json' >"$work/bad"; code=$(post "$work/bad"); [ "$code" = 400 ]; expect not-json $?
+echo '{"apiVersion":"v1","kind":"Pod"}' >"$work/bad"; code=$(post "$work/bad"); [ "$code" = 400 ] && grep -q 'not an admission.k8s.io/v1 AdmissionReview' "$work/out"; expect not-review $?
+echo '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}' >"$work/bad"; code=$(post "$work/bad"); [ "$code" = 400 ]; expect no-request $?
+echo '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}}' >"$work/bad"; code=$(post "$work/bad"); [ "$code" = 400 ] && grep -q 'no uid' "$work/out"; expect no-uid $?
+python3 -c "print('[' * 1000 + ']' * 1000)" >"$work/bad"; code=$(post "$work/bad"); [ "$code" = 400 ] && grep -q 'nesting too deep' "$work/out"; expect deep $?
+python3 -c "print('{\"a\":\"' + 'x' * 100000 + '\"}')" >"$work/bad"; code=$(post "$work/bad"); [ "$code" = 413 ]; expect too-large $?
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" "https://localhost:$port/validate"); [ "$code" = 405 ]; expect wrong-method $?
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" -X POST -d '{}' "https://localhost:$port/other"); [ "$code" = 404 ]; expect wrong-path $?
+code=$(curl -s -o "$work/out" -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: text/plain' \
+  --data-binary @"$(review CREATE "$plain" null false)" "https://localhost:$port/validate")
+[ "$code" = 400 ] && grep -q 'Content-Type must be application/json' "$work/out"; expect content-type $?
+# Plain HTTP on the TLS port is refused; TLS 1.1 is refused.
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://localhost:$port/validate"); [ "$code" != 200 ]; expect no-plain-http $?
+curl -s -o /dev/null --cacert "$C/ca.crt" --tls-max 1.1 "https://localhost:$port/validate" -d '{}'; [ $? != 0 ]; expect no-tls11 $?
+
+# Concurrent clients all get answers.
+for i in $(seq 1 40); do review CREATE "$priv" null false >/dev/null; cp "$work/review.json" "$work/r$i.json"; done
+seq 1 40 | xargs -P 8 -I{} curl -s -o "$work/o{}" --cacert "$C/ca.crt" -H 'Content-Type: application/json' \
+  --data-binary @"$work/r{}.json" "https://localhost:$port/validate"
+[ "$(grep -l '"allowed":false' "$work"/o* | wc -l)" = 40 ]; expect concurrent $?
+
+# Health, readiness, metrics; decision logs carry no object contents.
+[ "$(curl -s "http://127.0.0.1:$health/healthz")" = ok ]; expect healthz $?
+curl -s "http://127.0.0.1:$health/readyz" | grep -q 'ready: policy set generation 1'; expect readyz $?
+curl -s "http://127.0.0.1:$health/metrics" >"$work/metrics"
+grep -q 'clausegate_reviews_total{verdict="deny",kind="Pod",operation="CREATE"}' "$work/metrics" &&
+  grep -q 'clausegate_bad_requests_total{reason="not_json"} 1' "$work/metrics" &&
+  grep -q 'clausegate_bad_requests_total{reason="too_deep"} 1' "$work/metrics" &&
+  grep -q 'clausegate_review_duration_seconds_bucket{le="0.0001"}' "$work/metrics" &&
+  grep -q '^clausegate_policy_generation 1$' "$work/metrics"; expect metrics $?
+grep -q '"msg":"decision"' "$work/log" && ! grep -q 'securityContext' "$work/log"; expect logs $?
+
+# SIGTERM drains and exits 0.
+kill -TERM "$pid"; wait "$pid"; [ $? = 0 ] && grep -q '"msg":"stopped"' "$work/err"; expect sigterm $?
+
+# mTLS: a client certificate from the CA is required.
+start --client-ca "$C/ca.crt"
+code=$(post "$(review CREATE "$plain" null false)" --cert "$C/client.crt" --key "$C/client.key"); [ "$code" = 200 ]; expect mtls-accepted $?
+code=$(post "$(review CREATE "$plain" null false)"); [ "$code" != 200 ]; expect mtls-refused $?
+stop
+
+# A bad policy set is refused at start-up.
+"$bin" serve --policies "$root/tests/cli/data/lint/bad.yaml" --no-cluster --tls-cert "$C/server.crt" --tls-key "$C/server.key" \
+  --port 0 --health-port -1 >/dev/null 2>"$work/err"; [ $? = 2 ] && grep -q 'bad.yaml:6:14' "$work/err"; expect bad-policies $?
+
+rm -rf "$work"
+echo "webhook: $passes passed, $fails failed"
+[ "$fails" = 0 ]
