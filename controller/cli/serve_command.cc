@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "policy/loader.h"
+#include "server/policy_watcher.h"
 #include "server/webhook_server.h"
 
 namespace clausegate::cli {
@@ -73,17 +74,25 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
 
   server::PolicyStore store;
   server::Metrics metrics;
-  std::vector<Issue> issues;
-  auto sources = policy::ReadPolicyFiles(policy_paths, &issues);
-  policy::LoadResult loaded = policy::LoadPolicies(sources);
-  issues.insert(issues.end(), loaded.issues.begin(), loaded.issues.end());
-  if (!issues.empty()) {
-    for (const auto& i : issues) err << i.ToString() << "\n";
+  // Loads and compiles the whole set; any problem rejects it whole.
+  server::PolicyLoader load = [policy_paths]() -> std::variant<std::shared_ptr<const engine::PolicySet>, std::vector<Issue>> {
+    std::vector<Issue> issues;
+    auto sources = policy::ReadPolicyFiles(policy_paths, &issues);
+    policy::LoadResult loaded = policy::LoadPolicies(sources);
+    issues.insert(issues.end(), loaded.issues.begin(), loaded.issues.end());
+    if (!issues.empty()) return issues;
+    return std::make_shared<const engine::PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions));
+  };
+  auto first = load();
+  if (auto* issues = std::get_if<std::vector<Issue>>(&first)) {
+    for (const auto& i : *issues) err << i.ToString() << "\n";
     err << "clausegate serve: the policy set was rejected; not starting\n";
     return 2;
   }
-  size_t count = loaded.policies.size();
-  store.Swap(std::make_shared<const engine::PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions)));
+  auto initial = std::get<std::shared_ptr<const engine::PolicySet>>(first);
+  size_t count = initial->policies().size();
+  store.Swap(std::move(initial));
+  server::PolicyWatcher watcher(policy_paths, store, load, err);
   if (no_cluster) {
     err << "{\"msg\":\"running without cluster access: namespaceSelector and namespaceObject see only the request\"}\n";
   }
@@ -107,12 +116,14 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     err << "clausegate serve: " << error << "\n";
     return 2;
   }
+  if (!watcher.Start(&error)) err << "{\"msg\":\"" << error << "; policies will not reload\"}\n";
   err << "{\"msg\":\"serving\",\"port\":" << webhook.port() << ",\"healthPort\":" << webhook.health_port()
       << ",\"policies\":" << count << "}\n" << std::flush;
   int sig = 0;
   sigwait(&signals, &sig);
   err << "{\"msg\":\"draining\",\"signal\":" << sig << "}\n" << std::flush;
   webhook.Stop();
+  watcher.Stop();
   err << "{\"msg\":\"stopped\"}\n";
   return 0;
 }

@@ -572,6 +572,13 @@ std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, s
       std::vector<std::string> found;
       for (fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec), end;
            !ec && it != end; it.increment(ec)) {
+        // Hidden entries are skipped: a mounted ConfigMap keeps its revisions in
+        // "..2024_..." directories behind a "..data" symlink, and the visible
+        // names already point into them.
+        if (it->path().filename().string().starts_with(".")) {
+          if (it->is_directory(ec)) it.disable_recursion_pending();
+          continue;
+        }
         if (!it->is_regular_file(ec)) continue;
         std::string ext = it->path().extension().string();
         std::string name = it->path().filename().string();

@@ -101,6 +101,34 @@ code=$(post "$(review CREATE "$plain" null false)" --cert "$C/client.crt" --key 
 code=$(post "$(review CREATE "$plain" null false)"); [ "$code" != 200 ]; expect mtls-refused $?
 stop
 
+# Hot reload, laid out like a mounted ConfigMap (files behind a ..data symlink):
+# good -> bad (rejected, the last good set serves) -> good again.
+mkdir -p "$work/cm/..v1"
+cp "$policies" "$work/cm/..v1/policies.yaml"
+ln -s ..v1 "$work/cm/..data"
+ln -s ..data/policies.yaml "$work/cm/policies.yaml"
+policies="$work/cm"
+start
+code=$(post "$(review CREATE "$priv" null false)"); grep -q '"allowed":false' "$work/out"; expect reload-initial $?
+swap() {  # new revision directory with the given policy file, swapped in atomically
+  mkdir -p "$work/cm/..$1"; cp "$2" "$work/cm/..$1/policies.yaml"
+  ln -s "..$1" "$work/cm/..data_tmp"; mv -T "$work/cm/..data_tmp" "$work/cm/..data"
+}
+swap v2 "$root/tests/cli/data/lint/bad.yaml"
+for _ in $(seq 1 50); do curl -s "http://127.0.0.1:$health/readyz" | grep -q 'last reload failed' && break; sleep 0.1; done
+curl -s "http://127.0.0.1:$health/readyz" >"$work/ready"
+grep -q 'ready: policy set generation 1' "$work/ready" && grep -q 'last reload failed: .*policies.yaml:6:14' "$work/ready"; expect reload-bad-rejected $?
+code=$(post "$(review CREATE "$priv" null false)"); grep -q '"allowed":false' "$work/out"; expect reload-last-good-serves $?
+curl -s "http://127.0.0.1:$health/metrics" | grep -q '^clausegate_policy_reload_failures_total 1$'; expect reload-failure-metric $?
+printf '%s\n' 'apiVersion: clausegate.io/v1alpha1' 'kind: CompliancePolicy' 'metadata: {name: allow-all}' 'spec:' \
+  '  match: {resources: [{resources: [pods]}]}' '  validations: [{name: ok, expression: "true"}]' >"$work/allow.yaml"
+swap v3 "$work/allow.yaml"
+for _ in $(seq 1 50); do curl -s "http://127.0.0.1:$health/readyz" | grep -q 'generation 2' && break; sleep 0.1; done
+curl -s "http://127.0.0.1:$health/readyz" | grep -q 'ready: policy set generation 2'; expect reload-good $?
+code=$(post "$(review CREATE "$priv" null false)"); grep -q '"allowed":true' "$work/out"; expect reload-new-set-serves $?
+stop
+policies="$root/tests/cli/data/check/policies.yaml"
+
 # A bad policy set is refused at start-up.
 "$bin" serve --policies "$root/tests/cli/data/lint/bad.yaml" --no-cluster --tls-cert "$C/server.crt" --tls-key "$C/server.key" \
   --port 0 --health-port -1 >/dev/null 2>"$work/err"; [ $? = 2 ] && grep -q 'bad.yaml:6:14' "$work/err"; expect bad-policies $?

@@ -1,0 +1,47 @@
+#pragma once
+// Reloads the policy set when its files change (inotify; a mounted ConfigMap
+// swaps a `..data` symlink, which shows as a rename in the directory). The new
+// set is compiled on this thread, off the request path, and swapped in whole; a
+// set that fails is rejected and the last good one keeps serving.
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "common/source_position.h"
+#include "server/policy_store.h"
+
+namespace clausegate::server {
+
+using PolicyLoader =
+    std::function<std::variant<std::shared_ptr<const engine::PolicySet>, std::vector<Issue>>()>;
+
+class PolicyWatcher {
+ public:
+  PolicyWatcher(std::vector<std::string> paths, PolicyStore& store, PolicyLoader loader, std::ostream& log);
+  ~PolicyWatcher();
+
+  // Starts watching; false with a reason when inotify is not available.
+  bool Start(std::string* error);
+  void Stop();
+  // Loads now (also what a change triggers); true when the new set was swapped in.
+  bool Reload();
+
+ private:
+  void Run();
+  void WatchTree();
+
+  std::vector<std::string> paths_;
+  PolicyStore& store_;
+  PolicyLoader loader_;
+  std::ostream& log_;
+  int inotify_fd_ = -1;
+  int stop_fd_ = -1;
+  std::thread thread_;
+};
+
+}  // namespace clausegate::server
