@@ -40,6 +40,11 @@ void Metrics::BadRequest(const std::string& reason) {
   ++bad_["reason=\"" + Escape(reason) + "\""];
 }
 
+void Metrics::TlsReload(bool ok) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++(ok ? tls_reloads_ : tls_reload_failures_);
+}
+
 std::string Metrics::Render(uint64_t generation, uint64_t reload_failures) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::ostringstream out;
@@ -65,7 +70,11 @@ std::string Metrics::Render(uint64_t generation, uint64_t reload_failures) const
       << "clausegate_policy_generation " << generation << "\n"
       << "# HELP clausegate_policy_reload_failures_total Policy sets rejected on reload.\n"
       << "# TYPE clausegate_policy_reload_failures_total counter\n"
-      << "clausegate_policy_reload_failures_total " << reload_failures << "\n";
+      << "clausegate_policy_reload_failures_total " << reload_failures << "\n"
+      << "# HELP clausegate_tls_reloads_total Certificate reloads, by result.\n"
+      << "# TYPE clausegate_tls_reloads_total counter\n"
+      << "clausegate_tls_reloads_total{result=\"ok\"} " << tls_reloads_ << "\n"
+      << "clausegate_tls_reloads_total{result=\"failed\"} " << tls_reload_failures_ << "\n";
   return out.str();
 }
 

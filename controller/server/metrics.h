@@ -18,6 +18,7 @@ class Metrics {
   void Review(const std::string& verdict, const std::string& kind, const std::string& operation, double seconds);
   void Violation(const std::string& policy, const std::string& verdict);
   void BadRequest(const std::string& reason);
+  void TlsReload(bool ok);
 
   // Text exposition; `generation` and `reload_failures` come from the policy store.
   std::string Render(uint64_t generation, uint64_t reload_failures) const;
@@ -28,6 +29,7 @@ class Metrics {
   std::map<std::string, uint64_t> violations_;  // labels -> count
   std::map<std::string, uint64_t> bad_;         // reason -> count
   std::array<uint64_t, kBuckets.size()> bucket_counts_{};
+  uint64_t tls_reloads_ = 0, tls_reload_failures_ = 0;
   uint64_t latency_count_ = 0;
   double latency_sum_ = 0;
 };

@@ -115,15 +115,15 @@ void WebhookServer::HandleValidate(const std::string& content_type, const std::s
 
 bool WebhookServer::Start(std::string* error) {
   std::string client_ca = config_.client_ca;
-  std::string cert = config_.tls_cert, key = config_.tls_key;
-  tls_ = std::make_unique<httplib::SSLServer>([cert, key, client_ca](SSL_CTX& ctx) {
+  material_ = std::make_unique<TlsMaterial>(config_.tls_cert, config_.tls_key);
+  if (!material_->Load(error)) return false;
+  TlsMaterial* material = material_.get();
+  tls_ = std::make_unique<httplib::SSLServer>([material, client_ca](SSL_CTX& ctx) {
     // TLS 1.2 at least, forward-secret AEAD ciphers only.
     SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
     SSL_CTX_set_cipher_list(&ctx, "ECDHE+AESGCM:ECDHE+CHACHA20");
     SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-    if (SSL_CTX_use_certificate_chain_file(&ctx, cert.c_str()) != 1) return false;
-    if (SSL_CTX_use_PrivateKey_file(&ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) return false;
-    if (SSL_CTX_check_private_key(&ctx) != 1) return false;
+    material->Attach(&ctx);  // the certificate of each handshake: re-read when the files change
     if (!client_ca.empty()) {
       if (SSL_CTX_load_verify_locations(&ctx, client_ca.c_str(), nullptr) != 1) return false;
       SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
@@ -131,10 +131,14 @@ bool WebhookServer::Start(std::string* error) {
     return true;
   });
   if (!tls_->is_valid()) {
-    *error = "cannot set up TLS with certificate " + cert + " and key " + key +
-             (client_ca.empty() ? "" : " and client CA " + client_ca);
+    *error = "cannot set up TLS" + (client_ca.empty() ? std::string() : " with client CA " + client_ca);
     return false;
   }
+  material_->StartWatching(config_.tls_reload_interval_ms, [this](bool ok, const std::string& why) {
+    metrics_.TlsReload(ok);
+    Log(ok ? std::string(R"({"msg":"TLS certificate reloaded"})")
+           : nlohmann::json{{"msg", "TLS certificate reload failed; the previous one stays"}, {"error", why}}.dump());
+  });
   int threads = std::max(1, config_.threads);
   tls_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   tls_->set_tcp_nodelay(true);  // Nagle adds tens of ms on keep-alive connections
@@ -200,6 +204,7 @@ bool WebhookServer::Start(std::string* error) {
 }
 
 void WebhookServer::Stop() {
+  if (material_) material_->StopWatching();
   if (tls_) tls_->stop();
   if (health_) health_->stop();
   if (tls_thread_.joinable()) tls_thread_.join();

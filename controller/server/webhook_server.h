@@ -14,6 +14,7 @@
 #include "json/document.h"
 #include "server/metrics.h"
 #include "server/policy_store.h"
+#include "server/tls_material.h"
 
 namespace httplib {
 class Server;
@@ -29,6 +30,7 @@ struct ServerConfig {
   std::string tls_cert, tls_key, client_ca;
   int threads = 8;
   size_t max_body_bytes = 3 * 1024 * 1024;
+  int tls_reload_interval_ms = 1000;  // how often the certificate files are checked
 };
 
 // Decoders keep scratch buffers; requests borrow one and give it back.
@@ -69,6 +71,7 @@ class WebhookServer {
   std::ostream& log_;
   std::mutex log_mu_;
   DecoderPool decoders_;
+  std::unique_ptr<TlsMaterial> material_;
   std::unique_ptr<httplib::SSLServer> tls_;
   std::unique_ptr<httplib::Server> health_;
   std::thread tls_thread_, health_thread_;

@@ -129,6 +129,36 @@ code=$(post "$(review CREATE "$priv" null false)"); grep -q '"allowed":true' "$w
 stop
 policies="$root/tests/cli/data/check/policies.yaml"
 
+# Certificate rotation while a client keeps sending: new handshakes get the new
+# certificate, no request fails.
+mkdir -p "$work/tls"; cp "$C/server.crt" "$C/server.key" "$work/tls/"
+"$bin" serve --policies "$policies" --no-cluster --tls-cert "$work/tls/server.crt" --tls-key "$work/tls/server.key" \
+  --address 127.0.0.1 --port 0 --health-port 0 >"$work/log" 2>"$work/err" &
+pid=$!
+for _ in $(seq 1 100); do grep -q '"msg":"serving"' "$work/err" 2>/dev/null && break; sleep 0.05; done
+port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$work/err" | head -1)
+health=$(sed -n 's/.*"healthPort":\([0-9]*\).*/\1/p' "$work/err" | head -1)
+serial() { echo | openssl s_client -connect "127.0.0.1:$port" -servername localhost 2>/dev/null | openssl x509 -noout -serial; }
+before=$(serial)
+review CREATE "$plain" null false >/dev/null
+( ok=0; for _ in $(seq 1 60); do
+    c=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: application/json' \
+        --data-binary @"$work/review.json" "https://localhost:$port/validate"); [ "$c" = 200 ] && ok=$((ok+1)); sleep 0.05
+  done; echo "$ok" >"$work/sent" ) &
+client=$!
+sleep 0.5
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
+  -keyout "$work/new.key" -out "$work/new.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$work/new.ext"
+openssl x509 -req -in "$work/new.csr" -CA "$C/ca.crt" -CAkey "$C/ca.key" -CAcreateserial -days 2 \
+  -extfile "$work/new.ext" -out "$work/new.crt" 2>/dev/null
+mv "$work/new.key" "$work/tls/server.key"; mv "$work/new.crt" "$work/tls/server.crt"
+for _ in $(seq 1 60); do [ "$(serial)" != "$before" ] && break; sleep 0.1; done
+wait "$client"
+[ "$(serial)" != "$before" ] && [ "$(cat "$work/sent")" = 60 ]; expect tls-rotation $?
+curl -s "http://127.0.0.1:$health/metrics" | grep -q 'clausegate_tls_reloads_total{result="ok"} 1'; expect tls-reload-metric $?
+stop
+
 # A bad policy set is refused at start-up.
 "$bin" serve --policies "$root/tests/cli/data/lint/bad.yaml" --no-cluster --tls-cert "$C/server.crt" --tls-key "$C/server.key" \
   --port 0 --health-port -1 >/dev/null 2>"$work/err"; [ $? = 2 ] && grep -q 'bad.yaml:6:14' "$work/err"; expect bad-policies $?
