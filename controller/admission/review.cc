@@ -83,6 +83,7 @@ ReviewResult HandleReview(std::string_view body, const engine::PolicySet& polici
   in.old_object = request->MapFindString("oldObject").value_or(cel::Value::Null());
   in.request = *request;
   in.now = options.now;
+  in.deadline = options.deadline;
   if (options.namespace_labels && !info.namespace_name.empty()) {
     auto it = options.namespace_labels->find(info.namespace_name);
     if (it != options.namespace_labels->end()) in.namespace_labels = it->second;

@@ -23,6 +23,7 @@ struct ReviewResult {
 
 struct ReviewOptions {
   cel::Timestamp now;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   // Labels of namespaces when known (from the cluster); null: unknown.
   const std::map<std::string, std::map<std::string, std::string>>* namespace_labels = nullptr;
 };

@@ -989,9 +989,10 @@ Value Program::Evaluate(const Activation& activation, const EvalOptions& options
     big.resize(local_count_);
     locals = big.data();
   }
-  Frame frame(activation, locals, options.cost_budget);
+  Frame frame(activation, locals, options.cost_budget, options.deadline);
   Value v = root_->Eval(frame);
   if (stats) stats->cost = frame.cost();
+  if (frame.past_deadline()) return Value::Error(std::string(kDeadlineExceeded));
   if (frame.exhausted()) return Value::Error(std::string(kCostExceeded));
   return v;
 }

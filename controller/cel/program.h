@@ -10,6 +10,7 @@
 // A Program is immutable and may be evaluated from many threads at once; each
 // evaluation has its own Activation and its own cost budget.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -66,6 +67,9 @@ class Activation {
 
 struct EvalOptions {
   int64_t cost_budget = 1'000'000;  // comparable to Kubernetes' per-expression limit
+  // Wall-clock bound: past it the evaluation stops with "evaluation deadline
+  // exceeded". Checked every few hundred units of cost, so it costs nothing.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 struct EvalStats {

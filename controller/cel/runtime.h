@@ -1,6 +1,7 @@
 #pragma once
 // Runtime internals shared by the planner and the function libraries.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -13,12 +14,14 @@
 namespace clausegate::cel {
 
 inline constexpr std::string_view kCostExceeded = "cost budget exceeded";
+inline constexpr std::string_view kDeadlineExceeded = "evaluation deadline exceeded";
 
 // The state of one evaluation.
 class Frame {
  public:
-  Frame(const Activation& activation, Value* locals, int64_t budget)
-      : activation_(activation), locals_(locals), budget_(budget) {}
+  Frame(const Activation& activation, Value* locals, int64_t budget,
+        std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max())
+      : activation_(activation), locals_(locals), budget_(budget), deadline_(deadline) {}
 
   const Activation& activation() const { return activation_; }
   Value& local(size_t slot) { return locals_[slot]; }
@@ -31,9 +34,11 @@ class Frame {
       return false;
     }
     cost_ += units;
+    if (cost_ >= next_clock_check_) CheckDeadline();
     return !exhausted_;
   }
   bool exhausted() const { return exhausted_; }
+  bool past_deadline() const { return past_deadline_; }
   int64_t cost() const { return cost_; }
 
   // Field lookups on document objects, memoised per evaluation: policies read the
@@ -72,12 +77,22 @@ class Frame {
   };
   static constexpr size_t kMemoSlots = 32;
 
+  void CheckDeadline() {
+    next_clock_check_ = cost_ + 256;
+    if (deadline_ != std::chrono::steady_clock::time_point::max() && std::chrono::steady_clock::now() > deadline_) {
+      exhausted_ = past_deadline_ = true;
+    }
+  }
+
   const Activation& activation_;
   Value* locals_;
   FieldMemo memo_[kMemoSlots];
   int64_t budget_;
+  std::chrono::steady_clock::time_point deadline_;
   int64_t cost_ = 0;
+  int64_t next_clock_check_ = 256;
   bool exhausted_ = false;
+  bool past_deadline_ = false;
 };
 
 class Node {

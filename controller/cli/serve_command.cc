@@ -15,7 +15,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: clausegate serve --policies DIR --tls-cert FILE --tls-key FILE [--client-ca FILE]\n"
     "                        [--address 0.0.0.0] [--port 8443] [--health-port 8080] [--no-cluster]\n"
-    "                        [--threads N] [--max-body-bytes 3145728]\n"
+    "                        [--threads N] [--max-body-bytes 3145728] [--eval-deadline-ms 2000]\n"
     "  Serves POST /validate (admission.k8s.io/v1 AdmissionReview) over HTTPS, and /healthz,\n"
     "  /readyz and /metrics over plain HTTP on the health port. SIGTERM drains and exits 0.\n";
 
@@ -62,6 +62,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     else if (a == "--health-port" && ToInt(v, -1, 65535, &n)) config.health_port = static_cast<int>(n);
     else if (a == "--threads" && ToInt(v, 1, 1024, &n)) config.threads = static_cast<int>(n);
     else if (a == "--max-body-bytes" && ToInt(v, 1024, 64LL << 20, &n)) config.max_body_bytes = static_cast<size_t>(n);
+    else if (a == "--eval-deadline-ms" && ToInt(v, 1, 30000, &n)) config.eval_deadline_ms = static_cast<int>(n);
     else {
       err << "clausegate serve: bad argument " << a << " " << v << "\n" << kUsage;
       return 2;

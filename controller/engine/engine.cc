@@ -304,6 +304,8 @@ std::string DenialMessage(const RequestInfo& info, const std::vector<const RuleR
 
 Decision PolicySet::Evaluate(const Input& in) const {
   Decision d;
+  cel::EvalOptions eval;
+  eval.deadline = in.deadline;
   for (const Candidate& c : Candidates(in.info)) {
     const Policy& p = *c.policy;
     if (!SelectorsMatch(p, in)) continue;
@@ -329,7 +331,7 @@ Decision PolicySet::Evaluate(const Input& in) const {
     act.Bind(p.slots.now, cel::Value::Timestamp(in.now));
     for (size_t i = 0; i < p.variables.size() && i < p.slots.variables.size(); ++i) {
       const cel::Program* prog = p.variables[i].program.get();
-      act.BindLazy(p.slots.variables[i], [prog, &act] { return prog->Evaluate(act); });
+      act.BindLazy(p.slots.variables[i], [prog, &act, &eval] { return prog->Evaluate(act, eval); });
     }
 
     auto policy_error = [&](const std::string& message) {
@@ -345,7 +347,7 @@ Decision PolicySet::Evaluate(const Input& in) const {
 
     bool applies = true;
     for (const auto& mc : p.match_conditions) {
-      cel::Value v = mc.program->Evaluate(act);
+      cel::Value v = mc.program->Evaluate(act, eval);
       if (v.kind() == cel::Kind::kBool) {
         if (!v.bool_value()) {
           applies = false;
@@ -368,14 +370,14 @@ Decision PolicySet::Evaluate(const Input& in) const {
       r.action = rule.action.value_or(p.action);
       r.subject = subject;
       r.path = path;
-      cel::Value v = rule.check.program->Evaluate(act);
+      cel::Value v = rule.check.program->Evaluate(act, eval);
       if (v.kind() == cel::Kind::kBool && v.bool_value()) {
         r.outcome = Outcome::kPass;
       } else if (v.kind() == cel::Kind::kBool) {
         r.outcome = Outcome::kFail;
         r.message = rule.message;
         if (rule.message_expression) {
-          cel::Value m = rule.message_expression->program->Evaluate(act);
+          cel::Value m = rule.message_expression->program->Evaluate(act, eval);
           if (m.kind() == cel::Kind::kString && !m.string_value().empty()) r.message = std::string(m.string_value());
         }
         if (r.message.empty()) r.message = "failed expression: " + rule.check.expression;

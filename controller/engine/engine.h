@@ -4,6 +4,7 @@
 //     -> match -> evaluate -> Decision (verdicts with clause references).
 // Nothing here knows HTTP or files; time comes in with the input.
 
+#include <chrono>
 #include <map>
 #include <set>
 #include <memory>
@@ -42,6 +43,9 @@ struct Input {
   std::optional<std::map<std::string, std::string>> namespace_labels;
   cel::Value namespace_object;
   cel::Timestamp now;
+  // Past this, evaluation stops and each unfinished rule follows its policy's
+  // failurePolicy.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   // Documents the values above point into; kept alive for the evaluation.
   std::vector<json::DocumentPtr> keep_alive;
 };

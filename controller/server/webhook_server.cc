@@ -73,6 +73,7 @@ void WebhookServer::HandleValidate(const std::string& content_type, const std::s
   auto decoder = decoders_.Take();
   admission::ReviewOptions options;
   options.now = clock_();
+  options.deadline = start + std::chrono::milliseconds(config_.eval_deadline_ms);
   admission::ReviewResult r = admission::HandleReview(body, *snap.policies, *decoder, options);
   decoders_.Give(std::move(decoder));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

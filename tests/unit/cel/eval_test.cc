@@ -120,6 +120,18 @@ TEST_CASE("eval: work that grows with its operands is charged as it goes", "[cel
   CHECK(EvalError("lists.range(30).transformMap(i, v, v).transformMap(k, v, 1) == {}") == "");
 }
 
+TEST_CASE("eval: a wall-clock deadline stops long evaluations", "[cel][eval][limits]") {
+  EvalOptions late;
+  late.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  late.cost_budget = 100'000'000;
+  CHECK(EvalError("lists.range(2000).all(i, lists.range(2000).all(j, true))", {}, late) == "evaluation deadline exceeded");
+  // Cheap expressions finish before the clock is ever read.
+  CHECK(Eval("1 + 1", {}, late).int_value() == 2);
+  EvalOptions roomy;
+  roomy.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  CHECK(Eval("lists.range(100).all(i, true)", {}, roomy).bool_value());
+}
+
 TEST_CASE("eval: compile time is linear in nesting of prepared calls", "[cel][eval][limits]") {
   std::string e = "'a'";
   for (int i = 0; i < 40; ++i) e = "(" + e + ".matches('a') ? 'a' : 'b')";

@@ -335,6 +335,39 @@ spec:
   CHECK_FALSE(run("docker.io/web:1"));
 }
 
+TEST_CASE("engine: a passed deadline follows failurePolicy", "[engine]") {
+  auto loaded = policy::LoadPolicies({{"p.yaml", R"yaml(
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicy
+metadata: {name: slow-fail}
+spec:
+  match: {resources: [{apiGroups: [""], apiVersions: [v1], resources: [pods]}]}
+  validations: [{name: slow, expression: "lists.range(900).all(i, lists.range(900).all(j, true))"}]
+---
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicy
+metadata: {name: slow-ignore}
+spec:
+  failurePolicy: Ignore
+  match: {resources: [{apiGroups: [""], apiVersions: [v1], resources: [pods]}]}
+  validations: [{name: slow, expression: "lists.range(900).all(i, lists.range(900).all(j, true))"}]
+)yaml"}});
+  REQUIRE(loaded.ok());
+  PolicySet set(std::move(loaded.policies), {});
+  json::Decoder decoder;
+  auto doc = decoder.Decode(R"({"metadata":{"name":"p"},"spec":{"containers":[]}})");
+  Input in;
+  in.info = Pod();
+  in.object = cel::Value::Json((*doc)->root());
+  in.request = RequestValue(in.info);
+  in.deadline = std::chrono::steady_clock::now() - std::chrono::milliseconds(1);
+  Decision d = set.Evaluate(in);
+  CHECK_FALSE(d.allowed);
+  CHECK(d.message.find("slow-fail/slow:\n  could not be evaluated: evaluation deadline exceeded") != std::string::npos);
+  REQUIRE(d.warnings.size() == 1);
+  CHECK(d.warnings[0].find("slow-ignore/slow was not evaluated (failurePolicy Ignore)") != std::string::npos);
+}
+
 TEST_CASE("engine: resource names for kinds", "[engine]") {
   CHECK(PolicySet::ResourceForKind("Pod") == "pods");
   CHECK(PolicySet::ResourceForKind("Ingress") == "ingresses");
