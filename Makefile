@@ -6,7 +6,7 @@ JOBS       ?= 2
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan fuzz bench clean
+.PHONY: all deps build run test test-asan fuzz bench bench-webhook clean
 
 all: build
 
@@ -42,6 +42,9 @@ fuzz: deps
 
 bench: build
 	bash scripts/bench.sh $(BUILD)
+
+bench-webhook: build
+	bash scripts/bench-webhook.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
