@@ -2,11 +2,12 @@
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
+BUILD_TSAN ?= build-tsan
 JOBS       ?= 2
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan fuzz bench bench-webhook clean
+.PHONY: all deps build run test test-asan test-tsan fuzz bench bench-webhook clean
 
 all: build
 
@@ -30,6 +31,14 @@ test-asan: deps
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
+# Concurrency: the threaded tests (the webhook under concurrent clients, reloads
+# and rotation; programs shared by threads) under ThreadSanitizer.
+test-tsan: deps
+	cmake -S . -B $(BUILD_TSAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAUSEGATE_TSAN=ON -DCLAUSEGATE_BENCH=OFF
+	cmake --build $(BUILD_TSAN) -j $(JOBS) --target clausegate unit_cel
+	cd $(BUILD_TSAN) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest --output-on-failure -R 'server_webhook|unit_cel'
+
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCLAUSEGATE_FUZZ=ON -DCLAUSEGATE_BENCH=OFF
@@ -47,4 +56,4 @@ bench-webhook: build
 	bash scripts/bench-webhook.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_TSAN)
