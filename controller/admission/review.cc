@@ -15,16 +15,6 @@ ReviewResult Bad(int status, std::string reason, std::string label) {
   return r;
 }
 
-std::string Str(const cel::Value& v, std::initializer_list<std::string_view> path) {
-  cel::Value cur = v;
-  for (auto key : path) {
-    if (cur.kind() != cel::Kind::kMap) return "";
-    auto next = cur.MapFindString(key);
-    if (!next) return "";
-    cur = *next;
-  }
-  return cur.kind() == cel::Kind::kString ? std::string(cur.string_value()) : "";
-}
 
 // Cuts text to at most `max` bytes without splitting a UTF-8 sequence.
 std::string Bounded(std::string s, size_t max) {
@@ -47,28 +37,28 @@ ReviewResult HandleReview(std::string_view body, const engine::PolicySet& polici
   }
   cel::Value review = cel::Value::Json((*decoded)->root());
   if (review.kind() != cel::Kind::kMap) return Bad(400, "body is not a JSON object", "not_review");
-  std::string api_version = Str(review, {"apiVersion"});
-  if (api_version != "admission.k8s.io/v1" || Str(review, {"kind"}) != "AdmissionReview") {
+  std::string api_version = engine::StringAt(review, {"apiVersion"});
+  if (api_version != "admission.k8s.io/v1" || engine::StringAt(review, {"kind"}) != "AdmissionReview") {
     return Bad(400, "body is not an admission.k8s.io/v1 AdmissionReview", "not_review");
   }
   auto request = review.MapFindString("request");
   if (!request || request->kind() != cel::Kind::kMap) return Bad(400, "AdmissionReview has no request", "no_request");
-  std::string uid = Str(*request, {"uid"});
+  std::string uid = engine::StringAt(*request, {"uid"});
   if (uid.empty()) return Bad(400, "AdmissionReview request has no uid", "no_uid");
 
   ReviewResult result;
   engine::Input in;
   engine::RequestInfo& info = in.info;
   info.uid = uid;
-  info.operation = Str(*request, {"operation"});
-  info.group = Str(*request, {"kind", "group"});
-  info.version = Str(*request, {"kind", "version"});
-  info.kind = Str(*request, {"kind", "kind"});
-  info.resource = Str(*request, {"resource", "resource"});
-  info.sub_resource = Str(*request, {"subResource"});
-  info.namespace_name = Str(*request, {"namespace"});
-  info.name = Str(*request, {"name"});
-  info.username = Str(*request, {"userInfo", "username"});
+  info.operation = engine::StringAt(*request, {"operation"});
+  info.group = engine::StringAt(*request, {"kind", "group"});
+  info.version = engine::StringAt(*request, {"kind", "version"});
+  info.kind = engine::StringAt(*request, {"kind", "kind"});
+  info.resource = engine::StringAt(*request, {"resource", "resource"});
+  info.sub_resource = engine::StringAt(*request, {"subResource"});
+  info.namespace_name = engine::StringAt(*request, {"namespace"});
+  info.name = engine::StringAt(*request, {"name"});
+  info.username = engine::StringAt(*request, {"userInfo", "username"});
   if (auto user = request->MapFindString("userInfo"); user && user->kind() == cel::Kind::kMap) {
     if (auto groups = user->MapFindString("groups"); groups && groups->kind() == cel::Kind::kList) {
       groups->ForEachElement([&](const cel::Value& g) {

@@ -145,20 +145,14 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
   }
 
   // Policies: the same loader as lint; any problem rejects the whole set.
-  std::vector<Issue> issues;
-  auto sources = policy::ReadPolicyFiles(o.policies, &issues);
-  policy::LoadResult loaded = policy::LoadPolicies(sources);
-  issues.insert(issues.end(), loaded.issues.begin(), loaded.issues.end());
-  if (!issues.empty()) {
-    for (const auto& i : issues) err << i.ToString() << "\n";
-    err << "clausegate check: the policy set has " << issues.size() << " problem(s); nothing was checked\n";
+  policy::LoadResult loaded = policy::LoadPolicyPaths(o.policies);
+  if (!loaded.ok()) {
+    for (const auto& i : loaded.issues) err << i.ToString() << "\n";
+    err << "clausegate check: the policy set has " << loaded.issues.size() << " problem(s); nothing was checked\n";
     return 2;
   }
-  std::vector<policy::Policy> selected;
-  for (auto& p : loaded.policies) {
-    if (selector->Matches(p.labels)) selected.push_back(std::move(p));
-  }
-  engine::PolicySet set(std::move(selected), std::move(loaded.exceptions));
+  policy::KeepSelected(&loaded, *selector);
+  engine::PolicySet set(std::move(loaded.policies), std::move(loaded.exceptions));
 
   ManifestReader reader(in, err);
   std::vector<Item> items, olds;

@@ -50,19 +50,13 @@ int RunControlsCommand(std::span<const std::string> args, std::ostream& out, std
     err << "clausegate controls: " << sel_error << "\n";
     return 2;
   }
-  std::vector<Issue> issues;
-  auto sources = policy::ReadPolicyFiles(paths, &issues);
-  policy::LoadResult loaded = policy::LoadPolicies(sources);
-  issues.insert(issues.end(), loaded.issues.begin(), loaded.issues.end());
-  if (!issues.empty()) {
-    for (const auto& i : issues) err << i.ToString() << "\n";
+  policy::LoadResult loaded = policy::LoadPolicyPaths(paths);
+  if (!loaded.ok()) {
+    for (const auto& i : loaded.issues) err << i.ToString() << "\n";
     return 2;
   }
-  std::vector<policy::Policy> selected;
-  for (auto& p : loaded.policies) {
-    if (selector->Matches(p.labels)) selected.push_back(std::move(p));
-  }
-  report::WriteMatrix(out, report::BuildMatrix(loaded.catalogues, selected), format, uncovered);
+  policy::KeepSelected(&loaded, *selector);
+  report::WriteMatrix(out, report::BuildMatrix(loaded.catalogues, loaded.policies), format, uncovered);
   return 0;
 }
 

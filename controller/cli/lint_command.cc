@@ -72,13 +72,10 @@ int RunLintCommand(std::span<const std::string> args, std::ostream& out, std::os
     now.seconds = std::chrono::duration_cast<std::chrono::seconds>(since).count();
   }
 
-  std::vector<Issue> issues;
-  auto sources = policy::ReadPolicyFiles(paths, &issues);
-  policy::LoadResult loaded = policy::LoadPolicies(sources);
-  issues.insert(issues.end(), loaded.issues.begin(), loaded.issues.end());
-  for (const Issue& i : issues) err << i.ToString() << "\n";
-  if (!issues.empty()) {
-    err << issues.size() << (issues.size() == 1 ? " problem" : " problems") << "; the policy set is rejected\n";
+  policy::LoadResult loaded = policy::LoadPolicyPaths(paths);
+  for (const Issue& i : loaded.issues) err << i.ToString() << "\n";
+  if (!loaded.ok()) {
+    err << loaded.issues.size() << (loaded.issues.size() == 1 ? " problem" : " problems") << "; the policy set is rejected\n";
     return 2;
   }
   size_t selected = 0;

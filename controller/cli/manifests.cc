@@ -23,16 +23,6 @@ bool ClusterScoped(std::string_view kind) {
   return false;
 }
 
-std::string Str(const cel::Value& v, std::initializer_list<std::string_view> path) {
-  cel::Value cur = v;
-  for (auto key : path) {
-    if (cur.kind() != cel::Kind::kMap) return "";
-    auto next = cur.MapFindString(key);
-    if (!next) return "";
-    cur = *next;
-  }
-  return cur.kind() == cel::Kind::kString ? std::string(cur.string_value()) : "";
-}
 
 std::optional<cel::Value> Field(const cel::Value& v, std::string_view key) {
   if (v.kind() != cel::Kind::kMap) return std::nullopt;
@@ -80,7 +70,7 @@ bool ManifestReader::ReadText(const std::string& text, const std::string& file, 
 
 void ManifestReader::Expand(const cel::Value& v, const std::string& file, SourcePosition pos, std::vector<Item>* items, int depth) {
   if (v.kind() != cel::Kind::kMap || depth > 4) return;
-  std::string kind = Str(v, {"kind"});
+  std::string kind = engine::StringAt(v, {"kind"});
   if (kind == "AdmissionReview") {
     auto request = Field(v, "request");
     if (!request) return;
@@ -90,16 +80,16 @@ void ManifestReader::Expand(const cel::Value& v, const std::string& file, Source
     it.object = Field(*request, "object").value_or(cel::Value::Null());
     it.old_object = Field(*request, "oldObject").value_or(cel::Value::Null());
     engine::RequestInfo info;
-    info.uid = Str(*request, {"uid"});
-    info.operation = Str(*request, {"operation"});
-    info.group = Str(*request, {"kind", "group"});
-    info.version = Str(*request, {"kind", "version"});
-    info.kind = Str(*request, {"kind", "kind"});
-    info.resource = Str(*request, {"resource", "resource"});
-    info.sub_resource = Str(*request, {"subResource"});
-    info.namespace_name = Str(*request, {"namespace"});
-    info.name = Str(*request, {"name"});
-    info.username = Str(*request, {"userInfo", "username"});
+    info.uid = engine::StringAt(*request, {"uid"});
+    info.operation = engine::StringAt(*request, {"operation"});
+    info.group = engine::StringAt(*request, {"kind", "group"});
+    info.version = engine::StringAt(*request, {"kind", "version"});
+    info.kind = engine::StringAt(*request, {"kind", "kind"});
+    info.resource = engine::StringAt(*request, {"resource", "resource"});
+    info.sub_resource = engine::StringAt(*request, {"subResource"});
+    info.namespace_name = engine::StringAt(*request, {"namespace"});
+    info.name = engine::StringAt(*request, {"name"});
+    info.username = engine::StringAt(*request, {"userInfo", "username"});
     if (auto groups = Field(*request, "userInfo")) {
       if (auto g = Field(*groups, "groups"); g && g->kind() == cel::Kind::kList) {
         g->ForEachElement([&](const cel::Value& e) {
@@ -154,17 +144,17 @@ bool ParseNamespaceLabels(const std::string& spec, RequestDefaults* defaults, st
 InputBuilder::InputBuilder(const std::vector<Item>& items, const std::vector<Item>& olds, const RequestDefaults& defaults)
     : defaults_(defaults) {
   for (const auto& it : items) {
-    if (Str(it.object, {"kind"}) == "Namespace") namespaces_[Str(it.object, {"metadata", "name"})] = it.object;
+    if (engine::StringAt(it.object, {"kind"}) == "Namespace") namespaces_[engine::StringAt(it.object, {"metadata", "name"})] = it.object;
   }
   for (const auto& it : olds) {
-    std::string kind = Str(it.object, {"kind"});
-    old_by_key_[Key(kind, NamespaceOf(it.object, kind), Str(it.object, {"metadata", "name"}))] = it.object;
+    std::string kind = engine::StringAt(it.object, {"kind"});
+    old_by_key_[Key(kind, NamespaceOf(it.object, kind), engine::StringAt(it.object, {"metadata", "name"}))] = it.object;
   }
 }
 
 std::string InputBuilder::NamespaceOf(const cel::Value& obj, const std::string& kind) const {
   if (ClusterScoped(kind)) return "";
-  std::string ns = Str(obj, {"metadata", "namespace"});
+  std::string ns = engine::StringAt(obj, {"metadata", "namespace"});
   return ns.empty() ? defaults_.default_namespace : ns;
 }
 
@@ -179,13 +169,13 @@ Prepared InputBuilder::Build(const Item& it) const {
     input.old_object = it.old_object;
   } else {
     const cel::Value& obj = it.object;
-    std::string api = Str(obj, {"apiVersion"});
+    std::string api = engine::StringAt(obj, {"apiVersion"});
     auto slash = api.find('/');
     input.info.group = slash == std::string::npos ? "" : api.substr(0, slash);
     input.info.version = slash == std::string::npos ? api : api.substr(slash + 1);
-    input.info.kind = Str(obj, {"kind"});
+    input.info.kind = engine::StringAt(obj, {"kind"});
     input.info.resource = engine::PolicySet::ResourceForKind(input.info.kind);
-    input.info.name = Str(obj, {"metadata", "name"});
+    input.info.name = engine::StringAt(obj, {"metadata", "name"});
     input.info.namespace_name = NamespaceOf(obj, input.info.kind);
     input.info.operation = defaults.operation;
     input.info.username = defaults.username;
@@ -223,7 +213,7 @@ Prepared InputBuilder::Build(const Item& it) const {
   }
   input.request = engine::RequestValue(input.info);
   const cel::Value& shown = input.object.is_null() ? input.old_object : input.object;
-  p.ref = {Str(shown, {"apiVersion"}), input.info.kind, input.info.namespace_name, input.info.name, it.file, it.position};
+  p.ref = {engine::StringAt(shown, {"apiVersion"}), input.info.kind, input.info.namespace_name, input.info.name, it.file, it.position};
   return p;
 }
 

@@ -77,11 +77,8 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   server::Metrics metrics;
   // Loads and compiles the whole set; any problem rejects it whole.
   server::PolicyLoader load = [policy_paths]() -> std::variant<std::shared_ptr<const engine::PolicySet>, std::vector<Issue>> {
-    std::vector<Issue> issues;
-    auto sources = policy::ReadPolicyFiles(policy_paths, &issues);
-    policy::LoadResult loaded = policy::LoadPolicies(sources);
-    issues.insert(issues.end(), loaded.issues.begin(), loaded.issues.end());
-    if (!issues.empty()) return issues;
+    policy::LoadResult loaded = policy::LoadPolicyPaths(policy_paths);
+    if (!loaded.ok()) return loaded.issues;
     return std::make_shared<const engine::PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions));
   };
   auto first = load();

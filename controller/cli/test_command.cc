@@ -201,10 +201,8 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
     err << "clausegate test: " << sel_error << "\n";
     return 2;
   }
-  std::vector<Issue> issues;
-  auto sources = policy::ReadPolicyFiles(policy_paths, &issues);
-  policy::LoadResult loaded = policy::LoadPolicies(sources);
-  issues.insert(issues.end(), loaded.issues.begin(), loaded.issues.end());
+  policy::LoadResult loaded = policy::LoadPolicyPaths(policy_paths);
+  std::vector<Issue> issues = loaded.issues;
   std::vector<Suite> suites;
   for (const auto& f : policy::ReadPolicyFiles(suite_paths, &issues)) ReadSuites(f, &suites, &issues);
   if (suites.empty() && issues.empty()) issues.push_back({"", {}, "no PolicyTest suites found"});
@@ -212,11 +210,8 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
     for (const auto& i : issues) err << i.ToString() << "\n";
     return 2;
   }
-  std::vector<policy::Policy> selected;
-  for (auto& p : loaded.policies) {
-    if (selector->Matches(p.labels)) selected.push_back(std::move(p));
-  }
-  engine::PolicySet set(std::move(selected), std::move(loaded.exceptions));
+  policy::KeepSelected(&loaded, *selector);
+  engine::PolicySet set(std::move(loaded.policies), std::move(loaded.exceptions));
 
   struct Row {
     std::string suite, policy, rule, resource, expected, actual, message;

@@ -250,6 +250,17 @@ std::string ObjectName(const RequestInfo& info) {
 
 }  // namespace
 
+std::string StringAt(const cel::Value& v, std::initializer_list<std::string_view> path) {
+  cel::Value cur = v;
+  for (auto key : path) {
+    if (cur.kind() != cel::Kind::kMap) return "";
+    auto next = cur.MapFindString(key);
+    if (!next) return "";
+    cur = *next;
+  }
+  return cur.kind() == cel::Kind::kString ? std::string(cur.string_value()) : "";
+}
+
 cel::Value RequestValue(const RequestInfo& info) {
   using cel::Value;
   auto str = [](const std::string& s) { return Value::String(s); };

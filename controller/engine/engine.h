@@ -109,6 +109,9 @@ class PolicySet {
   std::vector<size_t> pod_template_policies_;
 };
 
+// The string at a path of map keys ("metadata", "name"), or "" when absent.
+std::string StringAt(const cel::Value& v, std::initializer_list<std::string_view> path);
+
 // The AdmissionRequest as CEL's `request` sees it, for inputs that are not
 // captured AdmissionReviews (manifests checked in CI).
 cel::Value RequestValue(const RequestInfo& info);

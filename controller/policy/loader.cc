@@ -612,6 +612,18 @@ std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, s
   return out;
 }
 
+LoadResult LoadPolicyPaths(const std::vector<std::string>& paths) {
+  std::vector<Issue> read_issues;
+  auto sources = ReadPolicyFiles(paths, &read_issues);
+  LoadResult loaded = LoadPolicies(sources);
+  loaded.issues.insert(loaded.issues.begin(), read_issues.begin(), read_issues.end());
+  return loaded;
+}
+
+void KeepSelected(LoadResult* loaded, const LabelSelector& selector) {
+  std::erase_if(loaded->policies, [&](const Policy& p) { return !selector.Matches(p.labels); });
+}
+
 LoadResult LoadPolicies(const std::vector<SourceFile>& user_sources) {
   LoadResult out;
   std::vector<SourceFile> sources = ShippedCatalogues();

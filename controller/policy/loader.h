@@ -34,6 +34,12 @@ std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, s
 // ControlCatalogue documents among the sources add to them.
 LoadResult LoadPolicies(const std::vector<SourceFile>& sources);
 
+// ReadPolicyFiles + LoadPolicies: every problem of both in `issues`.
+LoadResult LoadPolicyPaths(const std::vector<std::string>& paths);
+
+// Keeps only the policies whose labels match (exceptions and catalogues stay).
+void KeepSelected(LoadResult* loaded, const LabelSelector& selector);
+
 // The catalogues compiled into the binary (policies/controls/*.yaml).
 std::vector<SourceFile> ShippedCatalogues();
 
