@@ -27,6 +27,32 @@ std::string Bounded(std::string s, size_t max) {
 
 }  // namespace
 
+engine::RequestInfo RequestInfoOf(const cel::Value& request) {
+  engine::RequestInfo info;
+  info.uid = engine::StringAt(request, {"uid"});
+  info.operation = engine::StringAt(request, {"operation"});
+  info.group = engine::StringAt(request, {"kind", "group"});
+  info.version = engine::StringAt(request, {"kind", "version"});
+  info.kind = engine::StringAt(request, {"kind", "kind"});
+  info.resource = engine::StringAt(request, {"resource", "resource"});
+  info.sub_resource = engine::StringAt(request, {"subResource"});
+  info.namespace_name = engine::StringAt(request, {"namespace"});
+  info.name = engine::StringAt(request, {"name"});
+  info.username = engine::StringAt(request, {"userInfo", "username"});
+  if (request.kind() != cel::Kind::kMap) return info;
+  if (auto user = request.MapFindString("userInfo"); user && user->kind() == cel::Kind::kMap) {
+    if (auto groups = user->MapFindString("groups"); groups && groups->kind() == cel::Kind::kList) {
+      groups->ForEachElement([&](const cel::Value& g) {
+        if (g.kind() == cel::Kind::kString) info.groups.emplace_back(g.string_value());
+        return true;
+      });
+    }
+  }
+  auto dry = request.MapFindString("dryRun");
+  info.dry_run = dry && dry->kind() == cel::Kind::kBool && dry->bool_value();
+  return info;
+}
+
 ReviewResult HandleReview(std::string_view body, const engine::PolicySet& policies, json::Decoder& decoder,
                           const ReviewOptions& options) {
   auto decoded = decoder.Decode(body);
@@ -48,27 +74,8 @@ ReviewResult HandleReview(std::string_view body, const engine::PolicySet& polici
 
   ReviewResult result;
   engine::Input in;
-  engine::RequestInfo& info = in.info;
-  info.uid = uid;
-  info.operation = engine::StringAt(*request, {"operation"});
-  info.group = engine::StringAt(*request, {"kind", "group"});
-  info.version = engine::StringAt(*request, {"kind", "version"});
-  info.kind = engine::StringAt(*request, {"kind", "kind"});
-  info.resource = engine::StringAt(*request, {"resource", "resource"});
-  info.sub_resource = engine::StringAt(*request, {"subResource"});
-  info.namespace_name = engine::StringAt(*request, {"namespace"});
-  info.name = engine::StringAt(*request, {"name"});
-  info.username = engine::StringAt(*request, {"userInfo", "username"});
-  if (auto user = request->MapFindString("userInfo"); user && user->kind() == cel::Kind::kMap) {
-    if (auto groups = user->MapFindString("groups"); groups && groups->kind() == cel::Kind::kList) {
-      groups->ForEachElement([&](const cel::Value& g) {
-        if (g.kind() == cel::Kind::kString) info.groups.emplace_back(g.string_value());
-        return true;
-      });
-    }
-  }
-  auto dry = request->MapFindString("dryRun");
-  info.dry_run = dry && dry->kind() == cel::Kind::kBool && dry->bool_value();
+  in.info = RequestInfoOf(*request);
+  const engine::RequestInfo& info = in.info;
   in.object = request->MapFindString("object").value_or(cel::Value::Null());
   in.old_object = request->MapFindString("oldObject").value_or(cel::Value::Null());
   in.request = *request;

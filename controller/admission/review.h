@@ -28,6 +28,11 @@ struct ReviewOptions {
   const std::map<std::string, std::map<std::string, std::string>>* namespace_labels = nullptr;
 };
 
+// The facts of an AdmissionRequest (kind, resource, operation, userInfo, ...) as
+// the webhook reads them; `clausegate check` replays captured reviews through
+// this same function so that both judge a request alike.
+engine::RequestInfo RequestInfoOf(const cel::Value& request);
+
 // Judges one AdmissionReview body. `decoder` is per thread.
 ReviewResult HandleReview(std::string_view body, const engine::PolicySet& policies, json::Decoder& decoder,
                           const ReviewOptions& options);

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "admission/review.h"
 #include "json/yaml.h"
 #include "policy/loader.h"
 
@@ -79,28 +80,8 @@ void ManifestReader::Expand(const cel::Value& v, const std::string& file, Source
     it.position = pos;
     it.object = Field(*request, "object").value_or(cel::Value::Null());
     it.old_object = Field(*request, "oldObject").value_or(cel::Value::Null());
-    engine::RequestInfo info;
-    info.uid = engine::StringAt(*request, {"uid"});
-    info.operation = engine::StringAt(*request, {"operation"});
-    info.group = engine::StringAt(*request, {"kind", "group"});
-    info.version = engine::StringAt(*request, {"kind", "version"});
-    info.kind = engine::StringAt(*request, {"kind", "kind"});
-    info.resource = engine::StringAt(*request, {"resource", "resource"});
-    info.sub_resource = engine::StringAt(*request, {"subResource"});
-    info.namespace_name = engine::StringAt(*request, {"namespace"});
-    info.name = engine::StringAt(*request, {"name"});
-    info.username = engine::StringAt(*request, {"userInfo", "username"});
-    if (auto groups = Field(*request, "userInfo")) {
-      if (auto g = Field(*groups, "groups"); g && g->kind() == cel::Kind::kList) {
-        g->ForEachElement([&](const cel::Value& e) {
-          if (e.kind() == cel::Kind::kString) info.groups.emplace_back(e.string_value());
-          return true;
-        });
-      }
-    }
-    auto dry = Field(*request, "dryRun");
-    info.dry_run = dry && dry->kind() == cel::Kind::kBool && dry->bool_value();
-    it.review_info = std::move(info);
+    it.request = *request;
+    it.review_info = admission::RequestInfoOf(*request);
     items->push_back(std::move(it));
     return;
   }
@@ -167,6 +148,7 @@ Prepared InputBuilder::Build(const Item& it) const {
     input.info = *it.review_info;
     input.object = it.object;
     input.old_object = it.old_object;
+    input.request = it.request;  // the captured request itself, as the webhook sees it
   } else {
     const cel::Value& obj = it.object;
     std::string api = engine::StringAt(obj, {"apiVersion"});
@@ -211,7 +193,7 @@ Prepared InputBuilder::Build(const Item& it) const {
       input.namespace_labels = std::move(labels);
     }
   }
-  input.request = engine::RequestValue(input.info);
+  if (!it.review_info) input.request = engine::RequestValue(input.info);
   const cel::Value& shown = input.object.is_null() ? input.old_object : input.object;
   p.ref = {engine::StringAt(shown, {"apiVersion"}), input.info.kind, input.info.namespace_name, input.info.name, it.file, it.position};
   return p;

@@ -18,6 +18,7 @@ namespace clausegate::cli {
 struct Item {
   cel::Value object, old_object;
   std::optional<engine::RequestInfo> review_info;  // set for AdmissionReviews
+  cel::Value request;                              // the captured AdmissionRequest, for reviews
   std::string file;
   SourcePosition position;
 };

@@ -59,6 +59,18 @@ code=$(post "$(review UPDATE "$plain" "$priv" false)"); [ "$code" = 200 ] && gre
 code=$(post "$(review DELETE null "$priv" false)"); [ "$code" = 200 ] && grep -q '"allowed":true' "$work/out"; expect delete $?
 code=$(post "$(review CREATE "$priv" null true)"); [ "$code" = 200 ] && grep -q '"allowed":false' "$work/out"; expect dry-run $?
 
+# The same review replayed by `check` gets the same verdict and message.
+cp "$work/review.json" "$work/replay.json"
+post "$work/replay.json" >/dev/null
+"$bin" check -p "$policies" -f "$work/replay.json" -o json >"$work/check.json" 2>/dev/null
+python3 - "$work/out" "$work/check.json" <<'PY'; expect same-verdict-both-ways $?
+import json, sys
+hook = json.load(open(sys.argv[1]))["response"]
+cli = json.load(open(sys.argv[2]))["results"][0]
+assert hook["allowed"] == cli["allowed"] is False
+assert hook["status"]["message"] == cli["message"], (hook["status"]["message"], cli["message"])
+PY
+
 # Bad requests: a status and a one-line reason, and the server keeps serving.
 echo 'not json' >"$work/bad"; code=$(post "$work/bad"); [ "$code" = 400 ]; expect not-json $?
 echo '{"apiVersion":"v1","kind":"Pod"}' >"$work/bad"; code=$(post "$work/bad"); [ "$code" = 400 ] && grep -q 'not an admission.k8s.io/v1 AdmissionReview' "$work/out"; expect not-review $?
