@@ -228,8 +228,48 @@ std::vector<std::pair<uint32_t, std::string_view>> SplitDocuments(std::string_vi
 
 }  // namespace
 
+namespace {
+
+// yaml-cpp 0.7 loops forever on a document whose first token is ',' (a flow
+// entry outside any flow collection). Finds such a ',' so that it is refused
+// before yaml-cpp sees it: the start of the stream and every line after a
+// "---" or "..." marker begin a document.
+std::optional<size_t> LeadingFlowEntry(std::string_view text) {
+  bool at_document_start = true;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t eol = text.find('\n', i);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = text.substr(i, eol - i);
+    size_t content = 0;
+    bool marker = line.starts_with("---") || line.starts_with("...");
+    if (marker) {
+      at_document_start = true;
+      content = 3;
+    }
+    if (at_document_start) {
+      while (content < line.size() && (line[content] == ' ' || line[content] == '\t' || line[content] == '\r')) ++content;
+      if (content < line.size()) {
+        char c = line[content];
+        if (c == ',') return i + content;
+        if (c != '#' && !(c == '%' && content == 0 && !marker)) at_document_start = false;
+      }
+    }
+    i = eol + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 YamlDocuments LoadYamlDocuments(std::string_view text, std::string_view file, uint32_t first_line) {
   YamlDocuments out;
+  if (auto comma = LeadingFlowEntry(text)) {
+    SourcePosition pos = PositionAt(text, *comma);
+    pos.line += first_line - 1;
+    out.error = Issue{std::string(file), pos, "a YAML document cannot start with ','"};
+    return out;
+  }
   if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
     SourcePosition pos = PositionAt(text, nul);
     pos.line += first_line - 1;

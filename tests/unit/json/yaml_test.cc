@@ -70,6 +70,14 @@ TEST_CASE("yaml: problems are issues with positions", "[json][yaml]") {
   auto nul = DecodeYamlStream(std::string("a: 1\nb: x\0y\n", 13), "nul.yaml", d);
   REQUIRE(nul.error);
   CHECK(nul.error->ToString() == "nul.yaml:2:5: YAML may not contain NUL bytes");
+  // So is a document that starts with ',' (the YAML parser would loop on it too).
+  for (const char* text : {",", " ,x", "---\n,", "a: 1\n---\n# c\n,x: 2", "--- ,"}) {
+    auto r = DecodeYamlStream(text, "comma.yaml", d);
+    INFO(text);
+    REQUIRE(r.error);
+    CHECK(r.error->message == "a YAML document cannot start with ','");
+  }
+  CHECK_FALSE(DecodeYamlStream("a: [1, 2]\nb: {x: 1, y: 2}\n", "ok.yaml", d).error);
   // Deep nesting is refused.
   std::string deep;
   for (int i = 0; i < 300; ++i) deep += "[";
