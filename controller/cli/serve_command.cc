@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <ostream>
 
 #include "policy/loader.h"
@@ -16,6 +18,7 @@ constexpr const char* kUsage =
     "usage: clausegate serve --policies DIR --tls-cert FILE --tls-key FILE [--client-ca FILE]\n"
     "                        [--address 0.0.0.0] [--port 8443] [--health-port 8080] [--no-cluster]\n"
     "                        [--threads N] [--max-body-bytes 3145728] [--eval-deadline-ms 2000]\n"
+    "                        [--kube-api URL --kube-token-file FILE --kube-ca FILE]\n"
     "  Serves POST /validate (admission.k8s.io/v1 AdmissionReview) over HTTPS, and /healthz,\n"
     "  /readyz and /metrics over plain HTTP on the health port. SIGTERM drains and exits 0.\n";
 
@@ -37,6 +40,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   server::ServerConfig config;
   std::vector<std::string> policy_paths;
   bool no_cluster = false;
+  std::string kube_api, kube_token_file, kube_ca;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -54,6 +58,9 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     const std::string& v = args[++i];
     long long n = 0;
     if (a == "--policies" || a == "-p") policy_paths.push_back(v);
+    else if (a == "--kube-api") kube_api = v;
+    else if (a == "--kube-token-file") kube_token_file = v;
+    else if (a == "--kube-ca") kube_ca = v;
     else if (a == "--tls-cert") config.tls_cert = v;
     else if (a == "--tls-key") config.tls_key = v;
     else if (a == "--client-ca") config.client_ca = v;
@@ -91,8 +98,35 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   size_t count = initial->policies().size();
   store.Swap(std::move(initial));
   server::PolicyWatcher watcher(policy_paths, store, load, err);
-  if (no_cluster) {
-    err << "{\"msg\":\"running without cluster access: namespaceSelector and namespaceObject see only the request\"}\n";
+  // Cluster access: explicit flags, else the Pod's service account, else none.
+  std::optional<server::KubeConfig> kube;
+  std::string why = "--no-cluster";
+  if (!no_cluster && !kube_api.empty()) {
+    server::KubeConfig c;
+    std::string rest = kube_api;
+    c.https = !rest.starts_with("http://");
+    if (auto p = rest.find("://"); p != std::string::npos) rest = rest.substr(p + 3);
+    auto colon = rest.rfind(':');
+    c.host = colon == std::string::npos ? rest : rest.substr(0, colon);
+    c.port = colon == std::string::npos ? (c.https ? 443 : 80) : std::atoi(rest.substr(colon + 1).c_str());
+    c.ca_file = kube_ca;
+    if (!kube_token_file.empty()) {
+      std::ifstream t(kube_token_file);
+      std::stringstream ss;
+      ss << t.rdbuf();
+      c.token = ss.str();
+      while (!c.token.empty() && (c.token.back() == '\n' || c.token.back() == '\r')) c.token.pop_back();
+    }
+    kube = c;
+  } else if (!no_cluster) {
+    kube = server::KubeConfig::FromServiceAccount(&why);
+  }
+  std::unique_ptr<server::NamespaceCache> namespaces;
+  if (kube) {
+    namespaces = std::make_unique<server::NamespaceCache>(*kube, err);
+  } else {
+    err << "{\"msg\":\"running without cluster access (" << why
+        << "): namespaceSelector and namespaceObject see only the request\"}\n";
   }
 
   // Signals are taken synchronously by this thread; the server threads never see them.
@@ -109,6 +143,10 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
                           static_cast<int32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(since - secs).count())};
   };
   server::WebhookServer webhook(config, store, metrics, clock, out);
+  if (namespaces) {
+    namespaces->Start();
+    webhook.set_namespaces(namespaces.get());
+  }
   std::string error;
   if (!webhook.Start(&error)) {
     err << "clausegate serve: " << error << "\n";
@@ -122,6 +160,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   err << "{\"msg\":\"draining\",\"signal\":" << sig << "}\n" << std::flush;
   webhook.Stop();
   watcher.Stop();
+  if (namespaces) namespaces->Stop();
   err << "{\"msg\":\"stopped\"}\n";
   return 0;
 }

@@ -72,6 +72,11 @@ void WebhookServer::HandleValidate(const std::string& content_type, const std::s
   }
   auto decoder = decoders_.Take();
   admission::ReviewOptions options;
+  std::shared_ptr<const NamespaceLabels> labels;  // pinned for this request
+  if (namespaces_) {
+    labels = namespaces_->Snapshot();
+    options.namespace_labels = labels.get();
+  }
   options.now = clock_();
   options.deadline = start + std::chrono::milliseconds(config_.eval_deadline_ms);
   admission::ReviewResult r = admission::HandleReview(body, *snap.policies, *decoder, options);
@@ -181,10 +186,12 @@ bool WebhookServer::Start(std::string* error) {
     health_->Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
       Snapshot snap = store_.Current();
       std::string failure = store_.last_error();
+      bool cache_ok = !namespaces_ || namespaces_->synced();
       std::string body = snap.policies ? "ready: policy set generation " + std::to_string(snap.generation) + "\n"
                                        : "not ready: no policy set loaded\n";
+      if (!cache_ok) body = "not ready: the namespace cache has not synced with the API server\n" + body;
       if (!failure.empty()) body += "last reload failed: " + failure + "\n";
-      res.status = snap.policies ? 200 : 503;
+      res.status = snap.policies && cache_ok ? 200 : 503;
       res.set_content(body, "text/plain");
     });
     health_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {

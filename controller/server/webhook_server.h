@@ -13,6 +13,7 @@
 #include "cel/time_util.h"
 #include "json/document.h"
 #include "server/metrics.h"
+#include "server/namespace_cache.h"
 #include "server/policy_store.h"
 #include "server/tls_material.h"
 
@@ -53,6 +54,10 @@ class WebhookServer {
   WebhookServer(ServerConfig config, PolicyStore& store, Metrics& metrics, Clock clock, std::ostream& log);
   ~WebhookServer();
 
+  // Namespace labels from the cluster; without it, namespace selectors see only
+  // the request. Set before Start.
+  void set_namespaces(const NamespaceCache* cache) { namespaces_ = cache; }
+
   // Binds both ports and starts serving; false with a reason.
   bool Start(std::string* error);
   int port() const { return port_; }
@@ -72,6 +77,7 @@ class WebhookServer {
   std::ostream& log_;
   std::mutex log_mu_;
   DecoderPool decoders_;
+  const NamespaceCache* namespaces_ = nullptr;
   std::unique_ptr<TlsMaterial> material_;
   std::unique_ptr<httplib::SSLServer> tls_;
   std::unique_ptr<httplib::Server> health_;

@@ -171,6 +171,46 @@ wait "$client"
 curl -s "http://127.0.0.1:$health/metrics" | grep -q 'clausegate_tls_reloads_total{result="ok"} 1'; expect tls-reload-metric $?
 stop
 
+# Namespace labels from the API server (a fake one on loopback) drive namespaceSelector.
+cat >"$work/fakeapi.py" <<'PY'
+import http.server, json, sys, time
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        if not self.path.startswith("/api/v1/namespaces"):
+            self.send_response(404); self.end_headers(); return
+        if "watch=1" in self.path:
+            self.send_response(200); self.send_header("Content-Type", "application/json"); self.end_headers()
+            time.sleep(1); return
+        body = json.dumps({"kind": "NamespaceList", "metadata": {"resourceVersion": "7"}, "items": [
+            {"metadata": {"name": "shop", "labels": {"env": "prod"}}},
+            {"metadata": {"name": "dev", "labels": {"env": "dev"}}}]}).encode()
+        self.send_response(200); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+PY
+python3 "$work/fakeapi.py" >"$work/apiport" &
+api=$!
+for _ in $(seq 1 50); do [ -s "$work/apiport" ] && break; sleep 0.05; done
+"$bin" serve --policies "$policies" --kube-api "http://127.0.0.1:$(cat "$work/apiport")" --tls-cert "$C/server.crt" \
+  --tls-key "$C/server.key" --address 127.0.0.1 --port 0 --health-port 0 >"$work/log" 2>"$work/err" &
+pid=$!
+for _ in $(seq 1 100); do grep -q '"msg":"serving"' "$work/err" 2>/dev/null && break; sleep 0.05; done
+port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$work/err" | head -1)
+health=$(sed -n 's/.*"healthPort":\([0-9]*\).*/\1/p' "$work/err" | head -1)
+for _ in $(seq 1 50); do curl -s "http://127.0.0.1:$health/readyz" | grep -q '^ready' && break; sleep 0.1; done
+curl -s "http://127.0.0.1:$health/readyz" | grep -q '^ready: policy set generation 1'; expect cluster-ready $?
+deploy() {  # namespace -> review file of a Deployment without a change ticket
+  printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"d-1","kind":{"group":"apps","version":"v1","kind":"Deployment"},"resource":{"group":"apps","version":"v1","resource":"deployments"},"namespace":"%s","name":"web","operation":"CREATE","userInfo":{"username":"bob"},"object":{"metadata":{"name":"web"},"spec":{"template":{"metadata":{"labels":{"owner":"x"}},"spec":{"containers":[{"name":"a"}]}}}},"oldObject":null,"dryRun":false}}' "$1" >"$work/deploy.json"
+  echo "$work/deploy.json"
+}
+post "$(deploy shop)" >/dev/null; grep -q 'prod-ticket/ticket' "$work/out" && grep -q '"allowed":false' "$work/out"; expect cluster-prod-namespace $?
+post "$(deploy dev)" >/dev/null; grep -q '"allowed":true' "$work/out"; expect cluster-other-namespace $?
+stop
+kill "$api" 2>/dev/null; wait "$api" 2>/dev/null
+
 # A bad policy set is refused at start-up.
 "$bin" serve --policies "$root/tests/cli/data/lint/bad.yaml" --no-cluster --tls-cert "$C/server.crt" --tls-key "$C/server.key" \
   --port 0 --health-port -1 >/dev/null 2>"$work/err"; [ $? = 2 ] && grep -q 'bad.yaml:6:14' "$work/err"; expect bad-policies $?

@@ -1,0 +1,62 @@
+#pragma once
+// Namespace labels from the API server, kept current with LIST + WATCH so that
+// namespaceSelector works in the cluster: resumes a watch from its
+// resourceVersion, lists again on 410 Gone, and backs off on errors.
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <thread>
+
+namespace clausegate::server {
+
+// How to reach the API server. In a Pod: the service-account mount and
+// KUBERNETES_SERVICE_HOST/PORT (see FromServiceAccount).
+struct KubeConfig {
+  std::string host;  // "10.0.0.1" or "127.0.0.1"
+  int port = 443;
+  bool https = true;
+  std::string token;    // bearer token, may be empty
+  std::string ca_file;  // CA bundle for https
+  static std::optional<KubeConfig> FromServiceAccount(std::string* why);
+};
+
+using NamespaceLabels = std::map<std::string, std::map<std::string, std::string>>;
+
+class NamespaceCache {
+ public:
+  NamespaceCache(KubeConfig config, std::ostream& log);
+  ~NamespaceCache();
+
+  void Start();
+  void Stop();
+  // The current labels of every namespace; never null once constructed.
+  std::shared_ptr<const NamespaceLabels> Snapshot() const;
+  bool synced() const { return synced_.load(); }
+  uint64_t relists() const { return relists_.load(); }
+
+ private:
+  void Run();
+  bool List(std::string* resource_version);
+  // Returns false when the watch must restart from a new LIST (410 Gone).
+  bool Watch(std::string* resource_version);
+  void Apply(const std::string& type, const std::string& object_json, std::string* resource_version);
+  bool Wait(int ms);  // false once stopping
+
+  KubeConfig config_;
+  std::ostream& log_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const NamespaceLabels> labels_;
+  std::atomic<bool> synced_{false};
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> relists_{0};
+  std::condition_variable wake_;
+  std::thread thread_;
+};
+
+}  // namespace clausegate::server

@@ -1,0 +1,111 @@
+// The Namespace cache against a fake API server of our own on loopback: list,
+// watch events, 410 relist, disconnects.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <sstream>
+#include <thread>
+
+#include <httplib.h>
+
+#include "server/namespace_cache.h"
+
+using namespace clausegate::server;
+
+namespace {
+
+std::string Ns(const std::string& name, const std::string& rv, const std::string& labels) {
+  return R"({"metadata":{"name":")" + name + R"(","resourceVersion":")" + rv + R"(","labels":)" + labels + "}}";
+}
+
+// Waits up to 5 s for `pred`.
+template <typename P>
+bool Eventually(P pred) {
+  for (int i = 0; i < 250; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("namespace cache: list, watch, 410 relist and disconnects", "[server]") {
+  httplib::Server api;
+  std::atomic<int> lists{0}, watches{0};
+  std::atomic<bool> second_list_shape{false};
+  api.Get("/api/v1/namespaces", [&](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_param_value("watch") != "1") {
+      int n = ++lists;
+      std::string items = n == 1 ? "[" + Ns("a", "5", R"({"env":"prod"})") + "]"
+                                 : "[" + Ns("c", "20", R"({"env":"test"})") + "]";
+      if (n > 1) second_list_shape = true;
+      res.set_content(R"({"kind":"NamespaceList","metadata":{"resourceVersion":")" + std::string(n == 1 ? "10" : "20") +
+                          R"("},"items":)" + items + "}",
+                      "application/json");
+      return;
+    }
+    int w = ++watches;
+    std::string body;
+    if (w == 1) {
+      CHECK(req.get_param_value("resourceVersion") == "10");
+      body = R"({"type":"ADDED","object":)" + Ns("b", "11", R"({"team":"x"})") + "}\n" +
+             R"({"type":"MODIFIED","object":)" + Ns("a", "12", R"({"env":"dev"})") + "}\n";
+    } else if (w == 2) {
+      // Resumed from the last event's version, then told it is too old.
+      CHECK(req.get_param_value("resourceVersion") == "12");
+      body = R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired"}})" "\n";
+    } else if (w == 3) {
+      CHECK(req.get_param_value("resourceVersion") == "20");
+      body = R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"21"}}})" "\n" +
+             std::string(R"({"type":"DELETED","object":)") + Ns("c", "22", "{}") + "}\n";
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    res.set_content(body, "application/json");
+  });
+  int port = api.bind_to_any_port("127.0.0.1");
+  std::thread server([&] { api.listen_after_bind(); });
+
+  std::ostringstream log;
+  KubeConfig config;
+  config.host = "127.0.0.1";
+  config.port = port;
+  config.https = false;
+  NamespaceCache cache(config, log);
+  CHECK_FALSE(cache.synced());
+  cache.Start();
+
+  // After the first list and the first watch: a relabelled, b added.
+  CHECK(Eventually([&] {
+    auto s = cache.Snapshot();
+    return s->count("a") && s->at("a").at("env") == "dev" && s->count("b") && s->at("b").at("team") == "x";
+  }));
+  CHECK(cache.synced());
+  // 410 Gone: a fresh list replaces everything, then the watch deletes c.
+  CHECK(Eventually([&] { return second_list_shape.load() && watches.load() >= 3; }));
+  CHECK(Eventually([&] {
+    auto s = cache.Snapshot();
+    return s->empty();
+  }));
+  CHECK(lists.load() == 2);
+  cache.Stop();
+  api.stop();
+  server.join();
+  CHECK(log.str().find("410") != std::string::npos);
+}
+
+TEST_CASE("namespace cache: an unreachable API server is retried, never fatal", "[server]") {
+  std::ostringstream log;
+  KubeConfig config;
+  config.host = "127.0.0.1";
+  config.port = 9;  // discard: nothing listens
+  config.https = false;
+  NamespaceCache cache(config, log);
+  cache.Start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK_FALSE(cache.synced());
+  CHECK(cache.Snapshot()->empty());
+  cache.Stop();  // returns promptly even while backing off
+}
