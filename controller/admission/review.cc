@@ -81,9 +81,15 @@ ReviewResult HandleReview(std::string_view body, const engine::PolicySet& polici
   in.request = *request;
   in.now = options.now;
   in.deadline = options.deadline;
-  if (options.namespace_labels && !info.namespace_name.empty()) {
-    auto it = options.namespace_labels->find(info.namespace_name);
-    if (it != options.namespace_labels->end()) in.namespace_labels = it->second;
+  if (options.namespaces && !info.namespace_name.empty()) {
+    auto it = options.namespaces->find(info.namespace_name);
+    if (it != options.namespaces->end()) {
+      in.namespace_labels = it->second.labels;
+      if (it->second.object) {
+        in.namespace_object = cel::Value::Json(it->second.object->root());
+        in.keep_alive.push_back(it->second.object);
+      }
+    }
   }
   in.keep_alive.push_back(*decoded);
 

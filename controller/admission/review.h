@@ -24,8 +24,8 @@ struct ReviewResult {
 struct ReviewOptions {
   cel::Timestamp now;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
-  // Labels of namespaces when known (from the cluster); null: unknown.
-  const std::map<std::string, std::map<std::string, std::string>>* namespace_labels = nullptr;
+  // Namespaces when known (from the cluster); null: unknown.
+  const engine::NamespaceIndex* namespaces = nullptr;
 };
 
 // The facts of an AdmissionRequest (kind, resource, operation, userInfo, ...) as

@@ -18,6 +18,13 @@
 
 namespace clausegate::engine {
 
+// What the cluster says about a namespace: its labels and the object itself.
+struct NamespaceInfo {
+  std::map<std::string, std::string> labels;
+  json::DocumentPtr object;  // may be null
+};
+using NamespaceIndex = std::map<std::string, NamespaceInfo>;
+
 // The admission request facts that matching needs.
 struct RequestInfo {
   std::string uid;

@@ -91,6 +91,15 @@ bool NamespaceCache::Wait(int ms) {
   return !stop_.load();
 }
 
+engine::NamespaceInfo NamespaceCache::Info(const nlohmann::json& object) {
+  engine::NamespaceInfo info;
+  info.labels = LabelsOf(object);
+  // Decoded once here, read in place by every request's namespaceObject.
+  auto doc = decoder_.Decode(object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (doc.ok()) info.object = *doc;
+  return info;
+}
+
 bool NamespaceCache::List(std::string* resource_version) {
   auto client = MakeClient(config_);
   auto res = client->Get("/api/v1/namespaces");
@@ -103,7 +112,7 @@ bool NamespaceCache::List(std::string* resource_version) {
   auto fresh = std::make_shared<NamespaceLabels>();
   for (const auto& item : doc["items"]) {
     std::string name = item.value("/metadata/name"_json_pointer, std::string());
-    if (!name.empty()) (*fresh)[name] = LabelsOf(item);
+    if (!name.empty()) (*fresh)[name] = Info(item);
   }
   *resource_version = doc.value("/metadata/resourceVersion"_json_pointer, std::string());
   {
@@ -128,7 +137,7 @@ void NamespaceCache::Apply(const std::string& type, const std::string& object_js
   if (type == "DELETED") {
     next->erase(name);
   } else {
-    (*next)[name] = LabelsOf(object);
+    (*next)[name] = Info(object);
   }
   labels_ = std::move(next);
 }

@@ -13,6 +13,11 @@
 #include <string>
 #include <thread>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "engine/engine.h"
+#include "json/document.h"
+
 namespace clausegate::server {
 
 // How to reach the API server. In a Pod: the service-account mount and
@@ -26,7 +31,7 @@ struct KubeConfig {
   static std::optional<KubeConfig> FromServiceAccount(std::string* why);
 };
 
-using NamespaceLabels = std::map<std::string, std::map<std::string, std::string>>;
+using NamespaceLabels = engine::NamespaceIndex;
 
 class NamespaceCache {
  public:
@@ -48,8 +53,11 @@ class NamespaceCache {
   void Apply(const std::string& type, const std::string& object_json, std::string* resource_version);
   bool Wait(int ms);  // false once stopping
 
+  engine::NamespaceInfo Info(const nlohmann::json& object);
+
   KubeConfig config_;
   std::ostream& log_;
+  json::Decoder decoder_;  // used by the cache's own thread only
   mutable std::mutex mu_;
   std::shared_ptr<const NamespaceLabels> labels_;
   std::atomic<bool> synced_{false};

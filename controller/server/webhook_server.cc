@@ -75,7 +75,7 @@ void WebhookServer::HandleValidate(const std::string& content_type, const std::s
   std::shared_ptr<const NamespaceLabels> labels;  // pinned for this request
   if (namespaces_) {
     labels = namespaces_->Snapshot();
-    options.namespace_labels = labels.get();
+    options.namespaces = labels.get();
   }
   options.now = clock_();
   options.deadline = start + std::chrono::milliseconds(config_.eval_deadline_ms);

@@ -194,7 +194,11 @@ PY
 python3 "$work/fakeapi.py" >"$work/apiport" &
 api=$!
 for _ in $(seq 1 50); do [ -s "$work/apiport" ] && break; sleep 0.05; done
-"$bin" serve --policies "$policies" --kube-api "http://127.0.0.1:$(cat "$work/apiport")" --tls-cert "$C/server.crt" \
+printf '%s\n' 'apiVersion: clausegate.io/v1alpha1' 'kind: CompliancePolicy' 'metadata: {name: no-dev-pods}' 'spec:' \
+  '  controls: ["ISO27002:12.1.4"]' '  match: {resources: [{resources: [pods]}]}' \
+  '  validations: [{name: not-dev, message: "no pods in dev namespaces", expression: "namespaceObject == null || namespaceObject.metadata.?labels.?env.orValue(\"\") != \"dev\""}]' \
+  >"$work/nsobject.yaml"
+"$bin" serve --policies "$policies" --policies "$work/nsobject.yaml" --kube-api "http://127.0.0.1:$(cat "$work/apiport")" --tls-cert "$C/server.crt" \
   --tls-key "$C/server.key" --address 127.0.0.1 --port 0 --health-port 0 >"$work/log" 2>"$work/err" &
 pid=$!
 for _ in $(seq 1 100); do grep -q '"msg":"serving"' "$work/err" 2>/dev/null && break; sleep 0.05; done
@@ -208,6 +212,10 @@ deploy() {  # namespace -> review file of a Deployment without a change ticket
 }
 post "$(deploy shop)" >/dev/null; grep -q 'prod-ticket/ticket' "$work/out" && grep -q '"allowed":false' "$work/out"; expect cluster-prod-namespace $?
 post "$(deploy dev)" >/dev/null; grep -q '"allowed":true' "$work/out"; expect cluster-other-namespace $?
+# namespaceObject is the Namespace from the cluster.
+sed 's/"namespace":"shop"/"namespace":"dev"/' "$(review CREATE "$plain" null false)" >"$work/devpod.json"
+post "$work/devpod.json" >/dev/null; grep -q 'no-dev-pods/not-dev' "$work/out" && grep -q '"allowed":false' "$work/out"; expect cluster-namespace-object $?
+post "$(review CREATE "$plain" null false)" >/dev/null; grep -q '"allowed":true' "$work/out"; expect cluster-namespace-object-other $?
 stop
 kill "$api" 2>/dev/null; wait "$api" 2>/dev/null
 

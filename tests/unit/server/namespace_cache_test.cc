@@ -80,7 +80,8 @@ TEST_CASE("namespace cache: list, watch, 410 relist and disconnects", "[server]"
   // After the first list and the first watch: a relabelled, b added.
   CHECK(Eventually([&] {
     auto s = cache.Snapshot();
-    return s->count("a") && s->at("a").at("env") == "dev" && s->count("b") && s->at("b").at("team") == "x";
+    return s->count("a") && s->at("a").labels.at("env") == "dev" && s->count("b") && s->at("b").labels.at("team") == "x" &&
+           s->at("b").object != nullptr;
   }));
   CHECK(cache.synced());
   // 410 Gone: a fresh list replaces everything, then the watch deletes c.
