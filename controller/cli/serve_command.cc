@@ -18,7 +18,9 @@ constexpr const char* kUsage =
     "usage: clausegate serve --policies DIR --tls-cert FILE --tls-key FILE [--client-ca FILE]\n"
     "                        [--address 0.0.0.0] [--port 8443] [--health-port 8080] [--no-cluster]\n"
     "                        [--threads N] [--max-body-bytes 3145728] [--eval-deadline-ms 2000]\n"
-    "                        [--kube-api URL --kube-token-file FILE --kube-ca FILE]\n"
+    "                        [--kubeconfig FILE | --kube-api URL --kube-token-file FILE --kube-ca FILE]\n"
+    "  Without --no-cluster, Namespaces come from the API server: --kubeconfig, --kube-api, or\n"
+    "  in a Pod the service-account mount and KUBERNETES_SERVICE_HOST/PORT.\n"
     "  Serves POST /validate (admission.k8s.io/v1 AdmissionReview) over HTTPS, and /healthz,\n"
     "  /readyz and /metrics over plain HTTP on the health port. SIGTERM drains and exits 0.\n";
 
@@ -40,7 +42,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   server::ServerConfig config;
   std::vector<std::string> policy_paths;
   bool no_cluster = false;
-  std::string kube_api, kube_token_file, kube_ca;
+  std::string kube_api, kube_token_file, kube_ca, kubeconfig;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -59,6 +61,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     long long n = 0;
     if (a == "--policies" || a == "-p") policy_paths.push_back(v);
     else if (a == "--kube-api") kube_api = v;
+    else if (a == "--kubeconfig") kubeconfig = v;
     else if (a == "--kube-token-file") kube_token_file = v;
     else if (a == "--kube-ca") kube_ca = v;
     else if (a == "--tls-cert") config.tls_cert = v;
@@ -118,6 +121,12 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
       while (!c.token.empty() && (c.token.back() == '\n' || c.token.back() == '\r')) c.token.pop_back();
     }
     kube = c;
+  } else if (!no_cluster && !kubeconfig.empty()) {
+    kube = server::KubeConfig::FromKubeconfig(kubeconfig, &why);
+    if (!kube) {
+      err << "clausegate serve: " << why << "\n";
+      return 2;
+    }
   } else if (!no_cluster) {
     kube = server::KubeConfig::FromServiceAccount(&why);
   }

@@ -3,12 +3,18 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
 #include <httplib.h>
 
+#include "cel/tagged.h"
 #include "server/namespace_cache.h"
 
 using namespace clausegate::server;
@@ -109,4 +115,66 @@ TEST_CASE("namespace cache: an unreachable API server is retried, never fatal", 
   CHECK_FALSE(cache.synced());
   CHECK(cache.Snapshot()->empty());
   cache.Stop();  // returns promptly even while backing off
+}
+
+namespace {
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("namespace cache: kubeconfig with inline CA and client certificate over mTLS", "[server]") {
+  std::string dir = "/tmp/clausegate-kubeconfig-test-" + std::to_string(::getpid());
+  REQUIRE(std::system(("bash " + std::string(CLAUSEGATE_SOURCE_DIR) + "/scripts/dev-certs.sh " + dir).c_str()) == 0);
+  httplib::SSLServer api((dir + "/server.crt").c_str(), (dir + "/server.key").c_str(), (dir + "/ca.crt").c_str());
+  REQUIRE(api.is_valid());
+  api.Get("/api/v1/namespaces", [](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_param_value("watch") == "1") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      return;
+    }
+    res.set_content(R"({"metadata":{"resourceVersion":"1"},"items":[)" + Ns("secure", "1", R"({"env":"prod"})") + "]}",
+                    "application/json");
+  });
+  int port = api.bind_to_any_port("127.0.0.1");
+  std::thread server([&] { api.listen_after_bind(); });
+
+  auto b64 = [](const std::string& s) { return clausegate::cel::Base64Encode(s); };
+  std::string kubeconfig = dir + "/kubeconfig";
+  std::ofstream(kubeconfig) << "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
+                            << "contexts:\n- name: test\n  context: {cluster: c, user: u}\n"
+                            << "clusters:\n- name: c\n  cluster:\n    server: https://localhost:" << port << "\n"
+                            << "    certificate-authority-data: " << b64(ReadAll(dir + "/ca.crt")) << "\n"
+                            << "users:\n- name: u\n  user:\n"
+                            << "    client-certificate-data: " << b64(ReadAll(dir + "/client.crt")) << "\n"
+                            << "    client-key: client.key\n";  // a path, relative to the kubeconfig
+  std::string why;
+  auto config = KubeConfig::FromKubeconfig(kubeconfig, &why);
+  REQUIRE(config);
+  CHECK(config->host == "localhost");
+  CHECK(config->https);
+  std::ostringstream log;
+  NamespaceCache cache(*config, log);
+  cache.Start();
+  CHECK(Eventually([&] { return cache.synced() && cache.Snapshot()->count("secure") == 1; }));
+  cache.Stop();
+  api.stop();
+  server.join();
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST_CASE("namespace cache: kubeconfig problems are explained", "[server]") {
+  std::string why;
+  CHECK_FALSE(KubeConfig::FromKubeconfig("/nonexistent/kubeconfig", &why));
+  CHECK(why.find("cannot read kubeconfig") != std::string::npos);
+  std::string path = "/tmp/clausegate-bad-kubeconfig-" + std::to_string(::getpid());
+  std::ofstream(path) << "apiVersion: v1\nkind: Config\ncurrent-context: missing\n";
+  CHECK_FALSE(KubeConfig::FromKubeconfig(path, &why));
+  CHECK(why.find("no current context") != std::string::npos);
+  std::remove(path.c_str());
 }
