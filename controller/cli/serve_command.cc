@@ -18,6 +18,7 @@ constexpr const char* kUsage =
     "usage: clausegate serve --policies DIR --tls-cert FILE --tls-key FILE [--client-ca FILE]\n"
     "                        [--address 0.0.0.0] [--port 8443] [--health-port 8080] [--no-cluster]\n"
     "                        [--threads N] [--max-body-bytes 3145728] [--eval-deadline-ms 2000]\n"
+    "                        [--log-level debug|info|warn|error]\n"
     "                        [--kubeconfig FILE | --kube-api URL --kube-token-file FILE --kube-ca FILE]\n"
     "  Without --no-cluster, Namespaces come from the API server: --kubeconfig, --kube-api, or\n"
     "  in a Pod the service-account mount and KUBERNETES_SERVICE_HOST/PORT.\n"
@@ -62,6 +63,9 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     if (a == "--policies" || a == "-p") policy_paths.push_back(v);
     else if (a == "--kube-api") kube_api = v;
     else if (a == "--kubeconfig") kubeconfig = v;
+    else if (a == "--log-level" && (v == "debug" || v == "info" || v == "warn" || v == "error")) {
+      config.log_decisions = v == "debug" || v == "info";
+    }
     else if (a == "--kube-token-file") kube_token_file = v;
     else if (a == "--kube-ca") kube_ca = v;
     else if (a == "--tls-cert") config.tls_cert = v;

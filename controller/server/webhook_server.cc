@@ -84,7 +84,8 @@ void WebhookServer::HandleValidate(const std::string& content_type, const std::s
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!r.reviewed) {
     metrics_.BadRequest(r.bad_reason);
-    Log(nlohmann::json{{"msg", "bad request"}, {"status", r.http_status}, {"reason", r.body}}.dump());
+    Log(nlohmann::json{{"msg", "bad request"}, {"status", r.http_status}, {"reason", r.body}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace));
     *status = r.http_status;
     *out = r.body + "\n";
     return;
@@ -100,7 +101,7 @@ void WebhookServer::HandleValidate(const std::string& content_type, const std::s
     for (const auto& c : rr.rule ? rr.rule->controls : rr.policy->controls) clauses.push_back(c.id);
   }
   // One line per decision; never the object or the request body.
-  Log(nlohmann::json{{"msg", "decision"},
+  if (config_.log_decisions) Log(nlohmann::json{{"msg", "decision"},
                      {"uid", r.info.uid},
                      {"kind", r.info.kind},
                      {"namespace", r.info.namespace_name},

@@ -33,6 +33,7 @@ struct ServerConfig {
   size_t max_body_bytes = 3 * 1024 * 1024;
   int tls_reload_interval_ms = 1000;  // how often the certificate files are checked
   int eval_deadline_ms = 2000;        // well inside the API server's webhook timeout
+  bool log_decisions = true;          // one line per decision (log level info and below)
 };
 
 // Decoders keep scratch buffers; requests borrow one and give it back.

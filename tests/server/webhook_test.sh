@@ -127,7 +127,7 @@ swap() {  # new revision directory with the given policy file, swapped in atomic
   ln -s "..$1" "$work/cm/..data_tmp"; mv -T "$work/cm/..data_tmp" "$work/cm/..data"
 }
 swap v2 "$root/tests/cli/data/lint/bad.yaml"
-for _ in $(seq 1 50); do curl -s "http://127.0.0.1:$health/readyz" | grep -q 'last reload failed' && break; sleep 0.1; done
+for _ in $(seq 1 200); do curl -s "http://127.0.0.1:$health/readyz" | grep -q 'last reload failed' && break; sleep 0.1; done
 curl -s "http://127.0.0.1:$health/readyz" >"$work/ready"
 grep -q 'ready: policy set generation 1' "$work/ready" && grep -q 'last reload failed: .*policies.yaml:6:14' "$work/ready"; expect reload-bad-rejected $?
 code=$(post "$(review CREATE "$priv" null false)"); grep -q '"allowed":false' "$work/out"; expect reload-last-good-serves $?
@@ -135,7 +135,7 @@ curl -s "http://127.0.0.1:$health/metrics" | grep -q '^clausegate_policy_reload_
 printf '%s\n' 'apiVersion: clausegate.io/v1alpha1' 'kind: CompliancePolicy' 'metadata: {name: allow-all}' 'spec:' \
   '  match: {resources: [{resources: [pods]}]}' '  validations: [{name: ok, expression: "true"}]' >"$work/allow.yaml"
 swap v3 "$work/allow.yaml"
-for _ in $(seq 1 50); do curl -s "http://127.0.0.1:$health/readyz" | grep -q 'generation 2' && break; sleep 0.1; done
+for _ in $(seq 1 200); do curl -s "http://127.0.0.1:$health/readyz" | grep -q 'generation 2' && break; sleep 0.1; done
 curl -s "http://127.0.0.1:$health/readyz" | grep -q 'ready: policy set generation 2'; expect reload-good $?
 code=$(post "$(review CREATE "$priv" null false)"); grep -q '"allowed":true' "$work/out"; expect reload-new-set-serves $?
 stop
@@ -147,7 +147,7 @@ mkdir -p "$work/tls"; cp "$C/server.crt" "$C/server.key" "$work/tls/"
 "$bin" serve --policies "$policies" --no-cluster --tls-cert "$work/tls/server.crt" --tls-key "$work/tls/server.key" \
   --address 127.0.0.1 --port 0 --health-port 0 >"$work/log" 2>"$work/err" &
 pid=$!
-for _ in $(seq 1 100); do grep -q '"msg":"serving"' "$work/err" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 1 400); do grep -q '"msg":"serving"' "$work/err" 2>/dev/null && break; sleep 0.05; done
 port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$work/err" | head -1)
 health=$(sed -n 's/.*"healthPort":\([0-9]*\).*/\1/p' "$work/err" | head -1)
 serial() { echo | openssl s_client -connect "127.0.0.1:$port" -servername localhost 2>/dev/null | openssl x509 -noout -serial; }
@@ -165,7 +165,7 @@ printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$work/new.ext"
 openssl x509 -req -in "$work/new.csr" -CA "$C/ca.crt" -CAkey "$C/ca.key" -CAcreateserial -days 2 \
   -extfile "$work/new.ext" -out "$work/new.crt" 2>/dev/null
 mv "$work/new.key" "$work/tls/server.key"; mv "$work/new.crt" "$work/tls/server.crt"
-for _ in $(seq 1 60); do [ "$(serial)" != "$before" ] && break; sleep 0.1; done
+for _ in $(seq 1 200); do [ "$(serial)" != "$before" ] && break; sleep 0.1; done
 wait "$client"
 [ "$(serial)" != "$before" ] && [ "$(cat "$work/sent")" = 60 ]; expect tls-rotation $?
 curl -s "http://127.0.0.1:$health/metrics" | grep -q 'clausegate_tls_reloads_total{result="ok"} 1'; expect tls-reload-metric $?
@@ -193,7 +193,7 @@ s.serve_forever()
 PY
 python3 "$work/fakeapi.py" >"$work/apiport" &
 api=$!
-for _ in $(seq 1 50); do [ -s "$work/apiport" ] && break; sleep 0.05; done
+for _ in $(seq 1 400); do [ -s "$work/apiport" ] && break; sleep 0.05; done
 printf '%s\n' 'apiVersion: clausegate.io/v1alpha1' 'kind: CompliancePolicy' 'metadata: {name: no-dev-pods}' 'spec:' \
   '  controls: ["ISO27002:12.1.4"]' '  match: {resources: [{resources: [pods]}]}' \
   '  validations: [{name: not-dev, message: "no pods in dev namespaces", expression: "namespaceObject == null || namespaceObject.metadata.?labels.?env.orValue(\"\") != \"dev\""}]' \
@@ -201,10 +201,10 @@ printf '%s\n' 'apiVersion: clausegate.io/v1alpha1' 'kind: CompliancePolicy' 'met
 "$bin" serve --policies "$policies" --policies "$work/nsobject.yaml" --kube-api "http://127.0.0.1:$(cat "$work/apiport")" --tls-cert "$C/server.crt" \
   --tls-key "$C/server.key" --address 127.0.0.1 --port 0 --health-port 0 >"$work/log" 2>"$work/err" &
 pid=$!
-for _ in $(seq 1 100); do grep -q '"msg":"serving"' "$work/err" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 1 400); do grep -q '"msg":"serving"' "$work/err" 2>/dev/null && break; sleep 0.05; done
 port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$work/err" | head -1)
 health=$(sed -n 's/.*"healthPort":\([0-9]*\).*/\1/p' "$work/err" | head -1)
-for _ in $(seq 1 50); do curl -s "http://127.0.0.1:$health/readyz" | grep -q '^ready' && break; sleep 0.1; done
+for _ in $(seq 1 200); do curl -s "http://127.0.0.1:$health/readyz" | grep -q '^ready' && break; sleep 0.1; done
 curl -s "http://127.0.0.1:$health/readyz" | grep -q '^ready: policy set generation 1'; expect cluster-ready $?
 deploy() {  # namespace -> review file of a Deployment without a change ticket
   printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"d-1","kind":{"group":"apps","version":"v1","kind":"Deployment"},"resource":{"group":"apps","version":"v1","resource":"deployments"},"namespace":"%s","name":"web","operation":"CREATE","userInfo":{"username":"bob"},"object":{"metadata":{"name":"web"},"spec":{"template":{"metadata":{"labels":{"owner":"x"}},"spec":{"containers":[{"name":"a"}]}}}},"oldObject":null,"dryRun":false}}' "$1" >"$work/deploy.json"
@@ -218,6 +218,14 @@ post "$work/devpod.json" >/dev/null; grep -q 'no-dev-pods/not-dev' "$work/out" &
 post "$(review CREATE "$plain" null false)" >/dev/null; grep -q '"allowed":true' "$work/out"; expect cluster-namespace-object-other $?
 stop
 kill "$api" 2>/dev/null; wait "$api" 2>/dev/null
+
+# --log-level warn keeps decisions out of the log; a bad level is refused.
+start --log-level warn
+post "$(review CREATE "$priv" null false)" >/dev/null
+[ ! -s "$work/log" ] || ! grep -q '"msg":"decision"' "$work/log"; expect log-level $?
+stop
+"$bin" serve --policies "$policies" --no-cluster --tls-cert "$C/server.crt" --tls-key "$C/server.key" --log-level loud \
+  >/dev/null 2>&1; [ $? = 2 ]; expect bad-log-level $?
 
 # A bad policy set is refused at start-up.
 "$bin" serve --policies "$root/tests/cli/data/lint/bad.yaml" --no-cluster --tls-cert "$C/server.crt" --tls-key "$C/server.key" \
