@@ -13,7 +13,7 @@ log=$(mktemp)
   --tls-key "$certs/server.key" --address 127.0.0.1 --port 0 --health-port -1 --threads 4 >/dev/null 2>"$log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -f "$log" "$lua"' EXIT
-for _ in $(seq 1 100); do grep -q '"msg":"serving"' "$log" && break; sleep 0.05; done
+for _ in $(seq 1 100); do grep -q '"msg":"serving".*"policies":' "$log" && break; sleep 0.05; done
 port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$log" | head -1)
 lua=$(mktemp --suffix=.lua)
 cat >"$lua" <<LUA

@@ -166,8 +166,10 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     return 2;
   }
   if (!watcher.Start(&error)) err << "{\"msg\":\"" << error << "; policies will not reload\"}\n";
-  err << "{\"msg\":\"serving\",\"port\":" << webhook.port() << ",\"healthPort\":" << webhook.health_port()
-      << ",\"policies\":" << count << "}\n" << std::flush;
+  // One write per line: readers (supervisors, tests) never see half a line.
+  err << ("{\"msg\":\"serving\",\"port\":" + std::to_string(webhook.port()) + ",\"healthPort\":" +
+          std::to_string(webhook.health_port()) + ",\"policies\":" + std::to_string(count) + "}\n")
+      << std::flush;
   int sig = 0;
   sigwait(&signals, &sig);
   err << "{\"msg\":\"draining\",\"signal\":" << sig << "}\n" << std::flush;

@@ -46,16 +46,45 @@ bool PolicyWatcher::Reload() {
 void PolicyWatcher::WatchTree() {
   constexpr uint32_t kMask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
                              IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+  auto watch = [&](const fs::path& dir, const std::string& file) {
+    int wd = inotify_add_watch(inotify_fd_, dir.c_str(), kMask);
+    if (wd < 0) return;
+    WatchInfo& info = watches_[wd];
+    if (file.empty()) info.whole_directory = true;
+    else info.files.insert(file);
+  };
   for (const auto& p : paths_) {
     std::error_code ec;
-    fs::path root = fs::is_directory(p, ec) ? fs::path(p) : fs::path(p).parent_path();
-    if (root.empty()) root = ".";
-    inotify_add_watch(inotify_fd_, root.c_str(), kMask);
-    for (fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+    if (!fs::is_directory(p, ec)) {
+      fs::path f(p);
+      watch(f.has_parent_path() ? f.parent_path() : fs::path("."), f.filename().string());
+      continue;
+    }
+    watch(p, "");
+    for (fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec), end;
          !ec && it != end; it.increment(ec)) {
-      if (it->is_directory(ec)) inotify_add_watch(inotify_fd_, it->path().c_str(), kMask);
+      if (it->is_directory(ec)) watch(it->path(), "");
     }
   }
+}
+
+bool PolicyWatcher::DrainEvents() {
+  alignas(inotify_event) char buf[16 * 1024];
+  bool relevant = false;
+  ssize_t n;
+  while ((n = read(inotify_fd_, buf, sizeof buf)) > 0) {
+    for (char* p = buf; p < buf + n;) {
+      const auto* ev = reinterpret_cast<const inotify_event*>(p);
+      auto it = watches_.find(ev->wd);
+      if (it == watches_.end() || it->second.whole_directory || (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF))) {
+        relevant = true;
+      } else if (ev->len > 0 && it->second.files.count(ev->name)) {
+        relevant = true;
+      }
+      p += sizeof(inotify_event) + ev->len;
+    }
+  }
+  return relevant;
 }
 
 bool PolicyWatcher::Start(std::string* error) {
@@ -71,20 +100,18 @@ bool PolicyWatcher::Start(std::string* error) {
 }
 
 void PolicyWatcher::Run() {
-  char buf[16 * 1024];
   while (true) {
     pollfd fds[2] = {{inotify_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     if (poll(fds, 2, -1) < 0) continue;
     if (fds[1].revents) return;
-    // Drain, then wait for the burst of events of one change to settle.
-    while (read(inotify_fd_, buf, sizeof buf) > 0) {
-    }
+    bool relevant = DrainEvents();
+    // Wait for the burst of events of one change to settle.
     pollfd settle[2] = {{inotify_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     while (poll(settle, 2, 200) > 0) {
       if (settle[1].revents) return;
-      while (read(inotify_fd_, buf, sizeof buf) > 0) {
-      }
+      relevant |= DrainEvents();
     }
+    if (!relevant) continue;
     // New directories (a new ConfigMap revision) need watches too.
     WatchTree();
     Reload();

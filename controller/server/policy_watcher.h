@@ -5,6 +5,8 @@
 // set that fails is rejected and the last good one keeps serving.
 
 #include <functional>
+#include <map>
+#include <set>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -34,7 +36,17 @@ class PolicyWatcher {
  private:
   void Run();
   void WatchTree();
+  // Reads pending events; true if any concerns the policies (events on other
+  // files beside a watched file are ignored).
+  bool DrainEvents();
 
+  // Per watch: a policy directory (every event counts) or the directory of a
+  // policy file (only events on those file names count).
+  struct WatchInfo {
+    bool whole_directory = false;
+    std::set<std::string> files;
+  };
+  std::map<int, WatchInfo> watches_;
   std::vector<std::string> paths_;
   PolicyStore& store_;
   PolicyLoader loader_;

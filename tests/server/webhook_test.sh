@@ -13,12 +13,13 @@ C="$work/certs"
 policies="$root/tests/cli/data/check/policies.yaml"
 
 start() {  # extra serve flags...; sets pid, port, health
+  : >"$work/err"  # emptied here: the background shell truncates it only when it gets to run
   "$bin" serve --policies "$policies" --no-cluster --tls-cert "$C/server.crt" --tls-key "$C/server.key" \
     --address 127.0.0.1 --port 0 --health-port 0 --threads 4 --max-body-bytes 65536 "$@" \
     >"$work/log" 2>"$work/err" &
   pid=$!
   for _ in $(seq 1 100); do
-    grep -q '"msg":"serving"' "$work/err" 2>/dev/null && break
+    grep -q '"msg":"serving".*"policies":' "$work/err" 2>/dev/null && break
     sleep 0.05
   done
   port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$work/err" | head -1)
@@ -144,10 +145,11 @@ policies="$root/tests/cli/data/check/policies.yaml"
 # Certificate rotation while a client keeps sending: new handshakes get the new
 # certificate, no request fails.
 mkdir -p "$work/tls"; cp "$C/server.crt" "$C/server.key" "$work/tls/"
+: >"$work/err"
 "$bin" serve --policies "$policies" --no-cluster --tls-cert "$work/tls/server.crt" --tls-key "$work/tls/server.key" \
   --address 127.0.0.1 --port 0 --health-port 0 >"$work/log" 2>"$work/err" &
 pid=$!
-for _ in $(seq 1 400); do grep -q '"msg":"serving"' "$work/err" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 1 600); do grep -q '"msg":"serving".*"policies":' "$work/err" 2>/dev/null && break; sleep 0.05; done
 port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$work/err" | head -1)
 health=$(sed -n 's/.*"healthPort":\([0-9]*\).*/\1/p' "$work/err" | head -1)
 serial() { echo | openssl s_client -connect "127.0.0.1:$port" -servername localhost 2>/dev/null | openssl x509 -noout -serial; }
@@ -198,14 +200,17 @@ printf '%s\n' 'apiVersion: clausegate.io/v1alpha1' 'kind: CompliancePolicy' 'met
   '  controls: ["ISO27002:12.1.4"]' '  match: {resources: [{resources: [pods]}]}' \
   '  validations: [{name: not-dev, message: "no pods in dev namespaces", expression: "namespaceObject == null || namespaceObject.metadata.?labels.?env.orValue(\"\") != \"dev\""}]' \
   >"$work/nsobject.yaml"
+: >"$work/err"
 "$bin" serve --policies "$policies" --policies "$work/nsobject.yaml" --kube-api "http://127.0.0.1:$(cat "$work/apiport")" --tls-cert "$C/server.crt" \
   --tls-key "$C/server.key" --address 127.0.0.1 --port 0 --health-port 0 >"$work/log" 2>"$work/err" &
 pid=$!
-for _ in $(seq 1 400); do grep -q '"msg":"serving"' "$work/err" 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 1 600); do grep -q '"msg":"serving".*"policies":' "$work/err" 2>/dev/null && break; sleep 0.05; done
 port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$work/err" | head -1)
 health=$(sed -n 's/.*"healthPort":\([0-9]*\).*/\1/p' "$work/err" | head -1)
 for _ in $(seq 1 200); do curl -s "http://127.0.0.1:$health/readyz" | grep -q '^ready' && break; sleep 0.1; done
-curl -s "http://127.0.0.1:$health/readyz" | grep -q '^ready: policy set generation 1'; expect cluster-ready $?
+curl -s "http://127.0.0.1:$health/readyz" | grep -q '^ready: policy set generation 1$'; expect cluster-ready $?
+# Writes to other files beside a watched policy file do not reload the set.
+grep -q '"msg":"policy set loaded"' "$work/err"; [ $? = 1 ]; expect no-spurious-reloads $?
 deploy() {  # namespace -> review file of a Deployment without a change ticket
   printf '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"d-1","kind":{"group":"apps","version":"v1","kind":"Deployment"},"resource":{"group":"apps","version":"v1","resource":"deployments"},"namespace":"%s","name":"web","operation":"CREATE","userInfo":{"username":"bob"},"object":{"metadata":{"name":"web"},"spec":{"template":{"metadata":{"labels":{"owner":"x"}},"spec":{"containers":[{"name":"a"}]}}}},"oldObject":null,"dryRun":false}}' "$1" >"$work/deploy.json"
   echo "$work/deploy.json"
