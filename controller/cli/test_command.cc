@@ -1,6 +1,7 @@
 #include "cli/test_command.h"
 
 #include <algorithm>
+#include <optional>
 #include <filesystem>
 #include <set>
 #include <ostream>
@@ -30,6 +31,7 @@ struct Expectation {
 struct Suite {
   std::string name, file;
   std::vector<std::string> resources, old_resources;
+  std::vector<std::string> exceptions;  // files of CompliancePolicyExceptions for this suite only
   RequestDefaults defaults;
   std::vector<Expectation> expectations;
 };
@@ -73,13 +75,14 @@ void ReadSuites(const policy::SourceFile& src, std::vector<Suite>* suites, std::
         issues->push_back({src.path, Pos(d), "PolicyTest: missing spec"});
         continue;
       }
-      static const std::set<std::string> kFields = {"resources", "oldResources", "operation", "userInfo",
-                                                    "namespaceLabels", "namespace", "now", "results"};
+      static const std::set<std::string> kFields = {"resources", "oldResources", "exceptions", "operation",
+                                                    "userInfo", "namespaceLabels", "namespace", "now", "results"};
       for (const auto& kv : spec) {
         if (!kFields.count(kv.first.Scalar())) issues->push_back({src.path, Pos(kv.first), "unknown field \"spec." + kv.first.Scalar() + "\""});
       }
       for (const auto& r : Strings(spec["resources"])) s.resources.push_back(rel(r));
       for (const auto& r : Strings(spec["oldResources"])) s.old_resources.push_back(rel(r));
+      for (const auto& r : Strings(spec["exceptions"])) s.exceptions.push_back(rel(r));
       if (s.resources.empty()) issues->push_back({src.path, Pos(spec), "spec.resources: name at least one file of resources"});
       if (spec["operation"].IsScalar()) s.defaults.operation = spec["operation"].Scalar();
       if (s.defaults.operation != "CREATE" && s.defaults.operation != "UPDATE" && s.defaults.operation != "DELETE") {
@@ -114,8 +117,9 @@ void ReadSuites(const policy::SourceFile& src, std::vector<Suite>* suites, std::
           e.resources = Strings(r["resources"]);
           if (e.policy.empty()) issues->push_back({src.path, e.position, "results: policy is required"});
           if (e.resources.empty()) issues->push_back({src.path, e.position, "results: resources is required"});
-          if (e.result != "pass" && e.result != "fail" && e.result != "warn" && e.result != "skip") {
-            issues->push_back({src.path, e.position, "results: result must be pass, fail, warn or skip"});
+          if (e.result != "pass" && e.result != "fail" && e.result != "warn" && e.result != "skip" &&
+              e.result != "excepted") {
+            issues->push_back({src.path, e.position, "results: result must be pass, fail, warn, excepted or skip"});
           }
           s.expectations.push_back(std::move(e));
         }
@@ -144,24 +148,25 @@ bool RefMatches(const std::string& ref, const report::ObjectRef& o) {
 // The verdict of a policy (or one rule) on a decision, as a suite writes it.
 std::pair<std::string, std::string> Actual(const engine::Decision& d, const std::string& policy, const std::string& rule) {
   std::string result = "skip", message;
-  int rank = 0;  // skip < pass < warn < fail
+  int rank = 0;  // skip < pass < excepted < warn < fail
   for (const auto& r : d.results) {
     if (r.policy->name != policy || (!rule.empty() && (!r.rule || r.rule->name != rule))) continue;
     std::string v;
     int k;
     switch (r.outcome) {
       case engine::Outcome::kPass: v = "pass", k = 1; break;
-      case engine::Outcome::kError: v = "fail", k = 3; break;
+      case engine::Outcome::kExcepted: v = "excepted", k = 2; break;
+      case engine::Outcome::kError: v = "fail", k = 4; break;
       case engine::Outcome::kFail:
-        if (r.action == policy::Action::kDeny) v = "fail", k = 3;
-        else v = "warn", k = 2;
+        if (r.action == policy::Action::kDeny) v = "fail", k = 4;
+        else v = "warn", k = 3;
         break;
       default: v = "skip", k = 0; break;
     }
     if (k > rank) {
       rank = k;
       result = v;
-      message = r.message;
+      message = r.exception ? "exception " + r.exception->name : r.message;
     }
   }
   return {result, message};
@@ -211,7 +216,7 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
     return 2;
   }
   policy::KeepSelected(&loaded, *selector);
-  engine::PolicySet set(std::move(loaded.policies), std::move(loaded.exceptions));
+  engine::PolicySet shared(std::move(loaded.policies), std::move(loaded.exceptions));
 
   struct Row {
     std::string suite, policy, rule, resource, expected, actual, message;
@@ -220,6 +225,21 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
   std::vector<Row> rows;
   bool broken = false;
   for (const Suite& s : suites) {
+    // A suite with its own exceptions gets a policy set of its own.
+    std::optional<engine::PolicySet> own;
+    if (!s.exceptions.empty()) {
+      std::vector<std::string> paths = policy_paths;
+      paths.insert(paths.end(), s.exceptions.begin(), s.exceptions.end());
+      policy::LoadResult with = policy::LoadPolicyPaths(paths);
+      if (!with.issues.empty()) {
+        for (const auto& i : with.issues) err << i.ToString() << "\n";
+        broken = true;
+        continue;
+      }
+      policy::KeepSelected(&with, *selector);
+      own.emplace(std::move(with.policies), std::move(with.exceptions));
+    }
+    const engine::PolicySet& set = own ? *own : shared;
     ManifestReader reader(in, err);
     std::vector<Item> items, olds;
     if (!reader.Read(s.resources, &items) || !reader.Read(s.old_resources, &olds)) {

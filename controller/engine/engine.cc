@@ -298,6 +298,18 @@ std::string RenderClauses(const std::vector<policy::ClauseRef>& refs) {
   return out;
 }
 
+std::string PathedMessage(const RuleResult& r) {
+  if (r.path.empty()) return r.message;
+  // A message that starts with a field path continues the template's path:
+  // "spec.template.spec.containers[0]...".
+  bool field = r.message.starts_with("spec.") || r.message.starts_with("metadata.");
+  return r.path + (field ? "." : ": ") + r.message;
+}
+
+std::string LocatedMessage(const RuleResult& r) {
+  return r.subject.empty() ? PathedMessage(r) : r.subject + ": " + PathedMessage(r);
+}
+
 std::string DenialMessage(const RequestInfo& info, const std::vector<const RuleResult*>& denials) {
   std::string out = "[clausegate] " + (info.kind.empty() ? std::string("object") : info.kind) + " " +
                     ObjectName(info) + " denied by " + std::to_string(denials.size()) +
@@ -307,8 +319,7 @@ std::string DenialMessage(const RequestInfo& info, const std::vector<const RuleR
     const auto& refs = r->rule ? r->rule->controls : r->policy->controls;
     if (!refs.empty()) out += " (" + RenderClauses(refs) + ")";
     out += ":\n  ";
-    if (!r->subject.empty()) out += r->subject + ": " + r->path + ": ";
-    out += r->message;
+    out += LocatedMessage(*r);
   }
   return out;
 }
@@ -317,6 +328,7 @@ Decision PolicySet::Evaluate(const Input& in) const {
   Decision d;
   cel::EvalOptions eval;
   eval.deadline = in.deadline;
+  std::vector<std::pair<policy::Severity, std::string>> warnings;
   for (const Candidate& c : Candidates(in.info)) {
     const Policy& p = *c.policy;
     if (!SelectorsMatch(p, in)) continue;
@@ -408,11 +420,20 @@ Decision PolicySet::Evaluate(const Input& in) const {
       }
       d.results.push_back(std::move(r));
     }
+    for (const auto& a : p.audit_annotations) {
+      cel::Value v = a.value.program->Evaluate(act, eval);
+      std::string key = p.name + "." + a.key;
+      if (v.kind() == cel::Kind::kString) {
+        if (!v.string_value().empty()) d.audit_annotations[key] = std::string(v.string_value());
+      } else if (!v.is_null()) {
+        warnings.emplace_back(p.severity, p.name + ": audit annotation " + a.key + " could not be evaluated: " +
+                                              (v.is_error() ? v.error_message() : "it did not return a string or null"));
+      }
+    }
   }
 
   // Decide: denials, warnings (most severe policy first), audit annotations.
   std::vector<const RuleResult*> denials;
-  std::vector<std::pair<policy::Severity, std::string>> warnings;
   int audit_n = 0;
   for (const RuleResult& r : d.results) {
     std::string id = r.policy->name + "/" + (r.rule ? r.rule->name : std::string("matchConditions"));
@@ -423,9 +444,9 @@ Decision PolicySet::Evaluate(const Input& in) const {
         if (r.action == Action::kDeny || r.outcome == Outcome::kError) {
           denials.push_back(&r);
         } else if (r.action == Action::kWarn) {
-          warnings.emplace_back(r.policy->severity, id + ": " + r.message);
+          warnings.emplace_back(r.policy->severity, id + ": " + LocatedMessage(r));
         } else {
-          d.audit_annotations["audit-" + std::to_string(++audit_n)] = id + ": " + r.message;
+          d.audit_annotations["audit-" + std::to_string(++audit_n)] = id + ": " + LocatedMessage(r);
         }
         break;
       case Outcome::kIgnored:

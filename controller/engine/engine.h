@@ -124,6 +124,12 @@ std::string StringAt(const cel::Value& v, std::initializer_list<std::string_view
 cel::Value RequestValue(const RequestInfo& info);
 
 // "[clausegate] Pod default/web denied by 2 rules:\n- policy/rule (ISO/IEC ...):\n  message"
+// A rule's message placed in the object: for a pod template, the workload and the
+// template's path come first ("Deployment web: spec.template.spec.containers[0]...").
+std::string LocatedMessage(const RuleResult& r);
+// The same without the workload: "spec.template.spec.containers[0]...".
+std::string PathedMessage(const RuleResult& r);
+
 std::string DenialMessage(const RequestInfo& info, const std::vector<const RuleResult*>& denials);
 // "ISO/IEC 27017 CLD.9.5.2; ISO/IEC 27002 9.2.3, 12.1.2"
 std::string RenderClauses(const std::vector<policy::ClauseRef>& refs);

@@ -251,7 +251,7 @@ class PolicyReader {
       return std::nullopt;
     }
     if (!r_.Map(spec, "spec", {"controls", "action", "severity", "failurePolicy", "match", "matchConditions",
-                               "variables", "validations", "params"})) {
+                               "variables", "validations", "auditAnnotations", "params"})) {
       return std::nullopt;
     }
     p.controls = Clauses(spec, "spec");
@@ -278,6 +278,7 @@ class PolicyReader {
     p.match_conditions = Expressions(spec, "matchConditions", *env);
     p.variables = Expressions(spec, "variables", *env, &p.slots.variables, env.get());
     ReadValidations(spec, *env, &p);
+    ReadAuditAnnotations(spec, *env, &p);
     p.env = std::move(env);
     return p;
   }
@@ -495,6 +496,39 @@ class PolicyReader {
     }
   }
 
+  void ReadAuditAnnotations(const YAML::Node& spec, const cel::Env& env, Policy* p) {
+    YAML::Node list = spec["auditAnnotations"];
+    if (!list.IsDefined() || list.IsNull()) return;
+    if (!list.IsSequence()) {
+      r_.Report(list, "spec.auditAnnotations: must be a list");
+      return;
+    }
+    std::set<std::string> keys;
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string ap = "spec.auditAnnotations[" + std::to_string(i) + "]";
+      const YAML::Node& a = list[i];
+      if (!r_.Map(a, ap, {"key", "valueExpression"})) continue;
+      std::string key = r_.String(a, "key", ap, true).value_or("");
+      // The API server stores it as "<webhook>/<policy>.<key>": the part after the
+      // slash must be a qualified name of at most 63 characters.
+      std::string full = p->name + "." + key;
+      if (!key.empty()) {
+        if (!keys.insert(key).second) r_.Report(a["key"], ap + ": duplicate key \"" + key + "\"");
+        auto why = cel::ext::QualifiedName(full);
+        if (full.find('/') != std::string::npos || !why.empty()) {
+          r_.Report(a["key"], ap + ".key: \"" + full + "\" (policy name, '.', key) is not a valid audit annotation key" +
+                                  (why.empty() ? std::string(": no '/' allowed") : ": " + why.front()));
+        }
+      }
+      if (!a["valueExpression"].IsDefined()) {
+        r_.Report(a, "missing required field \"" + ap + ".valueExpression\"");
+        continue;
+      }
+      auto value = Compile(a["valueExpression"], key, ap + ".valueExpression", env);
+      if (value && !key.empty()) p->audit_annotations.push_back({key, std::move(*value)});
+    }
+  }
+
   // spec.params as an immutable document that `params` reads in place.
   json::DocumentPtr Params(const YAML::Node& n) {
     YAML::Emitter e;
@@ -575,7 +609,10 @@ std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, s
         // Hidden entries are skipped: a mounted ConfigMap keeps its revisions in
         // "..2024_..." directories behind a "..data" symlink, and the visible
         // names already point into them.
-        if (it->path().filename().string().starts_with(".")) {
+        // `testdata` directories hold the fixtures of the suites beside the
+        // policies (Kubernetes objects, not policies).
+        std::string entry = it->path().filename().string();
+        if (entry.starts_with(".") || (entry == "testdata" && it->is_directory(ec))) {
           if (it->is_directory(ec)) it.disable_recursion_pending();
           continue;
         }

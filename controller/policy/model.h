@@ -84,6 +84,13 @@ struct Validation {
   Origin origin;
 };
 
+// spec.auditAnnotations: a value recorded in the API server's audit log for every
+// request the policy applies to (the key becomes "<policy>.<key>").
+struct AuditAnnotation {
+  std::string key;
+  NamedExpression value;  // a string, or null for "nothing to record"
+};
+
 // Variable slots of a policy's CEL environment.
 struct Slots {
   int object = -1, old_object = -1, request = -1, namespace_object = -1, params = -1, now = -1;
@@ -103,6 +110,7 @@ struct Policy {
   std::vector<NamedExpression> match_conditions;
   std::vector<NamedExpression> variables;  // in order; each sees the ones before it
   std::vector<Validation> validations;
+  std::vector<AuditAnnotation> audit_annotations;
   json::DocumentPtr params;  // spec.params, decoded once; null when absent
   Origin origin;
   std::shared_ptr<const cel::Env> env;  // what every expression above was compiled against

@@ -78,8 +78,7 @@ void WriteTextObject(std::ostream& out, const CheckedObject& r, bool colour) {
     std::string clauses = engine::RenderClauses(Clauses(rr));
     if (!clauses.empty()) out << " [" << clauses << "]";
     out << "\n      ";
-    if (!rr.subject.empty()) out << rr.subject << ": " << rr.path << ": ";
-    out << rr.message;
+    out << engine::LocatedMessage(rr);
     if (rr.exception) out << " (waived by exception " << rr.exception->name << ", ticket " << rr.exception->ticket << ")";
     out << "\n";
   }
@@ -332,8 +331,7 @@ void WriteSarif(std::ostream& out, const std::vector<CheckedObject>& results, co
       if (verdict == "PASS") continue;
       std::string level = verdict == "DENY" ? "error" : verdict == "WARN" ? "warning" : "note";
       std::string text = Describe(r.object) + ": ";
-      if (!rr.subject.empty()) text += rr.path + ": ";
-      text += rr.message + " (" + engine::RenderClauses(Clauses(rr)) + ")";
+      text += engine::PathedMessage(rr) + " (" + engine::RenderClauses(Clauses(rr)) + ")";
       json location = {{"physicalLocation",
                         {{"artifactLocation", {{"uri", r.object.file}}},
                          {"region", {{"startLine", std::max<uint32_t>(1, r.object.position.line)}}}}}};

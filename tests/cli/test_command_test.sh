@@ -30,7 +30,7 @@ spec:
     - {policy: no-privileged, resources: [missing], result: maybe}
 YAML
 rc=$(run test -p "$tmp/policies.yaml" "$tmp/bad-test.yaml")
-[ "$rc" = 2 ] && grep -q 'bad-test.yaml:8:7: results: result must be pass, fail, warn or skip' "$err"; expect bad-suite $?
+[ "$rc" = 2 ] && grep -q 'bad-test.yaml:8:7: results: result must be pass, fail, warn, excepted or skip' "$err"; expect bad-suite $?
 sed -i 's/result: maybe/result: pass/' "$tmp/bad-test.yaml"
 rc=$(run test -p "$tmp/policies.yaml" "$tmp/bad-test.yaml")
 [ "$rc" = 2 ] && grep -q 'no policy "nope"' "$err" && grep -q 'no resource "missing"' "$err"; expect unknown-refs $?

@@ -70,6 +70,21 @@ spec:
 ---
 apiVersion: clausegate.io/v1alpha1
 kind: CompliancePolicy
+metadata: {name: recorder}
+spec:
+  controls: ["ISO27002:12.4.1"]
+  match:
+    resources: [{apiGroups: [""], resources: [secrets], operations: [UPDATE, DELETE]}]
+  validations:
+    - {name: always, expression: "true"}
+  auditAnnotations:
+    - key: tenant
+      valueExpression: "request.operation == 'DELETE' ? null : object.metadata.?labels.?tenant.orValue('')"
+    - key: broken
+      valueExpression: "request.operation == 'DELETE' ? null : object.metadata.labels.nope"
+---
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicy
 metadata: {name: messages}
 spec:
   controls: ["ISO27002:14.2.5"]
@@ -375,4 +390,30 @@ TEST_CASE("engine: resource names for kinds", "[engine]") {
   CHECK(PolicySet::ResourceForKind("ClusterRoleBinding") == "clusterrolebindings");
   CHECK(PolicySet::ResourceForKind("Endpoints") == "endpoints");
   CHECK(PolicySet::ResourceForKind("Gateway") == "gateways");
+}
+
+TEST_CASE("engine: audit annotations record a value for every request a policy applies to", "[engine]") {
+  Fixture f;
+  RequestInfo cm = Workload("", "Secret", "default", "UPDATE");
+  Decision d = f.Run(cm, R"({"metadata":{"name":"web","labels":{"tenant":"a"}}})",
+                     R"({"metadata":{"name":"web","labels":{"tenant":"a"}}})");
+  CHECK(d.allowed);
+  CHECK(d.audit_annotations.at("recorder.tenant") == "a");
+  // An expression error is a warning, never a denial; null and "" record nothing.
+  REQUIRE(d.warnings.size() == 1);
+  CHECK(d.warnings[0].starts_with("recorder: audit annotation broken could not be evaluated"));
+  Decision del = f.Run(Workload("", "Secret", "default", "DELETE"), "", R"({"metadata":{"name":"web"}})");
+  CHECK(del.audit_annotations.count("recorder.tenant") == 0);
+  CHECK(del.warnings.empty());
+}
+
+TEST_CASE("engine: a message that starts with a field path continues the template's path", "[engine]") {
+  RuleResult r;
+  r.subject = "Deployment web";
+  r.path = "spec.template";
+  r.message = "spec.containers[0].image: pin a digest";
+  CHECK(LocatedMessage(r) == "Deployment web: spec.template.spec.containers[0].image: pin a digest");
+  r.message = "containers app must not be privileged";
+  CHECK(LocatedMessage(r) == "Deployment web: spec.template: containers app must not be privileged");
+  CHECK(PathedMessage(r) == "spec.template: containers app must not be privileged");
 }

@@ -235,3 +235,24 @@ TEST_CASE("loader: reading the shipped catalogues again does not double them", "
   REQUIRE(r.ok());
   CHECK(r.catalogues.size() == shipped.size());
 }
+
+TEST_CASE("loader: audit annotations need valid, unique keys and an expression", "[policy]") {
+  std::string base = std::string(kHeader) + kMatch + "  validations: [{name: r, expression: 'true'}]\n";
+  auto ok = Load(base + "  auditAnnotations: [{key: ticket, valueExpression: 'object.metadata.name'}]\n");
+  REQUIRE(ok.ok());
+  REQUIRE(ok.policies[0].audit_annotations.size() == 1);
+  CHECK(ok.policies[0].audit_annotations[0].key == "ticket");
+  auto bad = Load(base +
+                  "  auditAnnotations:\n"                                   // 12
+                  "    - {key: 'a/b', valueExpression: 'x'}\n"              // 13
+                  "    - {key: ok, valueExpression: 'nope('}\n"             // 14
+                  "    - {key: ok, valueExpression: '1'}\n"                 // 15
+                  "    - {key: none}\n");                                   // 16
+  auto issues = Issues(bad);
+  REQUIRE(issues.size() >= 4);
+  CHECK(issues[0].starts_with("p.yaml:13:13: spec.auditAnnotations[0].key: \"p.a/b\" (policy name, '.', key) is not a valid audit annotation key"));
+  CHECK(issues[1].starts_with("p.yaml:13:"));  // unknown name x
+  CHECK(issues[2].starts_with("p.yaml:14:"));
+  CHECK(issues[3] == "p.yaml:15:13: spec.auditAnnotations[2]: duplicate key \"ok\"");
+  CHECK(issues[4] == "p.yaml:16:7: missing required field \"spec.auditAnnotations[3].valueExpression\"");
+}
