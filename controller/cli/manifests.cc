@@ -127,6 +127,26 @@ InputBuilder::InputBuilder(const std::vector<Item>& items, const std::vector<Ite
   for (const auto& it : items) {
     if (engine::StringAt(it.object, {"kind"}) == "Namespace") namespaces_[engine::StringAt(it.object, {"metadata", "name"})] = it.object;
   }
+  // A namespace known only by its labels (--namespace-labels, a suite's
+  // namespaceLabels) still has an object, as it has in the cluster: policies read
+  // namespaceObject either way.
+  json::Decoder decoder;
+  for (const auto& [ns, labels] : defaults.namespace_labels) {
+    if (namespaces_.count(ns)) continue;
+    std::string text = R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":)" + json::JsonQuote(ns) + R"(,"labels":{)";
+    std::map<std::string, std::string> all = labels;
+    all.emplace("kubernetes.io/metadata.name", ns);  // the API server sets it on every namespace
+    bool first = true;
+    for (const auto& [k, v] : all) {
+      text += (first ? "" : ",") + json::JsonQuote(k) + ":" + json::JsonQuote(v);
+      first = false;
+    }
+    text += "}}}";
+    auto doc = decoder.Decode(text);
+    if (!doc.ok()) continue;
+    made_namespaces_[ns] = *doc;
+    namespaces_[ns] = cel::Value::Json((*doc)->root());
+  }
   for (const auto& it : olds) {
     std::string kind = engine::StringAt(it.object, {"kind"});
     old_by_key_[Key(kind, NamespaceOf(it.object, kind), engine::StringAt(it.object, {"metadata", "name"}))] = it.object;
@@ -177,6 +197,7 @@ Prepared InputBuilder::Build(const Item& it) const {
   if (!ns.empty()) {
     auto nso = namespaces_.find(ns);
     if (nso != namespaces_.end()) input.namespace_object = nso->second;
+    if (auto made = made_namespaces_.find(ns); made != made_namespaces_.end()) p.namespace_doc = made->second;
     if (auto lab = defaults.namespace_labels.find(ns); lab != defaults.namespace_labels.end()) {
       input.namespace_labels = lab->second;
     } else if (nso != namespaces_.end()) {

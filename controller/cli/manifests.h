@@ -54,6 +54,7 @@ struct RequestDefaults {
 struct Prepared {
   engine::Input input;
   report::ObjectRef ref;
+  json::DocumentPtr namespace_doc;  // keeps a namespace made from labels alive with the input
 };
 
 // Turns items into engine inputs. Namespace objects among `items` supply labels
@@ -69,6 +70,7 @@ class InputBuilder {
 
   const RequestDefaults& defaults_;
   std::map<std::string, cel::Value> namespaces_;
+  std::map<std::string, json::DocumentPtr> made_namespaces_;  // from labels alone
   std::map<std::string, cel::Value> old_by_key_;
 };
 

@@ -1,6 +1,7 @@
 #include "cli/test_command.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <filesystem>
 #include <set>
@@ -25,6 +26,7 @@ constexpr const char* kUsage =
 struct Expectation {
   std::string policy, rule, result;
   std::vector<std::string> resources;  // Kind/namespace/name, Kind/name or name
+  std::map<std::string, std::string> audit_annotations;  // key (without "<policy>.") -> value; "" = absent
   SourcePosition position;
 };
 
@@ -115,6 +117,11 @@ void ReadSuites(const policy::SourceFile& src, std::vector<Suite>* suites, std::
           e.rule = r["rule"].IsScalar() ? r["rule"].Scalar() : "";
           e.result = r["result"].IsScalar() ? r["result"].Scalar() : "";
           e.resources = Strings(r["resources"]);
+          if (r["auditAnnotations"].IsMap()) {
+            for (const auto& kv : r["auditAnnotations"]) {
+              e.audit_annotations[kv.first.Scalar()] = kv.second.IsScalar() ? kv.second.Scalar() : "";
+            }
+          }
           if (e.policy.empty()) issues->push_back({src.path, e.position, "results: policy is required"});
           if (e.resources.empty()) issues->push_back({src.path, e.position, "results: resources is required"});
           if (e.result != "pass" && e.result != "fail" && e.result != "warn" && e.result != "skip" &&
@@ -269,6 +276,14 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
         }
         auto [actual, message] = Actual(it->second, e.policy, e.rule);
         rows.push_back({s.name, e.policy, e.rule.empty() ? "*" : e.rule, ref, e.result, actual, message, actual == e.result});
+        // The values the policy records in the audit log ("" expects none).
+        for (const auto& [key, want] : e.audit_annotations) {
+          const auto& got_map = it->second.audit_annotations;
+          auto got = got_map.find(e.policy + "." + key);
+          std::string have = got == got_map.end() ? "" : got->second;
+          rows.push_back({s.name, e.policy, "audit:" + key, ref, want.empty() ? "(none)" : want,
+                          have.empty() ? "(none)" : have, "", have == want});
+        }
       }
     }
   }
