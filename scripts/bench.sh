@@ -5,5 +5,5 @@ set -euo pipefail
 build=${1:-build}
 "$build/tests/bench_cel" --benchmark_min_time=0.5
 policies=tests/cli/data/check/policies.yaml
-[ -d policies/packs ] && policies=policies
+[ -d policies/secure-configuration ] && policies=policies
 python3 scripts/bench_check.py "$build/controller/cli/clausegate" "$policies" 10000
