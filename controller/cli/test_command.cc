@@ -19,9 +19,11 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kUsage =
-    "usage: clausegate test -p POLICIES... [-l SELECTOR] [SUITE...]\n"
+    "usage: clausegate test -p POLICIES... [-l SELECTOR] [--require-coverage] [SUITE...]\n"
     "  Runs PolicyTest suites (files or directories; default: the -p paths) against the policies\n"
-    "  and prints a table of expected and actual results.\n";
+    "  and prints a table of expected and actual results.\n"
+    "  --require-coverage  also fail unless every rule of every policy meets at least one\n"
+    "                      compliant and one violating resource in the suites\n";
 
 struct Expectation {
   std::string policy, rule, result;
@@ -184,6 +186,7 @@ std::pair<std::string, std::string> Actual(const engine::Decision& d, const std:
 int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ostream& out, std::ostream& err) {
   std::vector<std::string> policy_paths, suite_paths;
   std::string selector_text;
+  bool require_coverage = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if ((a == "-p" || a == "--policies" || a == "-l" || a == "--selector") && i + 1 >= args.size()) {
@@ -192,6 +195,7 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
     }
     if (a == "-p" || a == "--policies") policy_paths.push_back(args[++i]);
     else if (a == "-l" || a == "--selector") selector_text = args[++i];
+    else if (a == "--require-coverage") require_coverage = true;
     else if (a == "-h" || a == "--help") {
       out << kUsage;
       return 0;
@@ -230,6 +234,11 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
     bool ok;
   };
   std::vector<Row> rows;
+  // policy/rule -> {seen compliant, seen violating}, over every resource of every suite.
+  std::map<std::string, std::pair<bool, bool>> coverage;
+  for (const auto& p : shared.policies()) {
+    for (const auto& v : p.validations) coverage[p.name + "/" + v.name];
+  }
   bool broken = false;
   for (const Suite& s : suites) {
     // A suite with its own exceptions gets a policy set of its own.
@@ -256,6 +265,15 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
     auto prepared = PrepareInputs(items, olds, s.defaults);
     std::vector<std::pair<report::ObjectRef, engine::Decision>> decisions;
     for (const auto& p : prepared) decisions.emplace_back(p.ref, set.Evaluate(p.input));
+    for (const auto& [ref, d] : decisions) {
+      for (const auto& r : d.results) {
+        if (!r.rule) continue;
+        auto it = coverage.find(r.policy->name + "/" + r.rule->name);
+        if (it == coverage.end()) continue;
+        if (r.outcome == engine::Outcome::kPass) it->second.first = true;
+        if (r.outcome == engine::Outcome::kFail || r.outcome == engine::Outcome::kExcepted) it->second.second = true;
+      }
+    }
     for (const Expectation& e : s.expectations) {
       bool known_policy = std::any_of(set.policies().begin(), set.policies().end(), [&](const policy::Policy& p) {
         if (p.name != e.policy) return false;
@@ -314,6 +332,17 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
         << ", got " << r.actual << (r.message.empty() ? "" : " (" + r.message + ")") << "\n";
   }
   out << "\n" << (rows.size() - failed) << " passed, " << failed << " failed\n";
+  if (require_coverage) {
+    size_t uncovered = 0;
+    for (const auto& [rule, seen] : coverage) {
+      if (seen.first && seen.second) continue;
+      ++uncovered;
+      out << "UNCOVERED " << rule << ": no " << (seen.first ? "violating" : seen.second ? "compliant" : "compliant or violating")
+          << " resource in the suites\n";
+    }
+    out << (coverage.size() - uncovered) << " of " << coverage.size() << " rules met a compliant and a violating resource\n";
+    if (uncovered) return 1;
+  }
   return failed ? 1 : 0;
 }
 

@@ -11,7 +11,7 @@ expect() { if [ "$2" = 0 ]; then passes=$((passes+1)); else echo "FAIL $1"; cat 
 
 "$bin" lint -p "$root/policies" >"$out" 2>"$err"; expect lint $?
 
-"$bin" test -p "$root/policies" >"$out" 2>"$err"; expect suites $?
+"$bin" test -p "$root/policies" --require-coverage >"$out" 2>"$err"; expect suites-and-rule-coverage $?
 
 # Every policy has a suite that names it.
 missing=""
