@@ -46,7 +46,8 @@ bool ManifestReader::Read(const std::vector<std::string>& paths, std::vector<Ite
       continue;
     }
     std::vector<Issue> issues;
-    auto files = policy::ReadPolicyFiles({path}, &issues);  // same file rules as -p
+    // The file rules of -p, but a testdata directory holds manifests too.
+    auto files = policy::ReadPolicyFiles({path}, &issues, policy::SkipTestdata::kNo);
     for (const auto& i : issues) err_ << i.ToString() << "\n";
     ok &= issues.empty();
     for (const auto& f : files) ok &= ReadText(f.text, f.path, items);
@@ -56,7 +57,9 @@ bool ManifestReader::Read(const std::vector<std::string>& paths, std::vector<Ite
 
 
 bool ManifestReader::ReadText(const std::string& text, const std::string& file, std::vector<Item>* items) {
-  json::YamlStream stream = json::DecodeYamlStream(text, file, decoder_);
+  json::YamlOptions options;
+  options.drop_null_fields = true;  // as the API server decodes them
+  json::YamlStream stream = json::DecodeYamlStream(text, file, decoder_, {}, options);
   if (stream.error) {
     err_ << stream.error->ToString() << "\n";
     return false;

@@ -81,9 +81,19 @@ std::optional<std::string> FloatJson(std::string_view s) {
   return r;
 }
 
+// A node that becomes JSON null: empty, ~, null (plain, not quoted), or tagged !!null.
+bool IsNullNode(const YAML::Node& node) {
+  if (node.Type() == YAML::NodeType::Null || node.Type() == YAML::NodeType::Undefined) return true;
+  if (node.Type() != YAML::NodeType::Scalar) return false;
+  const std::string& tag = node.Tag();
+  bool plain = tag == "?" || tag.empty() || tag == "tag:yaml.org,2002:null";
+  return plain && PlainScalarToJson(node.Scalar()) == "null";
+}
+
 class Converter {
  public:
-  Converter(size_t max_depth, size_t max_output) : max_depth_(max_depth), max_output_(max_output) {}
+  Converter(size_t max_depth, size_t max_output, bool drop_null_fields)
+      : max_depth_(max_depth), max_output_(max_output), drop_null_fields_(drop_null_fields) {}
 
   // Appends the JSON of `node`; false with error_ set on a problem.
   bool Emit(const YAML::Node& node, size_t depth) {
@@ -128,6 +138,7 @@ class Converter {
           if (!kv.first.IsScalar()) return Fail(kv.first, "mapping keys must be scalars");
           const std::string& key = kv.first.Scalar();
           if (!seen.insert(key).second) return Fail(kv.first, "mapping key \"" + key + "\" already defined");
+          if (drop_null_fields_ && IsNullNode(kv.second)) continue;
           if (!first) out_ += ',';
           first = false;
           out_ += JsonQuote(key);
@@ -155,6 +166,7 @@ class Converter {
 
   size_t max_depth_;
   size_t max_output_;
+  bool drop_null_fields_;
   std::string out_;
   std::string error_;
   SourcePosition error_position_;
@@ -288,7 +300,7 @@ YamlDocuments LoadYamlDocuments(std::string_view text, std::string_view file, ui
 }
 
 YamlStream DecodeYamlStream(std::string_view text, std::string_view file, Decoder& decoder,
-                            const DecodeLimits& limits) {
+                            const DecodeLimits& limits, const YamlOptions& options) {
   YamlStream result;
   auto fail = [&](SourcePosition pos, std::string message) {
     result.documents.clear();
@@ -302,7 +314,7 @@ YamlStream DecodeYamlStream(std::string_view text, std::string_view file, Decode
     if (loaded.error) return fail(loaded.error->position, loaded.error->message);
     for (const YAML::Node& node : loaded.nodes) {
       if (!node.IsDefined() || node.IsNull()) continue;
-      Converter conv(limits.max_depth, budget);
+      Converter conv(limits.max_depth, budget, options.drop_null_fields);
       bool ok;
       try {
         ok = conv.Emit(node, 1);

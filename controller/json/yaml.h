@@ -28,11 +28,18 @@ struct YamlStream {
   std::optional<Issue> error;             // the first problem; documents is then empty
 };
 
+struct YamlOptions {
+  // Leave out mapping entries whose value is null (`securityContext:` with nothing
+  // after it, `~`): the API server decodes them as unset, so manifests checked in CI
+  // look like the objects the webhook receives.
+  bool drop_null_fields = false;
+};
+
 // `file` names the input in error messages. Limits: the decoder's size and depth
 // bounds apply to each document, and the JSON produced from the whole stream may
 // not exceed 4x the input plus 1 MiB (alias expansion is bounded).
 YamlStream DecodeYamlStream(std::string_view text, std::string_view file, Decoder& decoder,
-                            const DecodeLimits& limits = {});
+                            const DecodeLimits& limits = {}, const YamlOptions& options = {});
 
 // The one place yaml-cpp parses text: documents with their marks, or the first
 // problem. Input that yaml-cpp cannot handle safely (NUL bytes make it loop) is

@@ -598,7 +598,8 @@ struct Parsed {
 
 }  // namespace
 
-std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, std::vector<Issue>* issues) {
+std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, std::vector<Issue>* issues,
+                                        SkipTestdata skip) {
   std::vector<std::string> files;
   for (const std::string& p : paths) {
     std::error_code ec;
@@ -612,7 +613,8 @@ std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, s
         // `testdata` directories hold the fixtures of the suites beside the
         // policies (Kubernetes objects, not policies).
         std::string entry = it->path().filename().string();
-        if (entry.starts_with(".") || (entry == "testdata" && it->is_directory(ec))) {
+        bool testdata = skip == SkipTestdata::kYes && entry == "testdata" && it->is_directory(ec);
+        if (entry.starts_with(".") || testdata) {
           if (it->is_directory(ec)) it.disable_recursion_pending();
           continue;
         }

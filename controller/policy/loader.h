@@ -26,9 +26,14 @@ struct SourceFile {
   std::string text;
 };
 
+// What a directory walk leaves out besides hidden entries.
+enum class SkipTestdata { kYes, kNo };
+
 // Files and directories (recursively, *.yaml / *.yml, sorted). Unreadable paths
-// are issues.
-std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, std::vector<Issue>* issues);
+// are issues. Directories named `testdata` hold the fixtures of the suites beside
+// policies and are skipped unless `skip` says otherwise (manifests keep them).
+std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, std::vector<Issue>* issues,
+                                        SkipTestdata skip = SkipTestdata::kYes);
 
 // Validates and compiles. The shipped control catalogues are always loaded;
 // ControlCatalogue documents among the sources add to them.

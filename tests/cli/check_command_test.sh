@@ -4,6 +4,7 @@ set -u
 bin=${CLAUSEGATE:?path to the clausegate binary}
 data=$(cd "$(dirname "$0")/data/check" && pwd)
 lint=$(cd "$(dirname "$0")/data/lint" && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 fails=0; passes=0
 out=$(mktemp); err=$(mktemp)
 run() { "$bin" "$@" >"$out" 2>"$err"; echo $?; }
@@ -56,6 +57,32 @@ rc=$(run check "${P[@]}" -f "$data/privileged.yaml" --frobnicate); [ "$rc" = 2 ]
 rc=$(run check "${P[@]}" -f "$data/privileged.yaml" -o yaml); [ "$rc" = 2 ]; expect unknown-format $?
 rc=$(run check "${P[@]}"); [ "$rc" = 2 ]; expect no-inputs $?
 rc=$(run check "${P[@]}" -f /nonexistent.yaml); [ "$rc" = 2 ]; expect missing-input $?
+
+# Null fields are unset, as the API server decodes them; a testdata directory among the
+# manifests is read like any other.
+tmp=$(mktemp -d); mkdir -p "$tmp/m/testdata"
+cat >"$tmp/m/testdata/null.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: nulls, namespace: default}
+spec:
+  securityContext:
+  initContainers: ~
+  containers:
+    - name: app
+      image: registry.k8s.io/pause:3.9
+      securityContext:
+        allowPrivilegeEscalation: false
+        capabilities: {drop: [ALL]}
+        runAsNonRoot: null
+YAML
+rc=$(run check -p "$root/policies" -l clausegate.io/pod-security-baseline=true -f "$tmp/m")
+[ "$rc" = 0 ] && grep -q '^1 object checked: 0 denied' "$out"; expect null-fields-baseline $?
+# runAsNonRoot: null is unset: restricted asks for it, and nothing fails to evaluate.
+rc=$(run check -p "$root/policies" -l clausegate.io/pod-security-restricted=true -f "$tmp/m")
+[ "$rc" = 1 ] && grep -q 'pss-run-as-non-root/set-true' "$out" && grep -q 'pss-seccomp-restricted' "$out" &&
+  ! grep -q 'could not be evaluated' "$out"; expect null-fields-restricted $?
+rm -rf "$tmp"
 
 rm -f "$out" "$err"
 echo "check command: $passes passed, $fails failed"

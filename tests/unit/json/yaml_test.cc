@@ -85,3 +85,20 @@ TEST_CASE("yaml: problems are issues with positions", "[json][yaml]") {
   auto nested = DecodeYamlStream(deep, "deep.yaml", d);
   REQUIRE(nested.error);
 }
+
+TEST_CASE("yaml: null fields can be left out, as the API server decodes them", "[json][yaml]") {
+  Decoder d;
+  const char* text =
+      "spec:\n  securityContext:\n  hostUsers: ~\n  os: null\n  quoted: 'null'\n"
+      "  list: [null, 1]\n  containers: [{name: a, env: }]\n";
+  auto kept = DecodeYamlStream(text, "in.yaml", d);
+  REQUIRE_FALSE(kept.error);
+  CHECK(Json(kept, 0) ==
+        R"({"spec":{"securityContext":null,"hostUsers":null,"os":null,"quoted":"null","list":[null,1],"containers":[{"name":"a","env":null}]}})");
+  YamlOptions drop;
+  drop.drop_null_fields = true;
+  auto dropped = DecodeYamlStream(text, "in.yaml", d, {}, drop);
+  REQUIRE_FALSE(dropped.error);
+  // List items stay: only mapping entries are fields.
+  CHECK(Json(dropped, 0) == R"({"spec":{"quoted":"null","list":[null,1],"containers":[{"name":"a"}]}})");
+}
