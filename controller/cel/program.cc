@@ -28,6 +28,16 @@ std::optional<int> Env::FindVariable(std::string_view name) const {
   return it->second;
 }
 
+void Env::SetConstant(int index, Value value, std::shared_ptr<const void> owner) {
+  constants_[index] = std::move(value);
+  if (owner) owners_.push_back(std::move(owner));
+}
+
+const Value* Env::FindConstant(int index) const {
+  auto it = constants_.find(index);
+  return it == constants_.end() ? nullptr : &it->second;
+}
+
 const std::vector<const Overload*>& Env::FindFunction(std::string_view name) const {
   static const std::vector<const Overload*> kNone;  // empty, never mutated
   auto it = functions_.find(name);
@@ -701,6 +711,7 @@ class Planner {
     }
     auto program = std::move(program_);
     program->root_ = std::move(node);
+    program->owners_ = env_.constant_owners();
     program->local_count_ = max_locals_;
     r.program = std::move(program);
     return r;
@@ -777,9 +788,32 @@ class Planner {
     return std::nullopt;
   }
 
+  NodePtr VariableOrConstant(int index) {
+    if (const Value* c = env_.FindConstant(index)) return std::make_unique<ConstNode>(*c);
+    return std::make_unique<VariableNode>(index);
+  }
+
+  // The value of an expression known at compile time: a literal, a constant
+  // variable, or a field of one (params.pattern); nullopt otherwise.
+  std::optional<Value> CompileTimeValue(const Expr& e) const {
+    if (e.kind == ExprKind::kConst) return e.constant;
+    if (e.kind == ExprKind::kIdent) {
+      if (FindLocal(e.name)) return std::nullopt;
+      auto idx = env_.FindVariable(e.name);
+      const Value* c = idx ? env_.FindConstant(*idx) : nullptr;
+      return c ? std::optional<Value>(*c) : std::nullopt;
+    }
+    if (e.kind == ExprKind::kSelect && !e.test_only && !e.optional_select && e.target) {
+      auto base = CompileTimeValue(*e.target);
+      if (!base || base->kind() != Kind::kMap) return std::nullopt;
+      return base->MapFindString(e.name);
+    }
+    return std::nullopt;
+  }
+
   NodePtr PlanIdent(const Expr& e, const std::string& name) {
     if (auto slot = FindLocal(name)) return std::make_unique<LocalNode>(*slot);
-    if (auto idx = env_.FindVariable(name)) return std::make_unique<VariableNode>(*idx);
+    if (auto idx = env_.FindVariable(name)) return VariableOrConstant(*idx);
     if (auto t = TypeIdentifier(name)) return std::make_unique<ConstNode>(*t);
     std::string msg = "undeclared reference to '" + name + "'";
     if (options_.strict) return Fail(e, msg);
@@ -801,7 +835,7 @@ class Planner {
     if (!e.test_only && !e.optional_select && QualifiedName(e, &qname)) {
       std::string root = qname.substr(0, qname.find('.'));
       if (!FindLocal(root)) {
-        if (auto idx = env_.FindVariable(qname)) return std::make_unique<VariableNode>(*idx);
+        if (auto idx = env_.FindVariable(qname)) return VariableOrConstant(*idx);
         if (auto t = TypeIdentifier(qname)) return std::make_unique<ConstNode>(*t);
         // Name the whole dotted reference ("variables.b"), not just its root.
         if (options_.strict && !TypeIdentifier(root) && !DeclaredPrefix(qname)) {
@@ -881,8 +915,9 @@ class Planner {
     for (const Overload* o : candidates) {
       if (!o->prepare || o->prepare_arg >= args.size()) continue;
       const Expr& literal = *args[o->prepare_arg];
-      if (literal.kind != ExprKind::kConst || !(o->kinds[o->prepare_arg] & K(literal.constant.kind()))) continue;
-      Prepared p = o->prepare(literal.constant);
+      std::optional<Value> known = CompileTimeValue(literal);
+      if (!known || !(o->kinds[o->prepare_arg] & K(known->kind()))) continue;
+      Prepared p = o->prepare(*known);
       if (!p.state) {
         if (options_.strict) return Fail(literal, p.error);
         return std::make_unique<ErrorNode>(p.error);

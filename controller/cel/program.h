@@ -39,11 +39,21 @@ class Env {
   std::optional<int> FindVariable(std::string_view name) const;
   size_t variable_count() const { return variables_.size(); }
 
+  // Fixes a declared variable's value at compile time (a policy's params): reads of
+  // it become constants, and functions can prepare arguments drawn from it (a regex
+  // in params is compiled once). `owner` keeps what the value reads alive; programs
+  // compiled against this Env hold it.
+  void SetConstant(int index, Value value, std::shared_ptr<const void> owner);
+  const Value* FindConstant(int index) const;
+  const std::vector<std::shared_ptr<const void>>& constant_owners() const { return owners_; }
+
   // Overloads of a function by name; empty if none.
   const std::vector<const Overload*>& FindFunction(std::string_view name) const;
 
  private:
   std::unordered_map<std::string, int> variables_;
+  std::unordered_map<int, Value> constants_;
+  std::vector<std::shared_ptr<const void>> owners_;
   std::unordered_map<std::string_view, std::vector<const Overload*>> functions_;
 };
 
@@ -89,6 +99,7 @@ class Program {
   std::unique_ptr<Node> root_;
   size_t local_count_ = 0;
   std::unordered_set<std::string> names_;  // interned field names (node-based: stable addresses)
+  std::vector<std::shared_ptr<const void>> owners_;  // of the Env's constants
 };
 
 struct CompileOptions {

@@ -272,6 +272,9 @@ class PolicyReader {
     p.slots.request = env->DeclareVariable("request");
     p.slots.namespace_object = env->DeclareVariable("namespaceObject");
     p.slots.params = env->DeclareVariable("params");
+    // Params are part of the policy: compiled in, so that a regex or list drawn from
+    // them is prepared once, and a bad one is a load error.
+    env->SetConstant(p.slots.params, p.params ? cel::Value::Json(p.params->root()) : cel::Value::Null(), p.params);
     p.slots.now = env->DeclareVariable("now");
 
     // matchConditions see no variables; variables see the ones before them.

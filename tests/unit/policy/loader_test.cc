@@ -256,3 +256,15 @@ TEST_CASE("loader: audit annotations need valid, unique keys and an expression",
   CHECK(issues[3] == "p.yaml:15:13: spec.auditAnnotations[2]: duplicate key \"ok\"");
   CHECK(issues[4] == "p.yaml:16:7: missing required field \"spec.auditAnnotations[3].valueExpression\"");
 }
+
+TEST_CASE("loader: params are compiled in; a regex drawn from them is checked at load", "[policy]") {
+  auto ok = Load(std::string(kHeader) + kMatch + "  params: {pattern: '^[A-Z]+-[0-9]+$'}\n" +
+                 "  validations: [{name: r, expression: 'object.metadata.name.matches(params.pattern)'}]\n");
+  REQUIRE(ok.ok());
+  auto bad = Load(std::string(kHeader) + kMatch + "  params: {pattern: '(unclosed'}\n" +
+                  "  validations: [{name: r, expression: 'object.metadata.name.matches(params.pattern)'}]\n");
+  auto issues = Issues(bad);
+  REQUIRE(issues.size() == 1);
+  CHECK(issues[0].find("p.yaml:12:") == 0);
+  CHECK(issues[0].find("spec.validations[0].expression") != std::string::npos);
+}
