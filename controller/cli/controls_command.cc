@@ -10,7 +10,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: clausegate controls [-p POLICIES...] [-l SELECTOR] [-o text|markdown|json|csv] [--uncovered]\n"
     "  Prints the compliance matrix: every clause, how far admission control can enforce it,\n"
-    "  and the policy rules that do. --uncovered lists enforceable clauses with no rule.\n";
+    "  and the policy rules that do. --uncovered lists enforceable clauses with no rule (and\n"
+    "  exits 1 if there is any).\n";
 }  // namespace
 
 int RunControlsCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
@@ -56,8 +57,18 @@ int RunControlsCommand(std::span<const std::string> args, std::ostream& out, std
     return 2;
   }
   policy::KeepSelected(&loaded, *selector);
-  report::WriteMatrix(out, report::BuildMatrix(loaded.catalogues, loaded.policies), format, uncovered);
-  return 0;
+  auto matrix = report::BuildMatrix(loaded.catalogues, loaded.policies);
+  report::WriteMatrix(out, matrix, format, uncovered);
+  if (!uncovered) return 0;
+  // As a CI gate: exit 1 while an enforceable clause has no rule.
+  size_t enforceable = 0, missing = 0;
+  for (const auto& r : matrix) {
+    if (r.control->enforcement != policy::Enforcement::kEnforceable) continue;
+    ++enforceable;
+    missing += r.rules.empty();
+  }
+  err << missing << " of " << enforceable << " enforceable clauses have no rule\n";
+  return missing ? 1 : 0;
 }
 
 }  // namespace clausegate::cli

@@ -95,6 +95,8 @@ bool WriteMatrix(std::ostream& out, const std::vector<MatrixRow>& all, const std
     if (s.size() > w) s = s.substr(0, w - 1) + "~";
     return s + std::string(w - s.size() + 2, ' ');
   };
+  // --uncovered with nothing to list prints nothing (the command says so on stderr).
+  if (uncovered_only && rows.empty()) return true;
   out << pad("CLAUSE", wc) << pad("TITLE", wt) << pad("ENFORCEMENT", 14) << "RULES\n";
   size_t covered = 0, enforceable = 0;
   for (const MatrixRow* r : rows) {
@@ -107,7 +109,7 @@ bool WriteMatrix(std::ostream& out, const std::vector<MatrixRow>& all, const std
       covered += !r.rules.empty();
     }
   }
-  out << "\n" << covered << " of " << enforceable << " enforceable clauses have at least one rule\n";
+  if (!uncovered_only) out << "\n" << covered << " of " << enforceable << " enforceable clauses have at least one rule\n";
   return true;
 }
 

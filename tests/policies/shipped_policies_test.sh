@@ -23,7 +23,7 @@ done
 [ -z "$missing" ]; expect every-policy-has-a-suite $?
 
 "$bin" controls --uncovered -p "$root/policies" >"$out" 2>"$err"
-! grep -q '^ISO' "$out"; expect no-uncovered-enforceable-clause $?
+[ $? = 0 ] && [ ! -s "$out" ]; expect no-uncovered-enforceable-clause $?
 
 # docs/controls.md is generated; regenerate it with scripts/gen-controls-doc.sh.
 bash "$root/scripts/gen-controls-doc.sh" "$bin" >"$out" 2>"$err"
