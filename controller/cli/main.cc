@@ -10,6 +10,7 @@
 #include "cli/check_command.h"
 #include "cli/controls_command.h"
 #include "cli/lint_command.h"
+#include "cli/remove_webhook_command.h"
 #include "cli/serve_command.h"
 #include "cli/test_command.h"
 
@@ -25,6 +26,7 @@ constexpr const char* kUsage =
     "  lint -p POLICIES [-l SELECTOR]               validate and compile policies\n"
     "  test -p POLICIES [SUITE...]                  run policy test suites\n"
     "  cel EXPR [--bindings JSON|@FILE] [--typed]   evaluate one CEL expression\n"
+    "  remove-webhook NAME [--kubeconfig FILE]      delete the webhook configuration (uninstall)\n"
     "  version                                      print the version\n";
 
 }  // namespace
@@ -43,6 +45,7 @@ int main(int argc, char** argv) {
   if (cmd == "test") return clausegate::cli::RunTestCommand(rest, std::cin, std::cout, std::cerr);
   if (cmd == "serve") return clausegate::cli::RunServeCommand(rest, std::cout, std::cerr);
   if (cmd == "lint") return clausegate::cli::RunLintCommand(rest, std::cout, std::cerr);
+  if (cmd == "remove-webhook") return clausegate::cli::RunRemoveWebhookCommand(rest, std::cout, std::cerr);
   if (cmd == "version" || cmd == "--version") {
     std::cout << "clausegate " << CLAUSEGATE_VERSION << "\n";
     return 0;

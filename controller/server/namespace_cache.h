@@ -17,25 +17,9 @@
 
 #include "engine/engine.h"
 #include "json/document.h"
+#include "server/kube_client.h"
 
 namespace clausegate::server {
-
-// How to reach the API server. In a Pod: the service-account mount and
-// KUBERNETES_SERVICE_HOST/PORT (see FromServiceAccount).
-struct KubeConfig {
-  std::string host;  // "10.0.0.1" or "127.0.0.1"
-  int port = 443;
-  bool https = true;
-  std::string token;    // bearer token, may be empty
-  std::string ca_file;  // CA bundle for https (a file) ...
-  std::string ca_pem;   // ... or PEM text
-  std::string client_cert_pem, client_key_pem;  // client-certificate authentication
-  bool insecure = false;  // insecure-skip-tls-verify (development clusters only)
-  static std::optional<KubeConfig> FromServiceAccount(std::string* why);
-  // The current context of a kubeconfig file: server, CA, and a token or a client
-  // certificate (paths or inline base64 data).
-  static std::optional<KubeConfig> FromKubeconfig(const std::string& path, std::string* why);
-};
 
 using NamespaceLabels = engine::NamespaceIndex;
 

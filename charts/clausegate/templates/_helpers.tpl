@@ -1,0 +1,150 @@
+{{/* Names, labels and the policy selection shared by the templates. */}}
+
+{{- define "clausegate.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "clausegate.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else if contains (include "clausegate.name" .) .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name (include "clausegate.name" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "clausegate.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "clausegate.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "clausegate.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "clausegate.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "clausegate.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "clausegate.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The ValidatingWebhookConfiguration is cluster-scoped: its name carries the namespace. */}}
+{{- define "clausegate.webhookName" -}}
+{{- printf "%s-%s" (include "clausegate.fullname" .) .Release.Namespace | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "clausegate.tlsSecretName" -}}
+{{- if eq .Values.tls.mode "secret" -}}
+{{- required "tls.existingSecret is required with tls.mode=secret" .Values.tls.existingSecret -}}
+{{- else -}}
+{{- printf "%s-tls" (include "clausegate.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "clausegate.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The shipped policies to install, as YAML: {packs: {PACK: {FILE: TEXT}}}. A pack's
+policies are the YAML files directly in policies/PACK (suites and fixtures are left
+out by .helmignore); pss-* policies follow policies.podSecurityLevel; policies.params
+replaces parameters of a policy by name.
+*/}}
+{{- define "clausegate.shippedPolicies" -}}
+{{- $root := . -}}
+{{- $level := .Values.policies.podSecurityLevel -}}
+{{- $packs := dict -}}
+{{- range $pack := .Values.policies.packs -}}
+{{- $files := dict -}}
+{{- range $path, $_ := $root.Files.Glob (printf "policies/%s/*.yaml" $pack) -}}
+{{- $text := $root.Files.Get $path -}}
+{{- $doc := fromYaml $text -}}
+{{- if eq (default "" $doc.kind) "CompliancePolicy" -}}
+{{- $labels := default (dict) $doc.metadata.labels -}}
+{{- $annotations := default (dict) $doc.metadata.annotations -}}
+{{- $pss := hasKey $annotations "clausegate.io/pod-security-check" -}}
+{{- $keep := or (not $pss) (and (eq $level "restricted") (eq (toString (index $labels "clausegate.io/pod-security-restricted")) "true")) (and (eq $level "baseline") (eq (toString (index $labels "clausegate.io/pod-security-baseline")) "true")) -}}
+{{- if $keep -}}
+{{- $override := get $root.Values.policies.params $doc.metadata.name -}}
+{{- if $override -}}
+{{- $_ := set $doc.spec "params" (mergeOverwrite (deepCopy (default (dict) $doc.spec.params)) $override) -}}
+{{- $text = toYaml $doc -}}
+{{- end -}}
+{{- $_ := set $files (base $path) $text -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $packs $pack $files -}}
+{{- end -}}
+{{- toYaml (dict "packs" $packs) -}}
+{{- end -}}
+
+{{/*
+The webhook's rules, from the match of every installed policy (pod templates add the
+workload kinds), or webhook.rules when given. A YAML list.
+*/}}
+{{- define "clausegate.webhookRules" -}}
+{{- if .Values.webhook.rules -}}
+{{- toYaml .Values.webhook.rules -}}
+{{- else -}}
+{{- $docs := list -}}
+{{- $shipped := fromYaml (include "clausegate.shippedPolicies" .) -}}
+{{- range $pack, $files := $shipped.packs -}}
+{{- range $name, $text := $files -}}
+{{- $docs = append $docs (fromYaml $text) -}}
+{{- end -}}
+{{- end -}}
+{{- range $name, $text := .Values.policies.extra -}}
+{{- range $part := regexSplit "(?m)^---[ \t]*$" $text -1 -}}
+{{- $doc := fromYaml $part -}}
+{{- if and $doc (eq (default "" $doc.kind) "CompliancePolicy") -}}
+{{- $docs = append $docs $doc -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- /* Every (group, version, resource) with the union of the operations asked for it ... */ -}}
+{{- $ops := dict -}}
+{{- range $doc := $docs -}}
+{{- $match := default (dict) $doc.spec.match -}}
+{{- range $r := default (list) $match.resources -}}
+{{- $wanted := default (list "CREATE" "UPDATE") $r.operations -}}
+{{- $targets := list (dict "groups" (default (list "*") $r.apiGroups) "versions" (default (list "*") $r.apiVersions) "resources" $r.resources) -}}
+{{- if and $match.podTemplates (has "pods" $r.resources) -}}
+{{- $targets = append $targets (dict "groups" (list "apps") "versions" (list "v1") "resources" (list "deployments" "replicasets" "statefulsets" "daemonsets")) -}}
+{{- $targets = append $targets (dict "groups" (list "batch") "versions" (list "v1") "resources" (list "jobs" "cronjobs")) -}}
+{{- $targets = append $targets (dict "groups" (list "") "versions" (list "v1") "resources" (list "replicationcontrollers")) -}}
+{{- end -}}
+{{- range $t := $targets -}}
+{{- range $g := $t.groups -}}{{- range $v := $t.versions -}}{{- range $res := $t.resources -}}
+{{- $key := printf "%s|%s|%s" $g $v $res -}}
+{{- $_ := set $ops $key (concat (default (list) (get $ops $key)) $wanted | uniq | sortAlpha) -}}
+{{- end -}}{{- end -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- /* ... then one rule per group, version and set of operations. */ -}}
+{{- $grouped := dict -}}
+{{- range $key := keys $ops | sortAlpha -}}
+{{- $parts := splitList "|" $key -}}
+{{- $gkey := printf "%s|%s|%s" (index $parts 0) (index $parts 1) (join "," (get $ops $key)) -}}
+{{- $_ := set $grouped $gkey (append (default (list) (get $grouped $gkey)) (index $parts 2)) -}}
+{{- end -}}
+{{- $rules := list -}}
+{{- range $gkey := keys $grouped | sortAlpha -}}
+{{- $parts := splitList "|" $gkey -}}
+{{- $rules = append $rules (dict "apiGroups" (list (index $parts 0)) "apiVersions" (list (index $parts 1)) "operations" (splitList "," (index $parts 2)) "resources" (get $grouped $gkey) "scope" "*") -}}
+{{- end -}}
+{{- toYaml $rules -}}
+{{- end -}}
+{{- end -}}

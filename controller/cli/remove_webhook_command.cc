@@ -1,0 +1,56 @@
+#include "cli/remove_webhook_command.h"
+
+#include <ostream>
+
+#include "server/kube_client.h"
+
+namespace clausegate::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: clausegate remove-webhook NAME [--kubeconfig FILE]\n"
+    "  Deletes the ValidatingWebhookConfiguration NAME. Credentials: --kubeconfig, or in a Pod\n"
+    "  the service-account mount and KUBERNETES_SERVICE_HOST/PORT.\n";
+
+}  // namespace
+
+int RunRemoveWebhookCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+  std::string name, kubeconfig;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      out << kUsage;
+      return 0;
+    }
+    if (a == "--kubeconfig" && i + 1 < args.size()) {
+      kubeconfig = args[++i];
+    } else if (a.starts_with("--kubeconfig=")) {
+      kubeconfig = a.substr(13);
+    } else if (!a.starts_with("-") && name.empty()) {
+      name = a;
+    } else {
+      err << "clausegate remove-webhook: unexpected argument " << a << "\n" << kUsage;
+      return 2;
+    }
+  }
+  if (name.empty()) {
+    err << "clausegate remove-webhook: name the ValidatingWebhookConfiguration\n" << kUsage;
+    return 2;
+  }
+  std::string why;
+  auto config = kubeconfig.empty() ? server::KubeConfig::FromServiceAccount(&why)
+                                   : server::KubeConfig::FromKubeconfig(kubeconfig, &why);
+  if (!config) {
+    err << "clausegate remove-webhook: no cluster credentials: " << why << "\n";
+    return 2;
+  }
+  Status s = server::RemoveWebhookConfiguration(*config, name);
+  if (!s.ok()) {
+    err << "clausegate remove-webhook: " << name << ": " << s.message() << "\n";
+    return 1;
+  }
+  out << "validatingwebhookconfiguration " << name << " removed\n";
+  return 0;
+}
+
+}  // namespace clausegate::cli
