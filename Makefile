@@ -7,7 +7,7 @@ JOBS       ?= 2
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-asan test-tsan fuzz bench bench-webhook clean
+.PHONY: all deps build run test test-asan test-tsan fuzz e2e bench bench-webhook clean
 
 all: build
 
@@ -48,6 +48,11 @@ fuzz: deps
 	  $(BUILD_FUZZ)/corpus/cel tests/fuzz/corpus/cel
 	$(BUILD_FUZZ)/tests/fuzz_policy -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=2048 -timeout=10 \
 	  $(BUILD_FUZZ)/corpus/policy tests/fuzz/corpus/policy
+
+# End to end against a real kube-apiserver and etcd (built once from the Go module
+# proxy into ~/.cache/clausegate-e2e), with helm and kubectl: tests/e2e/README.md.
+e2e: build
+	bash tests/e2e/run.sh $(BUILD)/controller/cli/clausegate
 
 bench: build
 	bash scripts/bench.sh $(BUILD)

@@ -49,6 +49,10 @@ void NamespaceCache::Start() {
 void NamespaceCache::Stop() {
   stop_.store(true);
   wake_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(client_mu_);
+    if (watching_) watching_->stop();
+  }
   if (thread_.joinable()) thread_.join();
 }
 
@@ -111,6 +115,13 @@ void NamespaceCache::Apply(const std::string& type, const std::string& object_js
 
 bool NamespaceCache::Watch(std::string* resource_version) {
   auto client = MakeKubeClient(config_);
+  {
+    // Stop() shuts this client's socket: a watch is a long poll that would otherwise
+    // hold the shutdown until the API server ends it.
+    std::lock_guard<std::mutex> lock(client_mu_);
+    if (stop_.load()) return true;
+    watching_ = client.get();
+  }
   std::string path = "/api/v1/namespaces?watch=1&allowWatchBookmarks=true&resourceVersion=" + *resource_version;
   std::string pending;
   bool gone = false;
@@ -133,6 +144,10 @@ bool NamespaceCache::Watch(std::string* resource_version) {
     }
     return pending.size() < (1 << 20);  // an event line is never this long
   });
+  {
+    std::lock_guard<std::mutex> lock(client_mu_);
+    watching_ = nullptr;
+  }
   if (res && res->status == 410) gone = true;
   return !gone;
 }

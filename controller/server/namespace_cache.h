@@ -54,6 +54,8 @@ class NamespaceCache {
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> relists_{0};
   std::condition_variable wake_;
+  std::mutex client_mu_;
+  httplib::ClientImpl* watching_ = nullptr;  // the watch in flight, for Stop()
   std::thread thread_;
 };
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the end-to-end tools from the Go module proxy into a cache outside the
-# repository, once per version: helm, etcd and kube-apiserver. Prints nothing but
+# repository, once per version: helm, etcd, kube-apiserver and the kubectl of the
+# same Kubernetes release. Prints nothing but
 # progress on stderr; `build-tools.sh --print-dir` prints the directory of each tool.
 #
 #   CLAUSEGATE_E2E_CACHE   cache root (default ~/.cache/clausegate-e2e)
@@ -16,7 +17,7 @@ helm_dir=$cache/helm-$HELM_VERSION
 etcd_dir=$cache/etcd-$ETCD_VERSION
 apiserver_dir=$cache/kube-apiserver-$KUBERNETES_VERSION
 if [ "${1:-}" = "--print-dir" ]; then
-  echo "HELM=$helm_dir/helm ETCD=$etcd_dir/etcd KUBE_APISERVER=$apiserver_dir/kube-apiserver"
+  echo "HELM=$helm_dir/helm ETCD=$etcd_dir/etcd KUBE_APISERVER=$apiserver_dir/kube-apiserver KUBECTL=$apiserver_dir/kubectl"
   exit 0
 fi
 
@@ -45,8 +46,8 @@ if [ ! -x "$etcd_dir/etcd" ]; then
   rm -rf "$etcd_dir" && mv "$etcd_dir.tmp" "$etcd_dir"
 fi
 
-if [ ! -x "$apiserver_dir/kube-apiserver" ]; then
-  log "kube-apiserver $KUBERNETES_VERSION (several minutes the first time)"
+if [ ! -x "$apiserver_dir/kube-apiserver" ] || [ ! -x "$apiserver_dir/kubectl" ]; then
+  log "kube-apiserver and kubectl $KUBERNETES_VERSION (several minutes the first time)"
   src=$cache/src/kube-apiserver-$KUBERNETES_VERSION
   rm -rf "$src" && mkdir -p "$src"
   staging=v0.${KUBERNETES_VERSION#v1.}
@@ -63,7 +64,8 @@ if [ ! -x "$apiserver_dir/kube-apiserver" ]; then
     sed -n 's#^[[:space:]]*\(k8s.io/[a-z0-9-]*\) => ./staging/src/k8s.io/.*#replace \1 => \1 '"$staging"'#p' "$modfile"
   } >"$src/go.mod"
   cp "$here/tools/kube-apiserver/main.go" "$src/"
-  (cd "$src" && go mod tidy >/dev/null 2>&1 && go build -trimpath -o "$apiserver_dir.tmp/kube-apiserver" .)
+  (cd "$src" && go mod tidy >/dev/null 2>&1 && go build -trimpath -o "$apiserver_dir.tmp/kube-apiserver" . &&
+    go build -mod=mod -trimpath -o "$apiserver_dir.tmp/kubectl" k8s.io/kubernetes/cmd/kubectl)
   rm -rf "$apiserver_dir" && mv "$apiserver_dir.tmp" "$apiserver_dir"
 fi
 log "tools ready in $cache"

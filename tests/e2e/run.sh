@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# End to end against a real API server: etcd and kube-apiserver on loopback, the
+# webhook registered with the configuration the chart renders, and kubectl driving
+# admission requests through it. Prints how long each part took.
+#
+#   tests/e2e/run.sh [CLAUSEGATE_BINARY]      (make e2e builds and runs it)
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+here=$root/tests/e2e
+bin=${1:-$root/build/controller/cli/clausegate}
+work=$(mktemp -d /tmp/clausegate-e2e.XXXXXX)
+fails=0; passes=0
+declare -a timings=()
+pids=()
+
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  if [ "$fails" = 0 ]; then rm -rf "$work"; else echo "e2e: logs kept in $work"; fi
+}
+trap cleanup EXIT
+
+t_part=$(date +%s.%N); part_name=""
+part() {  # part NAME: closes the previous part's timer and starts one
+  local now; now=$(date +%s.%N)
+  [ -n "$part_name" ] && timings+=("$(python3 -c 'import sys; print(f"{sys.argv[1]:<40} {float(sys.argv[3]) - float(sys.argv[2]):6.1f} s")' "$part_name" "$t_part" "$now")")
+  part_name=$1; t_part=$now
+  echo "== $1"
+}
+abort_unless() {  # abort_unless STATUS: the rest depends on what just failed
+  [ "$1" = 0 ] || { echo "e2e: cannot go on"; exit 1; }
+}
+expect() {  # expect NAME STATUS [DETAILS_FILE]
+  if [ "$2" = 0 ]; then passes=$((passes+1)); echo "ok   $1"
+  else fails=$((fails+1)); echo "FAIL $1"; [ -n "${3:-}" ] && [ -f "$3" ] && sed 's/^/     /' "$3" | head -30; fi
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() {  # wait_for SECONDS COMMAND...
+  local deadline=$(( $(date +%s) + $1 )); shift
+  until "$@" >/dev/null 2>&1; do
+    [ "$(date +%s)" -ge "$deadline" ] && return 1
+    sleep 0.2
+  done
+}
+
+# --- tools ------------------------------------------------------------------------------
+part "tools (Go module proxy, cached)"
+bash "$here/build-tools.sh" || { echo "e2e: cannot build the tools"; exit 2; }
+eval "$(bash "$here/build-tools.sh" --print-dir)"
+# The kubectl of the API server's release, first on PATH for this script and parity.py.
+mkdir -p "$work/bin" && ln -s "$KUBECTL" "$work/bin/kubectl" && export PATH=$work/bin:$PATH
+[ -x "$bin" ] || { echo "e2e: no clausegate binary at $bin"; exit 2; }
+
+# --- etcd and kube-apiserver ------------------------------------------------------------
+part "etcd + kube-apiserver start"
+bash "$root/scripts/dev-certs.sh" "$work/pki" >/dev/null
+openssl genrsa -out "$work/pki/sa.key" 2048 2>/dev/null
+openssl rsa -in "$work/pki/sa.key" -pubout -out "$work/pki/sa.pub" 2>/dev/null
+token=$(openssl rand -hex 16)
+echo "$token,e2e-admin,e2e-admin-uid,system:masters" >"$work/tokens.csv"
+etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port)
+wh_port=$(free_port); health_port=$(free_port)
+
+"$ETCD" --name e2e --data-dir "$work/etcd" \
+  --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+  --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
+  --initial-cluster "e2e=http://127.0.0.1:$etcd_peer" --log-level warn >"$work/etcd.log" 2>&1 &
+pids+=($!)
+wait_for 30 curl -fsS "http://127.0.0.1:$etcd_port/health"; st=$?; expect "etcd is healthy" $st "$work/etcd.log"; abort_unless $st
+
+# No controller-manager runs here: the ServiceAccount admission plugin (which needs
+# default service accounts) is off; ValidatingAdmissionWebhook is what is tested.
+"$KUBE_APISERVER" --etcd-servers "http://127.0.0.1:$etcd_port" \
+  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+  --endpoint-reconciler-type none --allow-privileged=true \
+  --tls-cert-file "$work/pki/server.crt" --tls-private-key-file "$work/pki/server.key" \
+  --client-ca-file "$work/pki/ca.crt" --token-auth-file "$work/tokens.csv" \
+  --authorization-mode RBAC \
+  --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$work/pki/sa.pub" \
+  --service-account-signing-key-file "$work/pki/sa.key" --service-cluster-ip-range 10.96.0.0/24 \
+  --enable-admission-plugins NamespaceLifecycle,LimitRanger,ValidatingAdmissionWebhook,MutatingAdmissionWebhook \
+  --disable-admission-plugins ServiceAccount \
+  --audit-policy-file "$here/manifests/audit-policy.yaml" --audit-log-path "$work/audit.log" \
+  --cert-dir "$work/apiserver" >"$work/apiserver.log" 2>&1 &
+pids+=($!)
+cat >"$work/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+  - name: e2e
+    cluster: {server: "https://127.0.0.1:$api_port", certificate-authority: "$work/pki/ca.crt"}
+users:
+  - name: e2e-admin
+    user: {token: "$token"}
+contexts:
+  - name: e2e
+    context: {cluster: e2e, user: e2e-admin}
+current-context: e2e
+EOF
+export KUBECONFIG=$work/kubeconfig
+k() { kubectl --request-timeout=20s "$@"; }
+wait_for 120 k get --raw /readyz; st=$?; expect "kube-apiserver is ready" $st "$work/apiserver.log"; abort_unless $st
+wait_for 30 k get namespace default; expect "default namespace exists" $?
+
+# --- the webhook, registered as the chart renders it ------------------------------------
+part "webhook start + registration"
+release_ns=clausegate
+k create namespace "$release_ns" >/dev/null
+# The policies the chart installs (its ConfigMaps), the freeze windows emptied so that
+# the run does not depend on the date.
+"$HELM" template cg "$root/charts/clausegate" -n "$release_ns" \
+  --set-json 'policies.params={"change-freeze":{"freezeWindows":[]}}' \
+  --set webhook.url="https://127.0.0.1:$wh_port/validate" --set tls.mode=secret \
+  --set tls.existingSecret=unused --set-file tls.caBundle="$work/pki/ca.crt" >"$work/chart.yaml" 2>"$work/helm.err"
+expect "helm template for loopback" $? "$work/helm.err"
+python3 - "$work/chart.yaml" "$work" <<'PY'
+import os, sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+out = sys.argv[2]
+for d in docs:
+    if d["kind"] == "ConfigMap" and "-policies-" in d["metadata"]["name"]:
+        pack = d["metadata"]["name"].split("-policies-", 1)[1]
+        os.makedirs(f"{out}/policies/{pack}", exist_ok=True)
+        for name, text in d["data"].items():
+            open(f"{out}/policies/{pack}/{name}", "w").write(text)
+    if d["kind"] == "ValidatingWebhookConfiguration":
+        yaml.safe_dump(d, open(f"{out}/webhook.yaml", "w"))
+PY
+"$bin" serve --policies "$work/policies" --tls-cert "$work/pki/server.crt" --tls-key "$work/pki/server.key" \
+  --address 127.0.0.1 --port "$wh_port" --health-port "$health_port" --kubeconfig "$work/kubeconfig" \
+  >"$work/clausegate.log" 2>&1 &
+serve_pid=$!; pids+=($serve_pid)
+wait_for 30 curl -fsS "http://127.0.0.1:$health_port/readyz"; st=$?; expect "clausegate serve is ready" $st "$work/clausegate.log"; abort_unless $st
+grep -q 'url: https://127.0.0.1' "$work/webhook.yaml" && grep -q 'failurePolicy: Fail' "$work/webhook.yaml"
+expect "rendered webhook calls loopback, failurePolicy Fail" $? "$work/webhook.yaml"
+k apply -f "$work/webhook.yaml" >"$work/out" 2>&1; st=$?; expect "webhook configuration applied" $st "$work/out"; abort_unless $st
+webhook_name=$(python3 -c 'import sys,yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$work/webhook.yaml")
+k apply -f "$here/manifests/namespaces.yaml" >"$work/out" 2>&1; expect "labelled namespaces admitted" $? "$work/out"
+# The API server needs a moment to see a new webhook configuration.
+wait_for 20 sh -c "! kubectl apply --dry-run=server -n e2e-dev -f '$here/manifests/privileged-pod.yaml'"
+
+# --- admission through the API server ---------------------------------------------------
+part "admission through kubectl"
+k create -n e2e-dev -f "$here/manifests/compliant-pod.yaml" >"$work/out" 2>&1
+expect "a compliant Pod is created" $? "$work/out"
+k create -n e2e-dev -f "$here/manifests/privileged-pod.yaml" >"$work/out" 2>&1
+[ $? != 0 ] && grep -q 'pss-privileged/no-privileged-containers' "$work/out" && grep -q 'ISO/IEC 27017 CLD.9.5.2' "$work/out" &&
+  grep -q 'spec.containers\[0\].securityContext.privileged' "$work/out"
+expect "a privileged Pod is denied with the clause ids" $? "$work/out"
+k create -n e2e-dev -f "$here/manifests/privileged-deployment.yaml" >"$work/out" 2>&1
+[ $? != 0 ] && grep -q 'Deployment e2e-dev/privileged-web denied' "$work/out" &&
+  grep -q 'spec.template.spec.containers\[0\].securityContext.privileged' "$work/out"
+expect "a Deployment whose template is privileged is denied" $? "$work/out"
+k create -n e2e-dev -f "$here/manifests/warn-pod.yaml" >"$work/out" 2>&1
+[ $? = 0 ] && grep -q '^Warning: automount-service-account-token/token-automount-explicit' "$work/out"
+expect "a Warn policy shows as a kubectl Warning" $? "$work/out"
+
+# Production: UPDATE without a ticket denied, with a new ticket admitted and audited.
+k create -n e2e-prod -f "$here/manifests/configmap-ticket-1.yaml" >"$work/out" 2>&1
+expect "production ConfigMap with a ticket is created" $? "$work/out"
+k replace -n e2e-prod -f "$here/manifests/configmap-no-ticket.yaml" >"$work/out" 2>&1
+[ $? != 0 ] && grep -q 'require-change-ticket/ticket-present' "$work/out"
+expect "production UPDATE without a change ticket is denied" $? "$work/out"
+k replace -n e2e-prod -f "$here/manifests/configmap-ticket-2.yaml" >"$work/out" 2>&1
+expect "production UPDATE with a ticket is admitted" $? "$work/out"
+wait_for 10 grep -q '"validate.clausegate.io/require-change-ticket.ticket":"CHG-2"' "$work/audit.log"
+expect "the ticket is an audit annotation in the API server's audit log" $?
+
+# Namespace labels reach namespaceSelector through the watch-backed cache.
+k apply --dry-run=server -n e2e-flip -f "$here/manifests/undigested-pod.yaml" >"$work/out" 2>&1
+expect "undigested image admitted in a development namespace" $? "$work/out"
+k label namespace e2e-flip clausegate.io/environment=production --overwrite >/dev/null
+wait_for 15 sh -c "kubectl apply --dry-run=server -n e2e-flip -f '$here/manifests/undigested-pod.yaml' 2>&1 | grep -q require-image-digest-in-production/image-digest"
+expect "after labelling the namespace production, the same Pod is denied" $?
+
+# --dry-run=server is evaluated and has no side effects.
+sed 's/name: compliant$/name: dry/' "$here/manifests/compliant-pod.yaml" >"$work/dry.yaml"
+k apply --dry-run=server -n e2e-dev -f "$work/dry.yaml" >"$work/out" 2>&1
+[ $? = 0 ] && grep -q 'server dry run' "$work/out" && ! k get pod -n e2e-dev dry >/dev/null 2>&1
+expect "dry-run=server is admitted and creates nothing" $? "$work/out"
+k apply --dry-run=server -n e2e-dev -f "$here/manifests/privileged-pod.yaml" >"$work/out" 2>&1
+[ $? != 0 ] && grep -q 'pss-privileged' "$work/out"; expect "dry-run=server is evaluated" $? "$work/out"
+grep -q '"dryRun":true' "$work/clausegate.log" || grep -q '"dry_run":true' "$work/clausegate.log"
+expect "the decision log marks dry runs" $? "$work/clausegate.log"
+
+# --- CLI and webhook give the same verdicts ---------------------------------------------
+part "CLI-webhook parity"
+python3 "$here/parity.py" "$bin" "$work" "$root" >"$work/parity.out" 2>&1
+expect "clausegate check and the API server agree on every object" $? "$work/parity.out"
+tail -1 "$work/parity.out"
+
+# --- the chart against the real API server ----------------------------------------------
+part "chart: lint, template, dry-run apply"
+k apply -f "$here/manifests/crds.yaml" >/dev/null 2>&1
+wait_for 30 k get crd certificates.cert-manager.io servicemonitors.monitoring.coreos.com issuers.cert-manager.io
+for values in default all-options secret; do
+  args=()
+  case $values in
+    all-options) args=(-f "$here/values-all-options.yaml") ;;
+    secret) args=(--set tls.mode=secret --set tls.existingSecret=my-tls --set-file tls.caBundle="$work/pki/ca.crt") ;;
+  esac
+  "$HELM" lint "$root/charts/clausegate" "${args[@]}" >"$work/out" 2>&1; expect "helm lint ($values)" $? "$work/out"
+  "$HELM" template cg "$root/charts/clausegate" -n "$release_ns" "${args[@]}" >"$work/rendered-$values.yaml" 2>"$work/out"
+  expect "helm template ($values)" $? "$work/out"
+  k apply --dry-run=server -n "$release_ns" -f "$work/rendered-$values.yaml" >"$work/out" 2>&1
+  expect "every rendered object accepted by the API server ($values)" $? "$work/out"
+done
+"$bin" check -p "$root/policies" -l clausegate.io/pod-security-restricted=true -f "$work/rendered-default.yaml" >"$work/out" 2>&1
+expect "the chart's own workloads meet the restricted Pod Security Standard" $? "$work/out"
+
+# --- failurePolicy with the webhook process stopped -------------------------------------
+part "failurePolicy with the webhook down"
+t0=$(date +%s.%N); kill -TERM "$serve_pid"; wait "$serve_pid"; st=$?
+python3 -c 'import sys; print(f"     serve exited {sys.argv[1]} {float(sys.argv[3]) - float(sys.argv[2]):.1f} s after SIGTERM")' "$st" "$t0" "$(date +%s.%N)"
+expect "SIGTERM: serve drains and exits 0" $st "$work/clausegate.log"
+sed 's/name: compliant$/name: while-down/' "$here/manifests/compliant-pod.yaml" >"$work/down.yaml"
+k create -n e2e-dev -f "$work/down.yaml" >"$work/out" 2>&1
+[ $? != 0 ] && grep -q 'failed calling webhook' "$work/out"; expect "failurePolicy Fail: requests fail while the webhook is down" $? "$work/out"
+k patch validatingwebhookconfiguration "$webhook_name" --type=json \
+  -p '[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Ignore"}]' >/dev/null
+wait_for 15 k create -n e2e-dev -f "$work/down.yaml"
+expect "failurePolicy Ignore: requests are admitted while the webhook is down" $?
+
+# --- uninstall removes the webhook first ------------------------------------------------
+part "remove-webhook (uninstall hook)"
+"$bin" remove-webhook "$webhook_name" --kubeconfig "$work/kubeconfig" >"$work/out" 2>&1
+[ $? = 0 ] && ! k get validatingwebhookconfiguration "$webhook_name" >/dev/null 2>&1
+expect "remove-webhook deletes the configuration" $? "$work/out"
+"$bin" remove-webhook "$webhook_name" --kubeconfig "$work/kubeconfig" >"$work/out" 2>&1
+expect "remove-webhook on a removed configuration succeeds" $? "$work/out"
+grep -q "helm.sh/hook: pre-delete" "$work/rendered-default.yaml" && grep -q 'remove-webhook' "$work/rendered-default.yaml"
+expect "the chart runs it as a pre-delete hook" $?
+
+part "done"
+echo
+printf '%s\n' "${timings[@]}"
+echo "e2e: $passes passed, $fails failed"
+[ "$fails" = 0 ]
