@@ -15,8 +15,16 @@ declare -a timings=()
 pids=()
 
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  # Newest first (webhook, API server, etcd); whatever lingers past 10 s is killed.
+  local i
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2>/dev/null; done
+  for _ in $(seq 1 50); do
+    local alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.2
+  done
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   if [ "$fails" = 0 ]; then rm -rf "$work"; else echo "e2e: logs kept in $work"; fi
 }
 trap cleanup EXIT
@@ -206,6 +214,21 @@ for values in default all-options secret; do
   k apply --dry-run=server -n "$release_ns" -f "$work/rendered-$values.yaml" >"$work/out" 2>&1
   expect "every rendered object accepted by the API server ($values)" $? "$work/out"
 done
+# A real install and upgrade (no Pods run here, and the webhook of this release is set
+# to Ignore): the generated CA survives the upgrade and is the webhook's caBundle.
+"$HELM" install cg2 "$root/charts/clausegate" -n "$release_ns" --set webhook.failurePolicy=Ignore \
+  --set webhook.removeOnUninstall=false >"$work/out" 2>&1
+[ $? = 0 ] && grep -q 'Webhook configuration: cg2-clausegate-clausegate' "$work/out"; expect "helm install (NOTES rendered)" $? "$work/out"
+ca_before=$(k get secret -n "$release_ns" cg2-clausegate-tls -o jsonpath='{.data.ca\.crt}')
+"$HELM" upgrade cg2 "$root/charts/clausegate" -n "$release_ns" --set webhook.failurePolicy=Ignore \
+  --set webhook.removeOnUninstall=false --set replicaCount=3 >"$work/out" 2>&1; expect "helm upgrade" $? "$work/out"
+ca_after=$(k get secret -n "$release_ns" cg2-clausegate-tls -o jsonpath='{.data.ca\.crt}')
+bundle=$(k get validatingwebhookconfiguration cg2-clausegate-clausegate -o jsonpath='{.webhooks[0].clientConfig.caBundle}')
+[ -n "$ca_before" ] && [ "$ca_before" = "$ca_after" ] && [ "$bundle" = "$ca_after" ]
+expect "the self-signed CA is stable across helm upgrade and is the caBundle" $?
+"$HELM" uninstall cg2 -n "$release_ns" >"$work/out" 2>&1
+[ $? = 0 ] && ! k get validatingwebhookconfiguration cg2-clausegate-clausegate >/dev/null 2>&1
+expect "helm uninstall leaves no webhook configuration" $? "$work/out"
 "$bin" check -p "$root/policies" -l clausegate.io/pod-security-restricted=true -f "$work/rendered-default.yaml" >"$work/out" 2>&1
 expect "the chart's own workloads meet the restricted Pod Security Standard" $? "$work/out"
 
