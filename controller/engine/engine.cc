@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>
 
 #include "cel/program.h"
 
@@ -329,6 +330,9 @@ Decision PolicySet::Evaluate(const Input& in) const {
   cel::EvalOptions eval;
   eval.deadline = in.deadline;
   std::vector<std::pair<policy::Severity, std::string>> warnings;
+  // Request-scoped variables evaluated once for every policy that declares the same
+  // text, apart for the object itself and its pod template (they see different objects).
+  std::unordered_map<std::string_view, cel::Value> shared_object_vars, shared_template_vars;
   for (const Candidate& c : Candidates(in.info)) {
     const Policy& p = *c.policy;
     if (!SelectorsMatch(p, in)) continue;
@@ -352,9 +356,17 @@ Decision PolicySet::Evaluate(const Input& in) const {
     act.Bind(p.slots.namespace_object, in.namespace_object);
     act.Bind(p.slots.params, p.params ? cel::Value::Json(p.params->root()) : cel::Value::Null());
     act.Bind(p.slots.now, cel::Value::Timestamp(in.now));
+    auto& shared = c.via_template ? shared_template_vars : shared_object_vars;
     for (size_t i = 0; i < p.variables.size() && i < p.slots.variables.size(); ++i) {
-      const cel::Program* prog = p.variables[i].program.get();
-      act.BindLazy(p.slots.variables[i], [prog, &act, &eval] { return prog->Evaluate(act, eval); });
+      const policy::NamedExpression* v = &p.variables[i];
+      act.BindLazy(p.slots.variables[i], [v, &act, &eval, &shared] {
+        if (!v->request_scoped) return v->program->Evaluate(act, eval);
+        auto it = shared.find(v->expression);
+        if (it != shared.end()) return it->second;
+        cel::Value value = v->program->Evaluate(act, eval);
+        shared.emplace(v->expression, value);
+        return value;
+      });
     }
 
     auto policy_error = [&](const std::string& message) {

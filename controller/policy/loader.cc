@@ -454,6 +454,9 @@ class PolicyReader {
         continue;
       }
       auto e = Compile(list[i]["expression"], name, ip + ".expression", env);
+      // Conservative: any mention of params or variables (even in a string) opts out.
+      if (e) e->request_scoped = e->expression.find("params") == std::string::npos &&
+                                 e->expression.find("variables") == std::string::npos;
       if (slots && declare && !name.empty()) slots->push_back(declare->DeclareVariable("variables." + name));
       if (e) out.push_back(std::move(*e));
     }

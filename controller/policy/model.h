@@ -64,6 +64,10 @@ struct NamedExpression {
   std::string expression;
   Origin origin;
   std::shared_ptr<const cel::Program> program;
+  // Reads only what every policy sees alike for one request (object, oldObject,
+  // request, namespaceObject, now): no params, no variables. Policies that declare
+  // the same text then share one evaluation per request.
+  bool request_scoped = false;
 };
 
 // A clause reference as written ("ISO27017:CLD.9.5.2") and as rendered
