@@ -417,3 +417,50 @@ TEST_CASE("engine: a message that starts with a field path continues the templat
   CHECK(LocatedMessage(r) == "Deployment web: spec.template: containers app must not be privileged");
   CHECK(PathedMessage(r) == "spec.template: containers app must not be privileged");
 }
+
+TEST_CASE("engine: variables with the same text share an evaluation only when nothing policy-specific is read",
+          "[engine]") {
+  const char* policies = R"yaml(
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicy
+metadata: {name: small}
+spec:
+  controls: ["ISO27002:12.1.3"]
+  params: {limit: 2}
+  match: {resources: [{apiGroups: [""], resources: [pods]}], podTemplates: true}
+  variables:
+    - {name: limit, expression: "params.limit"}
+    - {name: count, expression: "object.spec.containers.size()"}
+  validations: [{name: fits, expression: "variables.count <= variables.limit"}]
+---
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicy
+metadata: {name: large}
+spec:
+  controls: ["ISO27002:12.1.3"]
+  params: {limit: 5}
+  match: {resources: [{apiGroups: [""], resources: [pods]}]}
+  variables:
+    - {name: limit, expression: "params.limit"}
+    - {name: count, expression: "object.spec.containers.size()"}
+  validations: [{name: fits, expression: "variables.count <= variables.limit"}]
+)yaml";
+  auto loaded = policy::LoadPolicies({{"p.yaml", policies}});
+  REQUIRE(loaded.ok());
+  CHECK_FALSE(loaded.policies[0].variables[0].request_scoped);
+  CHECK(loaded.policies[0].variables[1].request_scoped);
+  PolicySet set(std::move(loaded.policies), {});
+  json::Decoder decoder;
+  auto pod = decoder.Decode(R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"a"},{"name":"b"},{"name":"c"}]}})");
+  REQUIRE(pod.ok());
+  Input in;
+  in.info = Pod();
+  in.object = cel::Value::Json((*pod)->root());
+  in.request = RequestValue(in.info);
+  Decision d = set.Evaluate(in);
+  // Each policy reads its own limit: three containers exceed 2, not 5.
+  std::map<std::string, Outcome> by_policy;
+  for (const auto& r : d.results) by_policy[r.policy->name] = r.outcome;
+  CHECK(by_policy.at("small") == Outcome::kFail);
+  CHECK(by_policy.at("large") == Outcome::kPass);
+}
