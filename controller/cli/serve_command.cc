@@ -39,7 +39,18 @@ bool ToInt(const std::string& s, long long lo, long long hi, long long* out) {
 
 }  // namespace
 
-int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
+int RunServeCommand(std::span<const std::string> raw_args, std::ostream& out, std::ostream& err) {
+  // "--flag=value" (as manifests often write it) is "--flag value".
+  std::vector<std::string> args;
+  for (const std::string& a : raw_args) {
+    auto eq = a.find('=');
+    if (a.starts_with("--") && eq != std::string::npos) {
+      args.push_back(a.substr(0, eq));
+      args.push_back(a.substr(eq + 1));
+    } else {
+      args.push_back(a);
+    }
+  }
   server::ServerConfig config;
   std::vector<std::string> policy_paths;
   bool no_cluster = false;

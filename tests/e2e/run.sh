@@ -214,6 +214,26 @@ for values in default all-options secret; do
   k apply --dry-run=server -n "$release_ns" -f "$work/rendered-$values.yaml" >"$work/out" 2>&1
   expect "every rendered object accepted by the API server ($values)" $? "$work/out"
 done
+# The Deployment's arguments start the binary (paths mapped from the Pod's mounts).
+chart_port=$(free_port); chart_health=$(free_port)
+python3 - "$work/rendered-default.yaml" "$work" "$chart_port" "$chart_health" >"$work/chart-args" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+dep = next(d for d in docs if d["kind"] == "Deployment")
+work, port, health = sys.argv[2], sys.argv[3], sys.argv[4]
+for a in dep["spec"]["template"]["spec"]["containers"][0]["args"]:
+    a = a.replace("/etc/clausegate/tls/tls.crt", f"{work}/pki/server.crt").replace("/etc/clausegate/tls/tls.key", f"{work}/pki/server.key")
+    a = a.replace("/etc/clausegate/policies", f"{work}/policies")
+    a = a.replace("--port=8443", f"--port={port}").replace("--health-port=8080", f"--health-port={health}")
+    print(a)
+PY
+mapfile -t chart_args <"$work/chart-args"
+"$bin" "${chart_args[@]}" --address 127.0.0.1 --kubeconfig "$work/kubeconfig" >"$work/chart-serve.log" 2>&1 &
+chart_pid=$!; pids+=($chart_pid)
+wait_for 20 curl -fsS "http://127.0.0.1:$chart_health/readyz"; st=$?
+kill -TERM "$chart_pid" 2>/dev/null; wait "$chart_pid" 2>/dev/null
+[ "$st" = 0 ] && [ "${chart_args[0]}" = serve ]; expect "the chart's container arguments start clausegate serve" $? "$work/chart-serve.log"
+
 # A real install and upgrade (no Pods run here, and the webhook of this release is set
 # to Ignore): the generated CA survives the upgrade and is the webhook's caBundle.
 "$HELM" install cg2 "$root/charts/clausegate" -n "$release_ns" --set webhook.failurePolicy=Ignore \
