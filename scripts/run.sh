@@ -12,7 +12,7 @@ Send it a review:
   curl --cacert $certs/ca.crt -H 'Content-Type: application/json' \\
        --data @examples/admission-review.json https://localhost:8443/validate
 Check manifests the same way in CI:
-  $bin check -p examples/policies -f examples/manifests
+  $bin check -p policies -p examples/policies -f examples/manifests
 Ctrl-C stops it.
 TXT
 exec "$bin" serve --policies policies --policies examples/policies --no-cluster \
