@@ -18,12 +18,13 @@ constexpr const char* kUsage =
     "usage: clausegate serve --policies DIR --tls-cert FILE --tls-key FILE [--client-ca FILE]\n"
     "                        [--address 0.0.0.0] [--port 8443] [--health-port 8080] [--no-cluster]\n"
     "                        [--threads N] [--max-body-bytes 3145728] [--eval-deadline-ms 2000]\n"
-    "                        [--log-level debug|info|warn|error]\n"
+    "                        [--log-level debug|info|warn|error] [--shutdown-delay-seconds 0]\n"
     "                        [--kubeconfig FILE | --kube-api URL --kube-token-file FILE --kube-ca FILE]\n"
     "  Without --no-cluster, Namespaces come from the API server: --kubeconfig, --kube-api, or\n"
     "  in a Pod the service-account mount and KUBERNETES_SERVICE_HOST/PORT.\n"
     "  Serves POST /validate (admission.k8s.io/v1 AdmissionReview) over HTTPS, and /healthz,\n"
-    "  /readyz and /metrics over plain HTTP on the health port. SIGTERM drains and exits 0.\n";
+    "  /readyz and /metrics over plain HTTP on the health port. SIGTERM drains and exits 0;\n"
+    "  with --shutdown-delay-seconds N it first reports not ready and keeps serving for N seconds.\n";
 
 bool ToInt(const std::string& s, long long lo, long long hi, long long* out) {
   try {
@@ -55,6 +56,7 @@ int RunServeCommand(std::span<const std::string> raw_args, std::ostream& out, st
   std::vector<std::string> policy_paths;
   bool no_cluster = false;
   std::string kube_api, kube_token_file, kube_ca, kubeconfig;
+  int shutdown_delay_s = 0;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {
@@ -88,6 +90,7 @@ int RunServeCommand(std::span<const std::string> raw_args, std::ostream& out, st
     else if (a == "--threads" && ToInt(v, 1, 1024, &n)) config.threads = static_cast<int>(n);
     else if (a == "--max-body-bytes" && ToInt(v, 1024, 64LL << 20, &n)) config.max_body_bytes = static_cast<size_t>(n);
     else if (a == "--eval-deadline-ms" && ToInt(v, 1, 30000, &n)) config.eval_deadline_ms = static_cast<int>(n);
+    else if (a == "--shutdown-delay-seconds" && ToInt(v, 0, 300, &n)) shutdown_delay_s = static_cast<int>(n);
     else {
       err << "clausegate serve: bad argument " << a << " " << v << "\n" << kUsage;
       return 2;
@@ -183,6 +186,15 @@ int RunServeCommand(std::span<const std::string> raw_args, std::ostream& out, st
       << std::flush;
   int sig = 0;
   sigwait(&signals, &sig);
+  if (shutdown_delay_s > 0) {
+    // Keep answering, but report not ready, until the endpoints have dropped this
+    // replica (a second signal cuts the wait short).
+    webhook.BeginShutdown();
+    err << ("{\"msg\":\"shutting down\",\"signal\":" + std::to_string(sig) + ",\"delaySeconds\":" +
+            std::to_string(shutdown_delay_s) + "}\n") << std::flush;
+    timespec wait{shutdown_delay_s, 0};
+    sigtimedwait(&signals, nullptr, &wait);
+  }
   err << "{\"msg\":\"draining\",\"signal\":" << sig << "}\n" << std::flush;
   webhook.Stop();
   watcher.Stop();

@@ -191,8 +191,9 @@ bool WebhookServer::Start(std::string* error) {
       std::string body = snap.policies ? "ready: policy set generation " + std::to_string(snap.generation) + "\n"
                                        : "not ready: no policy set loaded\n";
       if (!cache_ok) body = "not ready: the namespace cache has not synced with the API server\n" + body;
+      if (shutting_down_.load()) body = "not ready: shutting down\n" + body;
       if (!failure.empty()) body += "last reload failed: " + failure + "\n";
-      res.status = snap.policies && cache_ok ? 200 : 503;
+      res.status = snap.policies && cache_ok && !shutting_down_.load() ? 200 : 503;
       res.set_content(body, "text/plain");
     });
     health_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {

@@ -2,6 +2,7 @@
 // The HTTPS admission webhook and its plain-HTTP health port. HTTP in, bytes to
 // the admission handler, bytes out; nothing here knows CEL.
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -64,6 +65,9 @@ class WebhookServer {
   int port() const { return port_; }
   int health_port() const { return health_port_; }
   // Stops accepting, lets in-flight requests finish, and returns when done.
+  // Reports not ready from now on while still serving: endpoints drop the Pod before
+  // its port closes (see serve --shutdown-delay-seconds).
+  void BeginShutdown() { shutting_down_.store(true); }
   void Stop();
 
  private:
@@ -84,6 +88,7 @@ class WebhookServer {
   std::unique_ptr<httplib::Server> health_;
   std::thread tls_thread_, health_thread_;
   int port_ = 0, health_port_ = 0;
+  std::atomic<bool> shutting_down_{false};
 };
 
 }  // namespace clausegate::server

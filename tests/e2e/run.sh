@@ -231,8 +231,15 @@ mapfile -t chart_args <"$work/chart-args"
 "$bin" "${chart_args[@]}" --address 127.0.0.1 --kubeconfig "$work/kubeconfig" >"$work/chart-serve.log" 2>&1 &
 chart_pid=$!; pids+=($chart_pid)
 wait_for 20 curl -fsS "http://127.0.0.1:$chart_health/readyz"; st=$?
-kill -TERM "$chart_pid" 2>/dev/null; wait "$chart_pid" 2>/dev/null
 [ "$st" = 0 ] && [ "${chart_args[0]}" = serve ]; expect "the chart's container arguments start clausegate serve" $? "$work/chart-serve.log"
+# SIGTERM with the chart's shutdown delay: not ready at once, still answering reviews.
+kill -TERM "$chart_pid" 2>/dev/null; sleep 0.5
+ready=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$chart_health/readyz")
+answered=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/pki/ca.crt" -H 'Content-Type: application/json' \
+  --data @"$root/examples/admission-review.json" "https://localhost:$chart_port/validate")
+wait "$chart_pid"; st=$?
+[ "$ready" = 503 ] && [ "$answered" = 200 ] && [ "$st" = 0 ]
+expect "after SIGTERM: not ready, still serving, then exits 0 (ready $ready, review $answered, exit $st)" $? "$work/chart-serve.log"
 
 # A real install and upgrade (no Pods run here, and the webhook of this release is set
 # to Ignore): the generated CA survives the upgrade and is the webhook's caBundle.

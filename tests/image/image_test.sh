@@ -31,7 +31,7 @@ grep -q '^ENTRYPOINT \["clausegate"\]$' "$df" && grep -q '^CMD \["serve",' "$df"
 grep -q '^ARG RUN_TESTS=false$' "$df" && grep -q 'ctest' "$df"; expect optional-tests $?
 # No secrets: no credentials in ENV/ARG, nothing key-like copied, the context excludes them.
 ! grep -Eiq '^(ENV|ARG) [A-Z_]*(PASSWORD|SECRET|TOKEN|API_?KEY)' "$df" && ! grep -Eq '^(COPY|ADD) .*\.(pem|key)\b' "$df" &&
-  grep -qx '.git' "$root/.dockerignore" && grep -q '^\*\.key$' "$root/.dockerignore"; expect no-secrets $?
+  grep -qx '.git' "$root/.dockerignore" && grep -qxF '**/*.key' "$root/.dockerignore"; expect no-secrets $?
 grep -q 'scripts/image-rootfs.sh' "$df"; expect uses-rootfs-script $?
 
 # --- the runtime file set ----------------------------------------------------------------

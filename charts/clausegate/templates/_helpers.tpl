@@ -34,9 +34,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end -}}
 
-{{/* The ValidatingWebhookConfiguration is cluster-scoped: its name carries the namespace. */}}
+{{/*
+Cluster-scoped objects (webhook configuration, ClusterRoles) carry the namespace in
+their names; those may be 253 characters long, so nothing is cut and two releases in
+two namespaces never collide.
+*/}}
 {{- define "clausegate.webhookName" -}}
-{{- printf "%s-%s" (include "clausegate.fullname" .) .Release.Namespace | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" (include "clausegate.fullname" .) .Release.Namespace -}}
 {{- end -}}
 
 {{- define "clausegate.tlsSecretName" -}}
@@ -128,7 +132,9 @@ workload kinds), or webhook.rules when given. A YAML list.
 {{- range $t := $targets -}}
 {{- range $g := $t.groups -}}{{- range $v := $t.versions -}}{{- range $res := $t.resources -}}
 {{- $key := printf "%s|%s|%s" $g $v $res -}}
-{{- $_ := set $ops $key (concat (default (list) (get $ops $key)) $wanted | uniq | sortAlpha) -}}
+{{- $merged := concat (default (list) (get $ops $key)) $wanted | uniq | sortAlpha -}}
+{{- if has "*" $merged -}}{{- $merged = list "*" -}}{{- end -}}
+{{- $_ := set $ops $key $merged -}}
 {{- end -}}{{- end -}}{{- end -}}
 {{- end -}}
 {{- end -}}
@@ -143,7 +149,15 @@ workload kinds), or webhook.rules when given. A YAML list.
 {{- $rules := list -}}
 {{- range $gkey := keys $grouped | sortAlpha -}}
 {{- $parts := splitList "|" $gkey -}}
-{{- $rules = append $rules (dict "apiGroups" (list (index $parts 0)) "apiVersions" (list (index $parts 1)) "operations" (splitList "," (index $parts 2)) "resources" (get $grouped $gkey) "scope" "*") -}}
+{{- $resources := get $grouped $gkey -}}
+{{- /* The API server allows "*" only beside subresource entries ("*" with "pods/status"). */ -}}
+{{- if has "*" $resources -}}
+{{- $kept := list "*" -}}
+{{- range $r := $resources -}}{{- if and (contains "/" $r) (ne $r "*") -}}{{- $kept = append $kept $r -}}{{- end -}}{{- end -}}
+{{- if has "*/*" $resources -}}{{- $kept = list "*/*" -}}{{- end -}}
+{{- $resources = $kept -}}
+{{- end -}}
+{{- $rules = append $rules (dict "apiGroups" (list (index $parts 0)) "apiVersions" (list (index $parts 1)) "operations" (splitList "," (index $parts 2)) "resources" $resources "scope" "*") -}}
 {{- end -}}
 {{- toYaml $rules -}}
 {{- end -}}
