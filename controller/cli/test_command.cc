@@ -242,18 +242,22 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
   bool broken = false;
   for (const Suite& s : suites) {
     // A suite with its own exceptions gets a policy set of its own.
+    // The policies compiled once above, with the suite's exceptions added.
     std::optional<engine::PolicySet> own;
     if (!s.exceptions.empty()) {
-      std::vector<std::string> paths = policy_paths;
-      paths.insert(paths.end(), s.exceptions.begin(), s.exceptions.end());
-      policy::LoadResult with = policy::LoadPolicyPaths(paths);
-      if (!with.issues.empty()) {
-        for (const auto& i : with.issues) err << i.ToString() << "\n";
+      policy::LoadResult extra = policy::LoadPolicyPaths(s.exceptions);
+      for (const auto& p : extra.policies) {
+        extra.issues.push_back({p.origin.file, p.origin.position,
+                                "a suite's exceptions files hold CompliancePolicyExceptions, not policies"});
+      }
+      if (!extra.issues.empty()) {
+        for (const auto& i : extra.issues) err << i.ToString() << "\n";
         broken = true;
         continue;
       }
-      policy::KeepSelected(&with, *selector);
-      own.emplace(std::move(with.policies), std::move(with.exceptions));
+      std::vector<policy::PolicyException> exceptions = shared.exceptions();
+      exceptions.insert(exceptions.end(), extra.exceptions.begin(), extra.exceptions.end());
+      own.emplace(shared.policies(), std::move(exceptions));
     }
     const engine::PolicySet& set = own ? *own : shared;
     ManifestReader reader(in, err);

@@ -101,6 +101,11 @@ sed -i 's/result: excepted/result: fail/; s/{ticket: T-1}}/{ticket: T-2}}/' "$tm
 rc=$(run test -p "$tmp/lib")
 [ "$rc" = 1 ] && grep -q 'MISMATCH waived: ticket/\* on without: expected fail, got excepted (exception legacy)' "$out" &&
   grep -q 'MISMATCH plain: ticket/audit:ticket on with: expected T-2, got T-1' "$out"; expect mismatched-exception-audit $?
+# A suite's exceptions files hold exceptions only.
+sed -i 's#exceptions: \[testdata/exceptions.yaml\]#exceptions: [policy.yaml]#' "$tmp/lib/policy-test.yaml"
+rc=$(run test -p "$tmp/lib")
+[ "$rc" = 2 ] && grep -q "policy.yaml:.*a suite's exceptions files hold CompliancePolicyExceptions, not policies" "$err"
+expect exceptions-files-only $?
 
 rm -rf "$out" "$err" "$tmp"
 echo "test command: $passes passed, $fails failed"
