@@ -789,6 +789,7 @@ class Planner {
   }
 
   NodePtr VariableOrConstant(int index) {
+    program_->reads_.insert(index);
     if (const Value* c = env_.FindConstant(index)) return std::make_unique<ConstNode>(*c);
     return std::make_unique<VariableNode>(index);
   }

@@ -92,6 +92,8 @@ class Program {
  public:
   ~Program();
   Value Evaluate(const Activation& activation, const EvalOptions& options = {}, EvalStats* stats = nullptr) const;
+  // Whether the expression reads the declared variable (or constant) `index`.
+  bool Reads(int index) const { return reads_.count(index) != 0; }
 
  private:
   friend class Planner;
@@ -100,6 +102,7 @@ class Program {
   size_t local_count_ = 0;
   std::unordered_set<std::string> names_;  // interned field names (node-based: stable addresses)
   std::vector<std::shared_ptr<const void>> owners_;  // of the Env's constants
+  std::unordered_set<int> reads_;                    // declared variables it reads
 };
 
 struct CompileOptions {

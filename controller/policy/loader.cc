@@ -280,6 +280,11 @@ class PolicyReader {
     // matchConditions see no variables; variables see the ones before them.
     p.match_conditions = Expressions(spec, "matchConditions", *env);
     p.variables = Expressions(spec, "variables", *env, &p.slots.variables, env.get());
+    for (auto& v : p.variables) {
+      v.request_scoped = !v.program->Reads(p.slots.params) &&
+                         std::none_of(p.slots.variables.begin(), p.slots.variables.end(),
+                                      [&](int slot) { return v.program->Reads(slot); });
+    }
     ReadValidations(spec, *env, &p);
     ReadAuditAnnotations(spec, *env, &p);
     p.env = std::move(env);
@@ -454,9 +459,6 @@ class PolicyReader {
         continue;
       }
       auto e = Compile(list[i]["expression"], name, ip + ".expression", env);
-      // Conservative: any mention of params or variables (even in a string) opts out.
-      if (e) e->request_scoped = e->expression.find("params") == std::string::npos &&
-                                 e->expression.find("variables") == std::string::npos;
       if (slots && declare && !name.empty()) slots->push_back(declare->DeclareVariable("variables." + name));
       if (e) out.push_back(std::move(*e));
     }

@@ -65,8 +65,9 @@ struct NamedExpression {
   Origin origin;
   std::shared_ptr<const cel::Program> program;
   // Reads only what every policy sees alike for one request (object, oldObject,
-  // request, namespaceObject, now): no params, no variables. Policies that declare
-  // the same text then share one evaluation per request.
+  // request, namespaceObject, now): no params, no variables (the compiled program
+  // says what it reads). Policies that declare the same text then share one
+  // evaluation per request.
   bool request_scoped = false;
 };
 

@@ -431,6 +431,7 @@ spec:
   variables:
     - {name: limit, expression: "params.limit"}
     - {name: count, expression: "object.spec.containers.size()"}
+    - {name: doubled, expression: "variables.count * 2 + size('params')"}
   validations: [{name: fits, expression: "variables.count <= variables.limit"}]
 ---
 apiVersion: clausegate.io/v1alpha1
@@ -449,6 +450,7 @@ spec:
   REQUIRE(loaded.ok());
   CHECK_FALSE(loaded.policies[0].variables[0].request_scoped);
   CHECK(loaded.policies[0].variables[1].request_scoped);
+  CHECK_FALSE(loaded.policies[0].variables[2].request_scoped);  // reads another variable
   PolicySet set(std::move(loaded.policies), {});
   json::Decoder decoder;
   auto pod = decoder.Decode(R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"a"},{"name":"b"},{"name":"c"}]}})");
