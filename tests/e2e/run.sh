@@ -189,7 +189,7 @@ k apply --dry-run=server -n e2e-dev -f "$work/dry.yaml" >"$work/out" 2>&1
 expect "dry-run=server is admitted and creates nothing" $? "$work/out"
 k apply --dry-run=server -n e2e-dev -f "$here/manifests/privileged-pod.yaml" >"$work/out" 2>&1
 [ $? != 0 ] && grep -q 'pss-privileged' "$work/out"; expect "dry-run=server is evaluated" $? "$work/out"
-grep -q '"dryRun":true' "$work/clausegate.log" || grep -q '"dry_run":true' "$work/clausegate.log"
+grep -q '"dryRun":true' "$work/clausegate.log"
 expect "the decision log marks dry runs" $? "$work/clausegate.log"
 
 # --- CLI and webhook give the same verdicts ---------------------------------------------
