@@ -81,13 +81,16 @@ std::optional<std::string> FloatJson(std::string_view s) {
   return r;
 }
 
+// The plain scalars YAML reads as null.
+bool IsNullSpelling(std::string_view s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
+
 // A node that becomes JSON null: empty, ~, null (plain, not quoted), or tagged !!null.
 bool IsNullNode(const YAML::Node& node) {
   if (node.Type() == YAML::NodeType::Null || node.Type() == YAML::NodeType::Undefined) return true;
   if (node.Type() != YAML::NodeType::Scalar) return false;
   const std::string& tag = node.Tag();
   bool plain = tag == "?" || tag.empty() || tag == "tag:yaml.org,2002:null";
-  return plain && PlainScalarToJson(node.Scalar()) == "null";
+  return plain && IsNullSpelling(node.Scalar());
 }
 
 class Converter {
@@ -175,7 +178,7 @@ class Converter {
 }  // namespace
 
 std::string PlainScalarToJson(std::string_view s) {
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return "null";
+  if (IsNullSpelling(s)) return "null";
   static const std::set<std::string_view> kTrue = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"};
   static const std::set<std::string_view> kFalse = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"};
   if (kTrue.count(s)) return "true";
