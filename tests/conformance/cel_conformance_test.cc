@@ -1,5 +1,6 @@
 // Runs every case of the CEL specification's conformance suite
-// (../shared/conformance/cel/*.json beside the repository). Cases marked with
+// (tests/conformance/cel/*.json, see the README there; CLAUSEGATE_CEL_CONFORMANCE
+// may name another folder of the same form). Cases marked with
 // `needs` are out of scope; any other case that is skipped is listed, with its
 // reason, in tests/conformance/cel_skip.txt.
 
@@ -22,7 +23,7 @@ namespace {
 
 fs::path ConformanceDir() {
   if (const char* env = std::getenv("CLAUSEGATE_CEL_CONFORMANCE")) return env;
-  return fs::path(CLAUSEGATE_SOURCE_DIR) / ".." / "shared" / "conformance" / "cel";
+  return fs::path(CLAUSEGATE_SOURCE_DIR) / "tests" / "conformance" / "cel";
 }
 
 // "file/section/name" -> reason
