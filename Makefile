@@ -3,11 +3,15 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 BUILD_TSAN ?= build-tsan
+BUILD_RELEASE ?= build-release
+BUILD_CLANG ?= build-clang
 JOBS       ?= 2
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
+# The project's own builds treat warnings as errors; a plain `cmake` build does not.
+DEV_FLAGS  = -DCLAUSEGATE_WERROR=ON
 
-.PHONY: all deps build run test test-asan test-tsan fuzz e2e bench bench-webhook clean
+.PHONY: all deps build run test test-asan test-tsan test-release test-clang build-matrix fuzz e2e bench bench-webhook clean
 
 all: build
 
@@ -15,7 +19,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 $(BUILD)/build.ninja: | deps
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(DEV_FLAGS) $(CMAKE_FLAGS)
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
@@ -27,21 +31,39 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test-asan: deps
-	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCLAUSEGATE_SANITIZE=ON -DCLAUSEGATE_BENCH=OFF
+	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCLAUSEGATE_SANITIZE=ON -DCLAUSEGATE_BENCH=OFF $(DEV_FLAGS)
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
-	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -LE fresh-clone
 
 # Concurrency: the threaded tests (the webhook under concurrent clients, reloads
 # and rotation; programs shared by threads) under ThreadSanitizer.
 test-tsan: deps
-	cmake -S . -B $(BUILD_TSAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAUSEGATE_TSAN=ON -DCLAUSEGATE_BENCH=OFF
+	cmake -S . -B $(BUILD_TSAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAUSEGATE_TSAN=ON -DCLAUSEGATE_BENCH=OFF $(DEV_FLAGS)
 	cmake --build $(BUILD_TSAN) -j $(JOBS) --target clausegate unit_cel
 	cd $(BUILD_TSAN) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --output-on-failure -R 'server_webhook|unit_cel'
 
+# What packagers and most users build (-O3, NDEBUG), with GCC; every test but the
+# fresh clone (make test runs that one).
+test-release: deps
+	cmake -S . -B $(BUILD_RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCLAUSEGATE_BENCH=OFF $(DEV_FLAGS)
+	cmake --build $(BUILD_RELEASE) -j $(JOBS)
+	cd $(BUILD_RELEASE) && ctest --output-on-failure -j $(JOBS) -LE fresh-clone
+
+# The other compiler, at the size-optimised build type.
+test-clang: deps
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_CLANG) -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel -DCLAUSEGATE_BENCH=OFF $(DEV_FLAGS)
+	cmake --build $(BUILD_CLANG) -j $(JOBS)
+	cd $(BUILD_CLANG) && ctest --output-on-failure -j $(JOBS) -LE fresh-clone
+
+# Every build type with GCC and with clang, warnings as errors (on demand: about
+# half an hour cold on two cores, much less with a warm ccache).
+build-matrix: deps
+	bash scripts/build-matrix.sh $(JOBS)
+
 fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCLAUSEGATE_FUZZ=ON -DCLAUSEGATE_BENCH=OFF
+	  -DCLAUSEGATE_FUZZ=ON -DCLAUSEGATE_BENCH=OFF $(DEV_FLAGS)
 	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_cel fuzz_policy
 	mkdir -p $(BUILD_FUZZ)/corpus/cel $(BUILD_FUZZ)/corpus/policy
 	$(BUILD_FUZZ)/tests/fuzz_cel -max_total_time=$(FUZZ_SECONDS) -max_len=512 -rss_limit_mb=2048 \
@@ -61,4 +83,4 @@ bench-webhook: build
 	bash scripts/bench-webhook.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_TSAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_TSAN) $(BUILD_RELEASE) $(BUILD_CLANG) build-matrix
