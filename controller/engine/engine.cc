@@ -299,12 +299,37 @@ std::string RenderClauses(const std::vector<policy::ClauseRef>& refs) {
   return out;
 }
 
+namespace {
+
+// A field path of the evaluated view starts at `i`: "spec." or "metadata." at the
+// start of a word (after a space, punctuation or a quote), as messages list them
+// ("spec.containers[0].image, spec.containers[1].image").
+bool FieldPathAt(std::string_view message, size_t i) {
+  if (i > 0) {
+    char before = message[i - 1];
+    if (before != ' ' && before != ',' && before != ';' && before != '(' && before != '\'' && before != '"' &&
+        before != '\n' && before != '\t' && before != '`') {
+      return false;
+    }
+  }
+  std::string_view rest = message.substr(i);
+  return rest.starts_with("spec.") || rest.starts_with("metadata.");
+}
+
+}  // namespace
+
 std::string PathedMessage(const RuleResult& r) {
   if (r.path.empty()) return r.message;
-  // A message that starts with a field path continues the template's path:
-  // "spec.template.spec.containers[0]...".
-  bool field = r.message.starts_with("spec.") || r.message.starts_with("metadata.");
-  return r.path + (field ? "." : ": ") + r.message;
+  // Every field path of the template continues the template's path in the object
+  // ("spec.template.spec.containers[1]..."); a message that does not start with one
+  // is placed after the template's path.
+  std::string out;
+  if (!FieldPathAt(r.message, 0)) out = r.path + ": ";
+  for (size_t i = 0; i < r.message.size(); ++i) {
+    if (FieldPathAt(r.message, i)) out += r.path + ".";
+    out += r.message[i];
+  }
+  return out;
 }
 
 std::string LocatedMessage(const RuleResult& r) {

@@ -418,6 +418,30 @@ TEST_CASE("engine: a message that starts with a field path continues the templat
   CHECK(PathedMessage(r) == "spec.template: containers app must not be privileged");
 }
 
+TEST_CASE("engine: every field path in a template message continues the template's path", "[engine]") {
+  RuleResult r;
+  r.subject = "DaemonSet agent";
+  r.path = "spec.template";
+  r.message = "spec.containers[0].securityContext.privileged, spec.containers[1].securityContext.privileged: must be false";
+  CHECK(LocatedMessage(r) ==
+        "DaemonSet agent: spec.template.spec.containers[0].securityContext.privileged, "
+        "spec.template.spec.containers[1].securityContext.privileged: must be false");
+  r.path = "spec.jobTemplate.spec.template";
+  r.message = "set runAsNonRoot (spec.securityContext.runAsNonRoot); 'metadata.labels[app]' is required";
+  CHECK(PathedMessage(r) ==
+        "spec.jobTemplate.spec.template: set runAsNonRoot (spec.jobTemplate.spec.template.spec.securityContext.runAsNonRoot); "
+        "'spec.jobTemplate.spec.template.metadata.labels[app]' is required");
+  // Only whole words: a value that merely contains "spec." is left as it is.
+  r.path = "spec.template";
+  r.message = "image registry.example/spec.x and inspec.tion are fine";
+  CHECK(PathedMessage(r) == "spec.template: image registry.example/spec.x and inspec.tion are fine");
+  // The object itself (no template): messages are unchanged.
+  r.path.clear();
+  r.subject.clear();
+  r.message = "spec.containers[1].image: pin a digest";
+  CHECK(LocatedMessage(r) == "spec.containers[1].image: pin a digest");
+}
+
 TEST_CASE("engine: variables with the same text share an evaluation only when nothing policy-specific is read",
           "[engine]") {
   const char* policies = R"yaml(
