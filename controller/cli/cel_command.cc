@@ -5,16 +5,19 @@
 #include <sstream>
 
 #include "cel/program.h"
+#include "cli/args.h"
 #include "cel/tagged.h"
 
 namespace clausegate::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: clausegate cel EXPR [--bindings JSON|@FILE] [--typed]\n"
+    "usage: clausegate cel [--bindings JSON|@FILE] [--typed] [--] EXPR\n"
     "  Evaluates one CEL expression and prints its value as JSON.\n"
     "  --bindings  variables in tagged form, e.g. '{\"x\": {\"int\": \"3\"}}', or @file\n"
-    "  --typed     print the value in tagged form, e.g. {\"uint\":\"7\"}\n";
+    "  --typed     print the value in tagged form, e.g. {\"uint\":\"7\"}\n"
+    "  An expression may start with - (clausegate cel '-1'); after -- every argument is the\n"
+    "  expression, whatever it starts with.\n";
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
@@ -28,46 +31,24 @@ bool ReadFile(const std::string& path, std::string* out) {
 }  // namespace
 
 int RunCelCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
-  std::string expr, bindings_text;
-  bool have_expr = false, typed = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--typed") {
-      typed = true;
-    } else if (a == "--bindings" || a.starts_with("--bindings=")) {
-      if (a == "--bindings") {
-        if (i + 1 >= args.size()) {
-          err << "clausegate cel: --bindings needs a value\n" << kUsage;
-          return 2;
-        }
-        bindings_text = args[++i];
-      } else {
-        bindings_text = a.substr(11);
-      }
-      if (bindings_text.starts_with("@")) {
-        std::string path = bindings_text.substr(1);
-        if (!ReadFile(path, &bindings_text)) {
-          err << "clausegate cel: cannot read bindings file " << path << "\n";
-          return 2;
-        }
-      }
-    } else if (a == "-h" || a == "--help") {
-      out << kUsage;
-      return 0;
-    } else if (a.starts_with("--")) {
-      err << "clausegate cel: unknown flag " << a << "\n" << kUsage;
-      return 2;
-    } else if (!have_expr) {
-      expr = a;
-      have_expr = true;
-    } else {
-      err << "clausegate cel: unexpected argument " << a << "\n" << kUsage;
+  std::string bindings_text;
+  std::vector<std::string> exprs;
+  bool typed = false;
+  // An expression may start with "-" ("-1", "-x"); "--" ends the flags for any other.
+  Args parser("cel");
+  parser.Value({"--bindings"}, &bindings_text).Switch({"--typed"}, &typed).Positional(&exprs, 1, true);
+  if (auto exit = parser.ParseOrExit(args, out, err, kUsage)) return *exit;
+  if (exprs.empty()) {
+    err << "clausegate cel: no expression given\n" << kUsage;
+    return 2;
+  }
+  const std::string& expr = exprs[0];
+  if (bindings_text.starts_with("@")) {
+    std::string path = bindings_text.substr(1);
+    if (!ReadFile(path, &bindings_text)) {
+      err << "clausegate cel: cannot read bindings file " << path << "\n";
       return 2;
     }
-  }
-  if (!have_expr) {
-    err << kUsage;
-    return 2;
   }
 
   cel::Env env;

@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "policy/loader.h"
+#include "cli/args.h"
 #include "report/controls_matrix.h"
 
 namespace clausegate::cli {
@@ -18,29 +19,12 @@ int RunControlsCommand(std::span<const std::string> args, std::ostream& out, std
   std::vector<std::string> paths;
   std::string selector_text, format = "text";
   bool uncovered = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    bool takes_value = a == "-p" || a == "--policies" || a == "-l" || a == "--selector" || a == "-o" || a == "--output";
-    if (takes_value && i + 1 >= args.size()) {
-      err << "clausegate controls: " << a << " needs a value\n" << kUsage;
-      return 2;
-    }
-    if (a == "-p" || a == "--policies") {
-      paths.push_back(args[++i]);
-    } else if (a == "-l" || a == "--selector") {
-      selector_text = args[++i];
-    } else if (a == "-o" || a == "--output") {
-      format = args[++i];
-    } else if (a == "--uncovered") {
-      uncovered = true;
-    } else if (a == "-h" || a == "--help") {
-      out << kUsage;
-      return 0;
-    } else {
-      err << "clausegate controls: unknown argument " << a << "\n" << kUsage;
-      return 2;
-    }
-  }
+  Args parser("controls");
+  parser.Values({"-p", "--policies"}, &paths)
+      .Value({"-l", "--selector"}, &selector_text)
+      .Value({"-o", "--output"}, &format)
+      .Switch({"--uncovered"}, &uncovered);
+  if (auto exit = parser.ParseOrExit(args, out, err, kUsage)) return *exit;
   if (format != "text" && format != "markdown" && format != "json" && format != "csv") {
     err << "clausegate controls: output format \"" << format << "\" is not one of text, markdown, json, csv\n";
     return 2;

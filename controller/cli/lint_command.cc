@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "policy/loader.h"
+#include "cli/args.h"
 
 namespace clausegate::cli {
 namespace {
@@ -20,35 +21,9 @@ constexpr const char* kUsage =
 int RunLintCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
   std::vector<std::string> paths;
   std::string selector_text, now_text;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string* into) {
-      if (i + 1 >= args.size()) return false;
-      *into = args[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "-p" || a == "--policies") {
-      if (!value(&v)) break;
-      paths.push_back(v);
-    } else if (a == "-l" || a == "--selector") {
-      if (!value(&selector_text)) break;
-    } else if (a == "--now") {
-      if (!value(&now_text)) break;
-    } else if (a == "-h" || a == "--help") {
-      out << kUsage;
-      return 0;
-    } else {
-      err << "clausegate lint: unknown argument " << a << "\n" << kUsage;
-      return 2;
-    }
-    continue;
-  }
-  if (!args.empty() && (args.back() == "-p" || args.back() == "-l" || args.back() == "--now" ||
-                        args.back() == "--policies" || args.back() == "--selector")) {
-    err << "clausegate lint: " << args.back() << " needs a value\n" << kUsage;
-    return 2;
-  }
+  Args parser("lint");
+  parser.Values({"-p", "--policies"}, &paths).Value({"-l", "--selector"}, &selector_text).Value({"--now"}, &now_text);
+  if (auto exit = parser.ParseOrExit(args, out, err, kUsage)) return *exit;
   if (paths.empty()) {
     err << "clausegate lint: no policies given (-p)\n" << kUsage;
     return 2;

@@ -3,6 +3,7 @@
 #include <ostream>
 
 #include "server/kube_client.h"
+#include "cli/args.h"
 
 namespace clausegate::cli {
 namespace {
@@ -15,24 +16,12 @@ constexpr const char* kUsage =
 }  // namespace
 
 int RunRemoveWebhookCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
-  std::string name, kubeconfig;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h" || a == "--help") {
-      out << kUsage;
-      return 0;
-    }
-    if (a == "--kubeconfig" && i + 1 < args.size()) {
-      kubeconfig = args[++i];
-    } else if (a.starts_with("--kubeconfig=")) {
-      kubeconfig = a.substr(13);
-    } else if (!a.starts_with("-") && name.empty()) {
-      name = a;
-    } else {
-      err << "clausegate remove-webhook: unexpected argument " << a << "\n" << kUsage;
-      return 2;
-    }
-  }
+  std::string kubeconfig;
+  std::vector<std::string> names;
+  Args parser("remove-webhook");
+  parser.Value({"--kubeconfig"}, &kubeconfig).Positional(&names, 1);
+  if (auto exit = parser.ParseOrExit(args, out, err, kUsage)) return *exit;
+  std::string name = names.empty() ? "" : names[0];
   if (name.empty()) {
     err << "clausegate remove-webhook: name the ValidatingWebhookConfiguration\n" << kUsage;
     return 2;

@@ -5,8 +5,10 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 #include <ostream>
 
+#include "cli/args.h"
 #include "policy/loader.h"
 #include "server/policy_watcher.h"
 #include "server/webhook_server.h"
@@ -40,62 +42,56 @@ bool ToInt(const std::string& s, long long lo, long long hi, long long* out) {
 
 }  // namespace
 
-int RunServeCommand(std::span<const std::string> raw_args, std::ostream& out, std::ostream& err) {
-  // "--flag=value" (as manifests often write it) is "--flag value".
-  std::vector<std::string> args;
-  for (const std::string& a : raw_args) {
-    auto eq = a.find('=');
-    if (a.starts_with("--") && eq != std::string::npos) {
-      args.push_back(a.substr(0, eq));
-      args.push_back(a.substr(eq + 1));
-    } else {
-      args.push_back(a);
-    }
-  }
+int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
   server::ServerConfig config;
   std::vector<std::string> policy_paths;
   bool no_cluster = false;
-  std::string kube_api, kube_token_file, kube_ca, kubeconfig;
-  int shutdown_delay_s = 0;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h" || a == "--help") {
-      out << kUsage;
-      return 0;
-    }
-    if (a == "--no-cluster") {
-      no_cluster = true;
-      continue;
-    }
-    if (i + 1 >= args.size()) {
-      err << "clausegate serve: " << a << " needs a value\n" << kUsage;
-      return 2;
-    }
-    const std::string& v = args[++i];
+  std::string kube_api, kube_token_file, kube_ca, kubeconfig, log_level = "info";
+  std::string port, health_port, threads, max_body_bytes, eval_deadline_ms, shutdown_delay;
+  Args parser("serve");
+  parser.Values({"-p", "--policies"}, &policy_paths)
+      .Switch({"--no-cluster"}, &no_cluster)
+      .Value({"--kube-api"}, &kube_api)
+      .Value({"--kubeconfig"}, &kubeconfig)
+      .Value({"--kube-token-file"}, &kube_token_file)
+      .Value({"--kube-ca"}, &kube_ca)
+      .Value({"--log-level"}, &log_level)
+      .Value({"--tls-cert"}, &config.tls_cert)
+      .Value({"--tls-key"}, &config.tls_key)
+      .Value({"--client-ca"}, &config.client_ca)
+      .Value({"--address"}, &config.address)
+      .Value({"--port"}, &port)
+      .Value({"--health-port"}, &health_port)
+      .Value({"--threads"}, &threads)
+      .Value({"--max-body-bytes"}, &max_body_bytes)
+      .Value({"--eval-deadline-ms"}, &eval_deadline_ms)
+      .Value({"--shutdown-delay-seconds"}, &shutdown_delay);
+  if (auto exit = parser.ParseOrExit(args, out, err, kUsage)) return *exit;
+  // Numbers: each within its range, or a usage error that names the flag.
+  bool numbers_ok = true;
+  auto number = [&](const std::string& text, const char* flag, long long lo, long long hi, auto* into) {
+    if (text.empty()) return;
     long long n = 0;
-    if (a == "--policies" || a == "-p") policy_paths.push_back(v);
-    else if (a == "--kube-api") kube_api = v;
-    else if (a == "--kubeconfig") kubeconfig = v;
-    else if (a == "--log-level" && (v == "debug" || v == "info" || v == "warn" || v == "error")) {
-      config.log_decisions = v == "debug" || v == "info";
+    if (ToInt(text, lo, hi, &n)) {
+      *into = static_cast<std::remove_pointer_t<decltype(into)>>(n);
+      return;
     }
-    else if (a == "--kube-token-file") kube_token_file = v;
-    else if (a == "--kube-ca") kube_ca = v;
-    else if (a == "--tls-cert") config.tls_cert = v;
-    else if (a == "--tls-key") config.tls_key = v;
-    else if (a == "--client-ca") config.client_ca = v;
-    else if (a == "--address") config.address = v;
-    else if (a == "--port" && ToInt(v, 0, 65535, &n)) config.port = static_cast<int>(n);
-    else if (a == "--health-port" && ToInt(v, -1, 65535, &n)) config.health_port = static_cast<int>(n);
-    else if (a == "--threads" && ToInt(v, 1, 1024, &n)) config.threads = static_cast<int>(n);
-    else if (a == "--max-body-bytes" && ToInt(v, 1024, 64LL << 20, &n)) config.max_body_bytes = static_cast<size_t>(n);
-    else if (a == "--eval-deadline-ms" && ToInt(v, 1, 30000, &n)) config.eval_deadline_ms = static_cast<int>(n);
-    else if (a == "--shutdown-delay-seconds" && ToInt(v, 0, 300, &n)) shutdown_delay_s = static_cast<int>(n);
-    else {
-      err << "clausegate serve: bad argument " << a << " " << v << "\n" << kUsage;
-      return 2;
-    }
+    err << "clausegate serve: " << flag << " \"" << text << "\" is not a number from " << lo << " to " << hi << "\n";
+    numbers_ok = false;
+  };
+  int shutdown_delay_s = 0;
+  number(port, "--port", 0, 65535, &config.port);
+  number(health_port, "--health-port", -1, 65535, &config.health_port);
+  number(threads, "--threads", 1, 1024, &config.threads);
+  number(max_body_bytes, "--max-body-bytes", 1024, 64LL << 20, &config.max_body_bytes);
+  number(eval_deadline_ms, "--eval-deadline-ms", 1, 30000, &config.eval_deadline_ms);
+  number(shutdown_delay, "--shutdown-delay-seconds", 0, 300, &shutdown_delay_s);
+  if (!numbers_ok) return 2;
+  if (log_level != "debug" && log_level != "info" && log_level != "warn" && log_level != "error") {
+    err << "clausegate serve: --log-level must be debug, info, warn or error\n";
+    return 2;
   }
+  config.log_decisions = log_level == "debug" || log_level == "info";
   if (policy_paths.empty() || config.tls_cert.empty() || config.tls_key.empty()) {
     err << "clausegate serve: --policies, --tls-cert and --tls-key are required\n" << kUsage;
     return 2;

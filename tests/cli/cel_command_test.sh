@@ -32,6 +32,14 @@ check unknown-flag   2 '' 'unknown flag' cel '1' --nope
 check no-expr        2 '' 'usage' cel
 check bad-bindings   2 '' 'not valid JSON' cel 'x' --bindings '{'
 check timestamp      0 '"2009-02-13T23:31:30Z"' '' cel "timestamp(1234567890)"
+# Expressions that start with "-": as they are, or after "--" (which ends the flags).
+check dash-dash      0 '-1' '' cel -- '-1'
+check leading-minus  0 '-1' '' cel '-1'
+check minus-var      0 '-3' '' cel '-x' --bindings '{"x": {"int": "3"}}'
+check dash-typed     0 '{"int":"-2"}' '' cel --typed -- '-2'
+check dash-flag-text 2 '' "undeclared reference to 'typed'" cel -- --typed
+check flag-equals    0 '4' '' cel 'x + 1' '--bindings={"x": {"int": "3"}}'
+check two-exprs      2 '' 'unexpected argument "2"' cel 1 2
 check cost-budget    1 '{"error":"cost budget exceeded"}' '' cel "lists.range(1000).all(i, lists.range(1000).all(j, lists.range(10).all(k, true)))"
 
 rm -f /tmp/cg_cel_err.$$ /tmp/cg_cel_b.$$.json
