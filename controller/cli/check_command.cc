@@ -2,14 +2,17 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <set>
 #include <sstream>
 
-#include "engine/engine.h"
+#include "cli/args.h"
 #include "cli/manifests.h"
+#include "engine/engine.h"
 #include "policy/loader.h"
 #include "report/check_report.h"
 
@@ -19,15 +22,17 @@ namespace {
 struct Options {
   std::vector<std::string> policies, inputs, old_inputs, namespace_labels;
   std::string selector, output = "text", operation = "CREATE", user, groups, default_namespace = "default", now,
-                        fail_on = "deny";
+                        fail_on = "deny", max_document_bytes;
+  bool strict = false;
 };
 
 constexpr const char* kUsage =
     "usage: clausegate check -p POLICIES... -f INPUTS... [options]\n"
     "  Evaluates manifests (or captured AdmissionReviews) as admission requests.\n"
     "  -p, --policies PATH        policy files or directories (repeatable)\n"
-    "  -f, --filename PATH        manifests: files, directories or - for stdin (repeatable);\n"
-    "                             multi-document YAML, JSON, List objects, AdmissionReviews\n"
+    "  -f, --filename PATH        manifests: files, directories (*.yaml, *.yml, *.json) or - for\n"
+    "                             stdin (repeatable); multi-document YAML, JSON, List objects,\n"
+    "                             AdmissionReviews\n"
     "  -l, --selector SELECTOR    only policies whose labels match (kubectl syntax)\n"
     "  -o, --output FORMAT        text (default), json, junit, sarif or policyreport\n"
     "  --operation OP             CREATE (default), UPDATE or DELETE\n"
@@ -37,60 +42,34 @@ constexpr const char* kUsage =
     "  --namespace-labels NS=k=v,k2=v2   labels of a namespace (repeatable); Namespace objects in\n"
     "                             the input supply them too\n"
     "  --now RFC3339              the evaluation time (default: now)\n"
-    "  --fail-on deny|warn        exit 1 on denials (default) or also on warnings\n";
+    "  --fail-on deny|warn        exit 1 on denials (default) or also on warnings\n"
+    "  --strict                   input warnings (a mapping key given twice) are errors\n"
+    "  --max-document-bytes N     the bound on one object as JSON (default 3145728, the API\n"
+    "                             server's); its YAML may be 4x that plus 1 MiB\n"
+    "  Input that cannot be read is reported at file:line:col and the rest is still judged;\n"
+    "  exit 2 then, whatever was denied.\n";
 
 }  // namespace
 
 int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::ostream& out, std::ostream& err,
                     bool stdout_is_tty) {
   Options o;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto need = [&](std::string* into) {
-      if (i + 1 >= args.size()) {
-        err << "clausegate check: " << a << " needs a value\n" << kUsage;
-        return false;
-      }
-      *into = args[++i];
-      return true;
-    };
-    std::string v;
-    if (a == "-h" || a == "--help") {
-      out << kUsage;
-      return 0;
-    } else if (a == "-p" || a == "--policies") {
-      if (!need(&v)) return 2;
-      o.policies.push_back(v);
-    } else if (a == "-f" || a == "--filename") {
-      if (!need(&v)) return 2;
-      o.inputs.push_back(v);
-    } else if (a == "--old") {
-      if (!need(&v)) return 2;
-      o.old_inputs.push_back(v);
-    } else if (a == "--namespace-labels") {
-      if (!need(&v)) return 2;
-      o.namespace_labels.push_back(v);
-    } else if (a == "-l" || a == "--selector") {
-      if (!need(&o.selector)) return 2;
-    } else if (a == "-o" || a == "--output") {
-      if (!need(&o.output)) return 2;
-    } else if (a == "--operation") {
-      if (!need(&o.operation)) return 2;
-    } else if (a == "--user") {
-      if (!need(&o.user)) return 2;
-    } else if (a == "--groups") {
-      if (!need(&o.groups)) return 2;
-    } else if (a == "--namespace") {
-      if (!need(&o.default_namespace)) return 2;
-    } else if (a == "--now") {
-      if (!need(&o.now)) return 2;
-    } else if (a == "--fail-on") {
-      if (!need(&o.fail_on)) return 2;
-    } else {
-      err << "clausegate check: unknown argument " << a << "\n" << kUsage;
-      return 2;
-    }
-  }
+  Args parser("check");
+  parser.Values({"-p", "--policies"}, &o.policies)
+      .Values({"-f", "--filename"}, &o.inputs)
+      .Values({"--old"}, &o.old_inputs)
+      .Values({"--namespace-labels"}, &o.namespace_labels)
+      .Value({"-l", "--selector"}, &o.selector)
+      .Value({"-o", "--output"}, &o.output)
+      .Value({"--operation"}, &o.operation)
+      .Value({"--user"}, &o.user)
+      .Value({"--groups"}, &o.groups)
+      .Value({"--namespace"}, &o.default_namespace)
+      .Value({"--now"}, &o.now)
+      .Value({"--fail-on"}, &o.fail_on)
+      .Value({"--max-document-bytes"}, &o.max_document_bytes)
+      .Switch({"--strict"}, &o.strict);
+  if (auto exit = parser.ParseOrExit(args, out, err, kUsage)) return *exit;
   if (o.policies.empty() || o.inputs.empty()) {
     err << "clausegate check: both -p POLICIES and -f INPUTS are needed\n" << kUsage;
     return 2;
@@ -106,6 +85,18 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
   if (o.fail_on != "deny" && o.fail_on != "warn") {
     err << "clausegate check: --fail-on must be deny or warn\n";
     return 2;
+  }
+  ReadOptions read_options;
+  if (!o.max_document_bytes.empty()) {
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long n = std::strtoull(o.max_document_bytes.c_str(), &end, 10);
+    if (errno != 0 || *end != '\0' || o.max_document_bytes[0] == '-' || n < 1024 || n > (1ULL << 30)) {
+      err << "clausegate check: --max-document-bytes \"" << o.max_document_bytes << "\" is not a number from 1024 to "
+          << (1ULL << 30) << "\n";
+      return 2;
+    }
+    read_options.max_document_bytes = static_cast<size_t>(n);
   }
   std::string sel_error;
   auto selector = policy::ParseLabelSelector(o.selector, &sel_error);
@@ -154,23 +145,45 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
   policy::KeepSelected(&loaded, *selector);
   engine::PolicySet set(std::move(loaded.policies), std::move(loaded.exceptions));
 
-  ManifestReader reader(in, err);
-  std::vector<Item> items, olds;
-  if (!reader.Read(o.inputs, &items) || !reader.Read(o.old_inputs, &olds)) {
-    err << "clausegate check: unreadable input; nothing was checked\n";
-    return 2;
-  }
   auto writer = report::MakeCheckWriter(o.output, out, stdout_is_tty, CLAUSEGATE_VERSION, now.seconds);
-  InputBuilder builder(items, olds, defaults);
-  bool progress = &err == &std::cerr && items.size() > 300 && isatty(2) != 0;
-  for (size_t n = 0; n < items.size(); ++n) {
-    Prepared p = builder.Build(items[n]);
-    writer->Add({std::move(p.ref), set.Evaluate(p.input)});
-    if (progress && (n + 1) % 200 == 0) err << "\rchecked " << (n + 1) << "/" << items.size() << std::flush;
-  }
-  if (progress) err << "\r" << std::string(40, ' ') << "\r";
+  // Input problems go into the report; machine formats also show them on stderr,
+  // where a CI log has them.
+  bool echo = o.output != "text";
+  auto problem = [&](report::InputProblem p) {
+    if (o.strict) p.severity = report::InputProblem::Severity::kError;
+    if (echo) err << report::ProblemLine(p) << "\n";
+    writer->AddProblem(std::move(p));
+  };
+  ManifestReader reader(in, read_options);
+  std::vector<report::InputProblem> old_problems;
+  std::vector<Item> olds = reader.ReadAll(o.old_inputs, &old_problems);
+  for (auto& p : old_problems) problem(std::move(p));
+  InputBuilder builder(olds, defaults);
+  // Two passes keep memory to one document: the Namespaces first (their labels serve
+  // objects anywhere in the input), then every object, judged as it is read.
+  reader.ForEachNamespace(o.inputs, [&](Item&& it) { builder.AddNamespace(it); });
+  uint64_t documents = reader.documents_seen();
+  bool progress = &err == &std::cerr && documents > 300 && isatty(2) != 0;
+  size_t checked = 0;
+  reader.ForEach(
+      o.inputs,
+      [&](Item&& item) {
+        Prepared p = builder.Build(item);
+        writer->Add({std::move(p.ref), set.Evaluate(p.input)});
+        if (progress && ++checked % 200 == 0) {
+          err << "\rchecked " << checked << " objects (" << reader.documents_seen() << "/" << documents << " documents)"
+              << std::flush;
+        }
+      },
+      problem);
+  if (progress) err << "\r" << std::string(60, ' ') << "\r";
   writer->Finish();
   const report::CheckSummary& s = writer->summary();
+  if (s.input_errors > 0) {
+    err << "clausegate check: " << s.input_errors << (s.input_errors == 1 ? " input" : " inputs")
+        << " could not be read; everything else was judged\n";
+    return 2;
+  }
   if (s.denied > 0) return 1;
   if (o.fail_on == "warn" && s.warnings > 0) return 1;
   return 0;

@@ -2,6 +2,8 @@
 // Manifests and captured AdmissionReviews -> engine inputs, shared by `check`
 // and `test` so that both judge an object the same way.
 
+#include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <optional>
@@ -21,24 +23,54 @@ struct Item {
   cel::Value request;                              // the captured AdmissionRequest, for reviews
   std::string file;
   SourcePosition position;
+  json::DocumentPtr doc;  // the document the values above point into
 };
 
-// Reads files, directories and "-" (stdin): multi-document YAML or JSON, with
-// List objects expanded. Keeps the decoded documents alive.
+struct ReadOptions {
+  // The JSON of one object, as the API server bounds a request. The YAML text of one
+  // document may be 4x this plus 1 MiB (indentation, comments); a file or stream has
+  // no bound of its own.
+  size_t max_document_bytes = 3 * 1024 * 1024;
+};
+
+// Reads files, directories (*.yaml, *.yml, *.json) and "-" (stdin): multi-document
+// YAML or JSON, with List objects expanded. A stream is read document by document,
+// so memory follows the largest document, not the input; a document that cannot be
+// read is a problem at its position and the rest is still read.
 class ManifestReader {
  public:
-  ManifestReader(std::istream& in, std::ostream& err) : stdin_(in), err_(err) {}
-  // False, with messages on err, if any input could not be read.
-  bool Read(const std::vector<std::string>& paths, std::vector<Item>* items);
-  bool ReadText(const std::string& text, const std::string& file, std::vector<Item>* items);
+  explicit ManifestReader(std::istream& in, ReadOptions options = {});
+  ~ManifestReader();
+  ManifestReader(const ManifestReader&) = delete;
+  ManifestReader& operator=(const ManifestReader&) = delete;
+
+  using OnItem = std::function<void(Item&&)>;
+  using OnProblem = std::function<void(report::InputProblem)>;
+
+  // Every item, in input order.
+  void ForEach(const std::vector<std::string>& paths, const OnItem& on_item, const OnProblem& on_problem);
+  // Only the Namespace objects: a first pass that leaves other documents unparsed
+  // and says nothing of problems (the full pass does). Stdin read here is kept in a
+  // temporary file for the pass that follows.
+  void ForEachNamespace(const std::vector<std::string>& paths, const OnItem& on_item);
+  // Everything at once, for small inputs (suites, --old).
+  std::vector<Item> ReadAll(const std::vector<std::string>& paths, std::vector<report::InputProblem>* problems);
+
+  // Documents seen by the last pass (for progress).
+  uint64_t documents_seen() const { return documents_seen_; }
 
  private:
-  void Expand(const cel::Value& v, const std::string& file, SourcePosition pos, std::vector<Item>* items, int depth);
+  void Read(const std::vector<std::string>& paths, bool namespaces_only, const OnItem& on_item,
+            const OnProblem& on_problem);
+  void ReadStream(std::istream& in, const std::string& file, bool namespaces_only, const OnItem& on_item,
+                  const OnProblem& on_problem);
+  bool SpoolStdin(std::string* error);
 
   std::istream& stdin_;
-  std::ostream& err_;
+  ReadOptions options_;
   json::Decoder decoder_;
-  std::vector<json::DocumentPtr> docs_;
+  int spool_fd_ = -1;  // stdin, kept for a second pass (an unlinked temporary file)
+  uint64_t documents_seen_ = 0;
 };
 
 // How manifests become admission requests (AdmissionReviews carry their own).
@@ -54,24 +86,29 @@ struct RequestDefaults {
 struct Prepared {
   engine::Input input;
   report::ObjectRef ref;
-  json::DocumentPtr namespace_doc;  // keeps a namespace made from labels alive with the input
 };
 
-// Turns items into engine inputs. Namespace objects among `items` supply labels
-// (and namespaceObject) for the others; `olds` are matched to items by kind,
+// Turns items into engine inputs. Namespace objects given with AddNamespace supply
+// labels (and namespaceObject) for the others; `olds` are matched to items by kind,
 // namespace and name.
 class InputBuilder {
  public:
-  InputBuilder(const std::vector<Item>& items, const std::vector<Item>& olds, const RequestDefaults& defaults);
+  InputBuilder(const std::vector<Item>& olds, const RequestDefaults& defaults);
+  // A Namespace object from the input (other kinds are ignored).
+  void AddNamespace(const Item& item);
   Prepared Build(const Item& item) const;
 
  private:
+  struct Known {
+    cel::Value object;
+    json::DocumentPtr doc;  // keeps `object` alive
+  };
   std::string NamespaceOf(const cel::Value& obj, const std::string& kind) const;
+  void AddNamespaceFromLabels(const std::string& ns, const std::map<std::string, std::string>& labels);
 
   const RequestDefaults& defaults_;
-  std::map<std::string, cel::Value> namespaces_;
-  std::map<std::string, json::DocumentPtr> made_namespaces_;  // from labels alone
-  std::map<std::string, cel::Value> old_by_key_;
+  std::map<std::string, Known> namespaces_;
+  std::map<std::string, Known> old_by_key_;
 };
 
 // Every item at once (for small inputs such as test suites).

@@ -12,6 +12,7 @@
 #include "cli/manifests.h"
 #include "json/yaml.h"
 #include "policy/loader.h"
+#include "cli/args.h"
 
 namespace clausegate::cli {
 namespace {
@@ -187,25 +188,12 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
   std::vector<std::string> policy_paths, suite_paths;
   std::string selector_text;
   bool require_coverage = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if ((a == "-p" || a == "--policies" || a == "-l" || a == "--selector") && i + 1 >= args.size()) {
-      err << "clausegate test: " << a << " needs a value\n" << kUsage;
-      return 2;
-    }
-    if (a == "-p" || a == "--policies") policy_paths.push_back(args[++i]);
-    else if (a == "-l" || a == "--selector") selector_text = args[++i];
-    else if (a == "--require-coverage") require_coverage = true;
-    else if (a == "-h" || a == "--help") {
-      out << kUsage;
-      return 0;
-    } else if (a.starts_with("-")) {
-      err << "clausegate test: unknown argument " << a << "\n" << kUsage;
-      return 2;
-    } else {
-      suite_paths.push_back(a);
-    }
-  }
+  Args parser("test");
+  parser.Values({"-p", "--policies"}, &policy_paths)
+      .Value({"-l", "--selector"}, &selector_text)
+      .Switch({"--require-coverage"}, &require_coverage)
+      .Positional(&suite_paths, SIZE_MAX);
+  if (auto exit = parser.ParseOrExit(args, out, err, kUsage)) return *exit;
   if (policy_paths.empty()) {
     err << "clausegate test: no policies given (-p)\n" << kUsage;
     return 2;
@@ -260,9 +248,16 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
       own.emplace(shared.policies(), std::move(exceptions));
     }
     const engine::PolicySet& set = own ? *own : shared;
-    ManifestReader reader(in, err);
-    std::vector<Item> items, olds;
-    if (!reader.Read(s.resources, &items) || !reader.Read(s.old_resources, &olds)) {
+    ManifestReader reader(in);
+    std::vector<report::InputProblem> problems;
+    std::vector<Item> items = reader.ReadAll(s.resources, &problems);
+    std::vector<Item> olds = reader.ReadAll(s.old_resources, &problems);
+    bool unreadable = false;
+    for (const auto& p : problems) {
+      err << report::ProblemLine(p) << "\n";
+      unreadable |= p.severity == report::InputProblem::Severity::kError;
+    }
+    if (unreadable) {
       broken = true;
       continue;
     }

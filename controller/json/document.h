@@ -42,6 +42,7 @@ class Decoder {
   explicit Decoder(DecodeLimits limits = {}) : limits_(limits) {}
 
   Result<DocumentPtr> Decode(std::string_view json_text);
+  const DecodeLimits& limits() const { return limits_; }
 
  private:
   DecodeLimits limits_;

@@ -3,8 +3,11 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <istream>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 
 namespace clausegate::json {
@@ -95,8 +98,9 @@ bool IsNullNode(const YAML::Node& node) {
 
 class Converter {
  public:
-  Converter(size_t max_depth, size_t max_output, bool drop_null_fields)
-      : max_depth_(max_depth), max_output_(max_output), drop_null_fields_(drop_null_fields) {}
+  // `line_offset`: lines of the stream before the text this node was parsed from.
+  Converter(size_t max_depth, size_t max_output, bool drop_null_fields, uint32_t line_offset)
+      : max_depth_(max_depth), max_output_(max_output), drop_null_fields_(drop_null_fields), line_offset_(line_offset) {}
 
   // Appends the JSON of `node`; false with error_ set on a problem.
   bool Emit(const YAML::Node& node, size_t depth) {
@@ -134,13 +138,27 @@ class Converter {
         return true;
       }
       case YAML::NodeType::Map: {
-        out_ += '{';
-        bool first = true;
-        std::set<std::string> seen;
+        // A key given twice keeps its last value, as the cluster's decoding does; each
+        // repetition is a warning naming both lines.
+        std::unordered_map<std::string_view, std::pair<size_t, YAML::Mark>> last;  // key -> (entry, where)
+        size_t n = 0;
         for (const auto& kv : node) {
           if (!kv.first.IsScalar()) return Fail(kv.first, "mapping keys must be scalars");
           const std::string& key = kv.first.Scalar();
-          if (!seen.insert(key).second) return Fail(kv.first, "mapping key \"" + key + "\" already defined");
+          auto [it, fresh] = last.try_emplace(key, n, kv.first.Mark());
+          if (!fresh) {
+            Warn(kv.first, "mapping key \"" + key + "\" is given again (first at line " +
+                               std::to_string(it->second.second.line + 1 + line_offset_) + "); the last value is used, as in the cluster");
+            it->second = {n, kv.first.Mark()};
+          }
+          ++n;
+        }
+        out_ += '{';
+        bool first = true;
+        size_t i = 0;
+        for (const auto& kv : node) {
+          const std::string& key = kv.first.Scalar();
+          if (last.find(key)->second.first != i++) continue;  // a later entry wins
           if (drop_null_fields_ && IsNullNode(kv.second)) continue;
           if (!first) out_ += ',';
           first = false;
@@ -155,24 +173,42 @@ class Converter {
     return true;
   }
 
+  // Remarks on a document that was read (positions within the chunk); bounded.
+  static constexpr size_t kMaxWarnings = 20;
+  const std::vector<std::pair<SourcePosition, std::string>>& warnings() const { return warnings_; }
+  size_t warnings_dropped() const { return warnings_dropped_; }
+
   std::string& out() { return out_; }
   const std::string& error() const { return error_; }
   SourcePosition error_position() const { return error_position_; }
 
  private:
+  static SourcePosition At(const YAML::Node& node) {
+    YAML::Mark m = node.Mark();
+    return {static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
+  }
   bool Fail(const YAML::Node& at, std::string message) {
     error_ = std::move(message);
-    YAML::Mark m = at.Mark();
-    error_position_ = {static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
+    error_position_ = At(at);
     return false;
+  }
+  void Warn(const YAML::Node& at, std::string message) {
+    if (warnings_.size() < kMaxWarnings) {
+      warnings_.emplace_back(At(at), std::move(message));
+    } else {
+      ++warnings_dropped_;
+    }
   }
 
   size_t max_depth_;
   size_t max_output_;
   bool drop_null_fields_;
+  uint32_t line_offset_;
   std::string out_;
   std::string error_;
   SourcePosition error_position_;
+  std::vector<std::pair<SourcePosition, std::string>> warnings_;
+  size_t warnings_dropped_ = 0;
 };
 
 }  // namespace
@@ -214,34 +250,6 @@ std::string JsonQuote(std::string_view text) {
   return out;
 }
 
-namespace {
-
-// Splits a stream at its document markers ("---" at the start of a line), so
-// that each document is parsed and released on its own: memory stays bounded by
-// the largest document, not the whole stream. Returns (first line, text) pairs.
-std::vector<std::pair<uint32_t, std::string_view>> SplitDocuments(std::string_view text) {
-  std::vector<std::pair<uint32_t, std::string_view>> out;
-  size_t start = 0;
-  uint32_t line = 1, start_line = 1;
-  for (size_t i = 0; i <= text.size();) {
-    size_t eol = text.find('\n', i);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view l = text.substr(i, eol - i);
-    bool marker = l.starts_with("---") && (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r');
-    if (marker && i > start) {
-      out.emplace_back(start_line, text.substr(start, i - start));
-      start = i;
-      start_line = line;
-    }
-    if (eol == text.size()) break;
-    i = eol + 1;
-    ++line;
-  }
-  out.emplace_back(start_line, text.substr(start));
-  return out;
-}
-
-}  // namespace
 
 namespace {
 
@@ -302,41 +310,147 @@ YamlDocuments LoadYamlDocuments(std::string_view text, std::string_view file, ui
   return out;
 }
 
-YamlStream DecodeYamlStream(std::string_view text, std::string_view file, Decoder& decoder,
-                            const DecodeLimits& limits, const YamlOptions& options) {
-  YamlStream result;
-  auto fail = [&](SourcePosition pos, std::string message) {
-    result.documents.clear();
-    result.error = Issue{std::string(file), pos, std::move(message)};
-    return result;
-  };
-  size_t budget = text.size() * 4 + (1 << 20);
-  for (auto [first_line, chunk] : SplitDocuments(text)) {
-    uint32_t offset = first_line - 1;
-    YamlDocuments loaded = LoadYamlDocuments(chunk, file, first_line);
-    if (loaded.error) return fail(loaded.error->position, loaded.error->message);
-    for (const YAML::Node& node : loaded.nodes) {
-      if (!node.IsDefined() || node.IsNull()) continue;
-      Converter conv(limits.max_depth, budget, options.drop_null_fields);
-      bool ok;
-      try {
-        ok = conv.Emit(node, 1);
-      } catch (const std::exception& e) {
-        return fail({first_line, 1}, std::string("cannot convert YAML: ") + e.what());
+bool YamlDocumentSplitter::Fill() {
+  pos_ = end_ = 0;
+  if (!in_.good()) return false;
+  in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+  pos_ = 0;
+  end_ = static_cast<size_t>(in_.gcount());
+  if (in_.bad()) read_error_ = true;
+  return end_ > 0;
+}
+
+void YamlDocumentSplitter::Append(const char* data, size_t n) {
+  current_.bytes += n;
+  if (current_.too_large) return;
+  if (current_.text.size() + n > max_) {
+    current_.too_large = true;
+    current_.bound = max_;
+    std::string().swap(current_.text);  // let the memory go; only the size is still counted
+    return;
+  }
+  current_.text.append(data, n);
+}
+
+bool YamlDocumentSplitter::Next(YamlChunk* chunk) {
+  while (!done_) {
+    if (pos_ == end_ && !eof_ && !Fill()) eof_ = true;
+    if (at_line_start_) {
+      // A marker is "---" alone or followed by a space or tab; four bytes decide it.
+      while (head_.size() < 4 && pos_ < end_ && buf_[pos_] != '\n') head_ += buf_[pos_++];
+      if (head_.size() < 4 && pos_ == end_ && !eof_) continue;  // the line goes on in the next block
+      at_line_start_ = false;
+      bool marker = head_.starts_with("---") && (head_.size() == 3 || head_[3] == ' ' || head_[3] == '\t' || head_[3] == '\r');
+      if (marker && current_.bytes > 0) {
+        *chunk = std::move(current_);
+        current_ = YamlChunk{};
+        current_.first_line = line_;
+        Append(head_.data(), head_.size());
+        head_.clear();
+        return true;
       }
-      if (!ok) {
-        SourcePosition p = conv.error_position();
-        p.line += offset;
-        return fail(p, conv.error());
-      }
-      budget -= std::min(budget, conv.out().size());
-      auto doc = decoder.Decode(conv.out());
-      YAML::Mark m = node.Mark();
-      SourcePosition pos{static_cast<uint32_t>(m.line + 1) + offset, static_cast<uint32_t>(m.column + 1)};
-      if (!doc.ok()) return fail(pos, doc.status().message());
-      result.documents.push_back(SourceDocument{std::move(*doc), pos});
+      Append(head_.data(), head_.size());
+      head_.clear();
+      continue;
+    }
+    if (pos_ == end_) {  // the end of the stream
+      done_ = true;
+      if (current_.bytes == 0) return false;
+      *chunk = std::move(current_);
+      return true;
+    }
+    const char* from = buf_.data() + pos_;
+    const void* nl = std::memchr(from, '\n', end_ - pos_);
+    size_t n = nl ? static_cast<const char*>(nl) - from + 1 : end_ - pos_;
+    Append(from, n);
+    pos_ += n;
+    if (nl) {
+      ++line_;
+      at_line_start_ = true;
     }
   }
+  return false;
+}
+
+void DecodeYamlChunk(const YamlChunk& chunk, std::string_view file, Decoder& decoder, const YamlOptions& options,
+                     YamlStream* out) {
+  uint32_t offset = chunk.first_line - 1;
+  auto issue = [&](SourcePosition p, std::string message) {
+    if (p.line == 0) p = {chunk.first_line, 1};
+    return Issue{std::string(file), p, std::move(message)};
+  };
+  if (chunk.too_large) {
+    out->errors.push_back(issue({}, "document of " + std::to_string(chunk.bytes) + " bytes is over the " +
+                                        std::to_string(chunk.bound) + "-byte bound for one YAML document; it was not read"));
+    return;
+  }
+  YamlDocuments loaded = LoadYamlDocuments(chunk.text, file, chunk.first_line);
+  if (loaded.error) {
+    out->errors.push_back(std::move(*loaded.error));
+    return;
+  }
+  size_t budget = chunk.text.size() * 4 + (1 << 20);
+  const DecodeLimits& limits = decoder.limits();
+  for (const YAML::Node& node : loaded.nodes) {
+    if (!node.IsDefined() || node.IsNull()) continue;
+    YAML::Mark m = node.Mark();
+    SourcePosition pos{static_cast<uint32_t>(m.line + 1) + offset, static_cast<uint32_t>(m.column + 1)};
+    Converter conv(limits.max_depth, budget, options.drop_null_fields, offset);
+    bool ok;
+    try {
+      ok = conv.Emit(node, 1);
+    } catch (const std::exception& e) {
+      out->errors.push_back(issue(pos, std::string("cannot convert YAML: ") + e.what()));
+      continue;
+    }
+    for (const auto& [at, message] : conv.warnings()) {
+      out->warnings.push_back(issue({at.line + offset, at.column}, message));
+    }
+    if (conv.warnings_dropped() > 0) {
+      out->warnings.push_back(issue(pos, std::to_string(conv.warnings_dropped()) + " more remarks on this document"));
+    }
+    if (!ok) {
+      SourcePosition p = conv.error_position();
+      p.line += offset;
+      out->errors.push_back(issue(p, conv.error()));
+      continue;
+    }
+    budget -= std::min(budget, conv.out().size());
+    if (conv.out().size() > limits.max_bytes) {
+      out->errors.push_back(issue(pos, "document of " + std::to_string(conv.out().size()) + " bytes as JSON is over the " +
+                                           std::to_string(limits.max_bytes) + "-byte bound for one document"));
+      continue;
+    }
+    auto doc = decoder.Decode(conv.out());
+    if (!doc.ok()) {
+      out->errors.push_back(issue(pos, doc.status().message()));
+      continue;
+    }
+    out->documents.push_back(SourceDocument{std::move(*doc), pos});
+  }
+}
+
+namespace {
+
+// An istream over text that is already in memory, without copying it.
+class ViewBuffer : public std::streambuf {
+ public:
+  explicit ViewBuffer(std::string_view text) {
+    char* p = const_cast<char*>(text.data());  // read only: the get area is never written
+    setg(p, p, p + text.size());
+  }
+};
+
+}  // namespace
+
+YamlStream DecodeYamlStream(std::string_view text, std::string_view file, Decoder& decoder,
+                            const YamlOptions& options) {
+  YamlStream result;
+  ViewBuffer buffer(text);
+  std::istream in(&buffer);
+  YamlDocumentSplitter splitter(in, text.size() + 1);  // already in memory: no bound of its own
+  YamlChunk chunk;
+  while (splitter.Next(&chunk)) DecodeYamlChunk(chunk, file, decoder, options, &result);
   return result;
 }
 

@@ -543,8 +543,8 @@ class PolicyReader {
     e << n;
     json::Decoder decoder;
     auto stream = json::DecodeYamlStream(e.c_str(), "spec.params", decoder);
-    if (stream.error || stream.documents.empty()) {
-      r_.Report(n, "spec.params: " + (stream.error ? stream.error->message : std::string("empty")));
+    if (!stream.ok() || stream.documents.empty()) {
+      r_.Report(n, "spec.params: " + (!stream.ok() ? stream.errors.front().message : std::string("empty")));
       return nullptr;
     }
     return stream.documents[0].doc;
@@ -606,8 +606,7 @@ struct Parsed {
 
 }  // namespace
 
-std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, std::vector<Issue>* issues,
-                                        SkipTestdata skip) {
+std::vector<std::string> ListFiles(const std::vector<std::string>& paths, std::vector<Issue>* issues, FileSet set) {
   std::vector<std::string> files;
   for (const std::string& p : paths) {
     std::error_code ec;
@@ -618,33 +617,37 @@ std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, s
         // Hidden entries are skipped: a mounted ConfigMap keeps its revisions in
         // "..2024_..." directories behind a "..data" symlink, and the visible
         // names already point into them.
-        // `testdata` directories hold the fixtures of the suites beside the
-        // policies (Kubernetes objects, not policies).
         std::string entry = it->path().filename().string();
-        bool testdata = skip == SkipTestdata::kYes && entry == "testdata" && it->is_directory(ec);
+        bool testdata = set == FileSet::kPolicies && entry == "testdata" && it->is_directory(ec);
         if (entry.starts_with(".") || testdata) {
           if (it->is_directory(ec)) it.disable_recursion_pending();
           continue;
         }
         if (!it->is_regular_file(ec)) continue;
         std::string ext = it->path().extension().string();
-        std::string name = it->path().filename().string();
-        if ((ext == ".yaml" || ext == ".yml") && !name.starts_with(".")) found.push_back(it->path().string());
+        if (ext == ".yaml" || ext == ".yml" || (set == FileSet::kManifests && ext == ".json")) {
+          found.push_back(it->path().string());
+        }
       }
+      if (ec) issues->push_back({p, {}, "cannot read the directory: " + ec.message()});
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
-    } else if (fs::is_regular_file(p, ec)) {
-      files.push_back(p);
+    } else if (fs::is_regular_file(p, ec) || (fs::exists(p, ec) && !fs::is_directory(p, ec))) {
+      files.push_back(p);  // named explicitly: a pipe or /dev/stdin is read too
     } else {
       issues->push_back({p, {}, "no such file or directory"});
     }
   }
+  return files;
+}
+
+std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, std::vector<Issue>* issues) {
   std::vector<SourceFile> out;
-  for (const std::string& f : files) {
+  for (const std::string& f : ListFiles(paths, issues)) {
     std::error_code ec;
     auto size = fs::file_size(f, ec);
     if (ec || size > kMaxFileBytes) {
-      issues->push_back({f, {}, ec ? "cannot read: " + ec.message() : "file larger than 4 MiB"});
+      issues->push_back({f, {}, ec ? "cannot read: " + ec.message() : "policy file larger than 4 MiB"});
       continue;
     }
     std::ifstream in(f, std::ios::binary);

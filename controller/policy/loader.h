@@ -26,14 +26,20 @@ struct SourceFile {
   std::string text;
 };
 
-// What a directory walk leaves out besides hidden entries.
-enum class SkipTestdata { kYes, kNo };
+// What a directory walk takes: policies are *.yaml / *.yml and never come from the
+// `testdata` directories that hold the fixtures of the suites beside them;
+// manifests (as kubectl reads a directory) are *.yaml, *.yml and *.json, testdata
+// included.
+enum class FileSet { kPolicies, kManifests };
 
-// Files and directories (recursively, *.yaml / *.yml, sorted). Unreadable paths
-// are issues. Directories named `testdata` hold the fixtures of the suites beside
-// policies and are skipped unless `skip` says otherwise (manifests keep them).
-std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, std::vector<Issue>* issues,
-                                        SkipTestdata skip = SkipTestdata::kYes);
+// Files and directories (recursively, hidden entries left out, sorted per
+// directory). A path that does not exist is an issue; a file named explicitly is
+// taken whatever its extension.
+std::vector<std::string> ListFiles(const std::vector<std::string>& paths, std::vector<Issue>* issues,
+                                   FileSet set = FileSet::kPolicies);
+
+// ListFiles, each file read whole (policy files: at most 4 MiB each).
+std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, std::vector<Issue>* issues);
 
 // Validates and compiles. The shipped control catalogues are always loaded;
 // ControlCatalogue documents among the sources add to them.

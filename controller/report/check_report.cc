@@ -87,13 +87,36 @@ void WriteTextObject(std::ostream& out, const CheckedObject& r, bool colour) {
 void WriteTextSummary(std::ostream& out, const CheckSummary& s) {
   out << s.objects << (s.objects == 1 ? " object" : " objects") << " checked: " << s.denied << " denied, "
       << s.warnings << (s.warnings == 1 ? " warning" : " warnings") << ", " << s.audits << " audit, " << s.exceptions
-      << (s.exceptions == 1 ? " exception used" : " exceptions used") << "\n";
+      << (s.exceptions == 1 ? " exception used" : " exceptions used");
+  if (s.input_errors > 0) {
+    out << "; " << s.input_errors << (s.input_errors == 1 ? " input" : " inputs") << " could not be read";
+  }
+  if (s.input_warnings > 0) {
+    out << "; " << s.input_warnings << (s.input_warnings == 1 ? " input warning" : " input warnings");
+  }
+  out << "\n";
+}
+
+const char* SeverityWord(const InputProblem& p) {
+  return p.severity == InputProblem::Severity::kError ? "error" : "warning";
 }
 
 nlohmann::json JsonObject(const CheckedObject& r);
 nlohmann::json JsonSummary(const CheckSummary& s);
 
 }  // namespace
+
+std::string ProblemLine(const InputProblem& p) {
+  Issue i = p.issue;
+  i.message = std::string(SeverityWord(p)) + ": " + i.message;
+  return i.ToString();
+}
+
+void CheckWriter::AddProblem(InputProblem problem) {
+  ++(problem.severity == InputProblem::Severity::kError ? summary_.input_errors : summary_.input_warnings);
+  WriteProblem(problem);
+  problems_.push_back(std::move(problem));
+}
 
 void WriteText(std::ostream& out, const std::vector<CheckedObject>& results, bool colour) {
   for (const auto& r : results) WriteTextObject(out, r, colour);
@@ -136,8 +159,17 @@ nlohmann::json JsonObject(const CheckedObject& r) {
 }
 
 nlohmann::json JsonSummary(const CheckSummary& s) {
-  return {{"objects", s.objects}, {"denied", s.denied}, {"warnings", s.warnings}, {"audits", s.audits},
-          {"exceptions", s.exceptions}};
+  return {{"objects", s.objects},       {"denied", s.denied},           {"warnings", s.warnings},
+          {"audits", s.audits},         {"exceptions", s.exceptions},   {"inputErrors", s.input_errors},
+          {"inputWarnings", s.input_warnings}};
+}
+
+nlohmann::json JsonProblem(const InputProblem& p) {
+  return {{"file", p.issue.file},
+          {"line", p.issue.position.line},
+          {"column", p.issue.position.column},
+          {"severity", SeverityWord(p)},
+          {"message", p.issue.message}};
 }
 
 std::string Dump(const nlohmann::json& j, int indent) {
@@ -164,6 +196,7 @@ class TextWriter : public CheckWriter {
   void Finish() override { WriteTextSummary(out_, summary_); }
 
  private:
+  void WriteProblem(const InputProblem& p) override { out_ << ProblemLine(p) << "\n"; }
   std::ostream& out_;
   bool colour_;
 };
@@ -178,11 +211,14 @@ class JsonWriter : public CheckWriter {
     first_ = false;
   }
   void Finish() override {
-    out_ << (first_ ? "{\n  \"results\": []" : "\n  ]") << ",\n  \"summary\": " << Nest(Dump(JsonSummary(summary_), 2), 2)
-         << "\n}\n";
+    nlohmann::json problems = nlohmann::json::array();
+    for (const auto& p : problems_) problems.push_back(JsonProblem(p));
+    out_ << (first_ ? "{\n  \"results\": []" : "\n  ]") << ",\n  \"problems\": " << Nest(Dump(problems, 2), 2)
+         << ",\n  \"summary\": " << Nest(Dump(JsonSummary(summary_), 2), 2) << "\n}\n";
   }
 
  private:
+  void WriteProblem(const InputProblem&) override {}  // listed at the end
   std::ostream& out_;
   bool first_ = true;
 };
@@ -190,15 +226,16 @@ class JsonWriter : public CheckWriter {
 // Formats that need every object before they can be written.
 class CollectingWriter : public CheckWriter {
  public:
-  using Write = std::function<void(const std::vector<CheckedObject>&)>;
+  using Write = std::function<void(const std::vector<CheckedObject>&, const std::vector<InputProblem>&)>;
   explicit CollectingWriter(Write write) : write_(std::move(write)) {}
   void Add(CheckedObject r) override {
     AddToSummary(r, &summary_);
     results_.push_back(std::move(r));
   }
-  void Finish() override { write_(results_); }
+  void Finish() override { write_(results_, problems_); }
 
  private:
+  void WriteProblem(const InputProblem&) override {}
   Write write_;
   std::vector<CheckedObject> results_;
 };
@@ -215,16 +252,20 @@ std::unique_ptr<CheckWriter> MakeCheckWriter(const std::string& format, std::ost
                                              const std::string& version, int64_t timestamp_seconds) {
   if (format == "text") return std::make_unique<TextWriter>(out, colour);
   if (format == "json") return std::make_unique<JsonWriter>(out);
+  using Problems = std::vector<InputProblem>;
   if (format == "junit") {
-    return std::make_unique<CollectingWriter>([&out](const std::vector<CheckedObject>& r) { WriteJunit(out, r); });
+    return std::make_unique<CollectingWriter>(
+        [&out](const std::vector<CheckedObject>& r, const Problems& p) { WriteJunit(out, r, p); });
   }
   if (format == "sarif") {
     return std::make_unique<CollectingWriter>(
-        [&out, version](const std::vector<CheckedObject>& r) { WriteSarif(out, r, version); });
+        [&out, version](const std::vector<CheckedObject>& r, const Problems& p) { WriteSarif(out, r, version, p); });
   }
   if (format == "policyreport") {
-    return std::make_unique<CollectingWriter>(
-        [&out, timestamp_seconds](const std::vector<CheckedObject>& r) { WritePolicyReports(out, r, timestamp_seconds); });
+    return std::make_unique<CollectingWriter>([&out, timestamp_seconds](const std::vector<CheckedObject>& r,
+                                                                        const Problems& p) {
+      WritePolicyReports(out, r, timestamp_seconds, p);
+    });
   }
   return nullptr;
 }
@@ -262,9 +303,31 @@ std::vector<const policy::Policy*> PoliciesOf(const engine::Decision& d) {
 
 }  // namespace
 
-void WriteJunit(std::ostream& out, const std::vector<CheckedObject>& results) {
-  size_t tests = 0, failures = 0;
+void WriteJunit(std::ostream& out, const std::vector<CheckedObject>& results, const std::vector<InputProblem>& problems) {
+  size_t tests = 0, failures = 0, errors = 0;
   std::string suites;
+  // Inputs that could not be read are errors of a suite of their own (the objects in
+  // them were never judged); warnings are passed cases with their remark.
+  if (!problems.empty()) {
+    std::string cases;
+    for (const auto& p : problems) {
+      std::string where = Issue{p.issue.file, p.issue.position, ""}.ToString();
+      if (where.ends_with(": ")) where.resize(where.size() - 2);
+      cases += "    <testcase classname=\"inputs\" name=\"" + Xml(where) + "\" file=\"" + Xml(p.issue.file) +
+               "\" line=\"" + std::to_string(p.issue.position.line) + "\">\n";
+      if (p.severity == InputProblem::Severity::kError) {
+        ++errors;
+        cases += "      <error type=\"InputError\" message=\"" + Xml(p.issue.message) + "\">" + Xml(ProblemLine(p)) +
+                 "</error>\n";
+      } else {
+        cases += "      <system-out>" + Xml(ProblemLine(p)) + "</system-out>\n";
+      }
+      cases += "    </testcase>\n";
+    }
+    tests += problems.size();
+    suites += "  <testsuite name=\"inputs\" tests=\"" + std::to_string(problems.size()) + "\" failures=\"0\" errors=\"" +
+              std::to_string(errors) + "\" skipped=\"0\">\n" + cases + "  </testsuite>\n";
+  }
   for (const auto& r : results) {
     auto policies = PoliciesOf(r.decision);
     size_t suite_failures = 0;
@@ -297,11 +360,13 @@ void WriteJunit(std::ostream& out, const std::vector<CheckedObject>& results) {
               "  </testsuite>\n";
   }
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      << "<testsuites name=\"clausegate\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\"0\">\n"
+      << "<testsuites name=\"clausegate\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\"" << errors
+      << "\">\n"
       << suites << "</testsuites>\n";
 }
 
-void WriteSarif(std::ostream& out, const std::vector<CheckedObject>& results, const std::string& version) {
+void WriteSarif(std::ostream& out, const std::vector<CheckedObject>& results, const std::string& version,
+                const std::vector<InputProblem>& problems) {
   using json = nlohmann::json;
   // Rules: every rule of every policy that ran, in first-seen order.
   std::vector<const engine::RuleResult*> firsts;
@@ -347,18 +412,56 @@ void WriteSarif(std::ostream& out, const std::vector<CheckedObject>& results, co
       sarif_results.push_back(std::move(res));
     }
   }
+  // Inputs that could not be read, and remarks on inputs, are notifications of the
+  // run (SARIF 2.1.0 section 3.58): the run did not judge everything it was given.
+  json notifications = json::array();
+  bool unread = false;
+  for (const auto& p : problems) {
+    bool error = p.severity == InputProblem::Severity::kError;
+    unread |= error;
+    json region = {{"startLine", std::max<uint32_t>(1, p.issue.position.line)}};
+    if (p.issue.position.column > 0) region["startColumn"] = p.issue.position.column;
+    notifications.push_back({{"descriptor", {{"id", error ? "input-error" : "input-warning"}}},
+                             {"level", error ? "error" : "warning"},
+                             {"message", {{"text", p.issue.message}}},
+                             {"locations", json::array({{{"physicalLocation",
+                                                          {{"artifactLocation", {{"uri", p.issue.file}}},
+                                                           {"region", region}}}}})}});
+  }
+  json invocation = {{"executionSuccessful", !unread}, {"toolExecutionNotifications", notifications}};
   json doc = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
               {"version", "2.1.0"},
               {"runs", json::array({{{"tool", {{"driver", {{"name", "clausegate"}, {"version", version}, {"rules", rules}}}}},
+                                     {"invocations", json::array({invocation})},
                                      {"results", sarif_results}}})}};
   out << doc.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
 }
 
-void WritePolicyReports(std::ostream& out, const std::vector<CheckedObject>& results, int64_t timestamp_seconds) {
+void WritePolicyReports(std::ostream& out, const std::vector<CheckedObject>& results, int64_t timestamp_seconds,
+                        const std::vector<InputProblem>& problems) {
   using json = nlohmann::json;
   // namespace ("" for cluster-scoped) -> report
   std::map<std::string, json> reports;
   std::map<std::string, std::map<std::string, int>> summaries;
+  // Input problems belong to no namespace: results of the cluster report, with the
+  // file and position as properties and no resource.
+  for (const auto& p : problems) {
+    bool error = p.severity == InputProblem::Severity::kError;
+    json& list = reports[""];
+    if (list.is_null()) list = json::array();
+    ++summaries[""][error ? "error" : "warn"];
+    list.push_back({{"source", "clausegate"},
+                    {"policy", "clausegate-input"},
+                    {"rule", error ? "readable" : "well-formed"},
+                    {"result", error ? "error" : "warn"},
+                    {"scored", false},
+                    {"message", p.issue.ToString()},
+                    {"timestamp", {{"seconds", timestamp_seconds}, {"nanos", 0}}},
+                    {"properties",
+                     {{"file", p.issue.file},
+                      {"line", std::to_string(p.issue.position.line)},
+                      {"column", std::to_string(p.issue.position.column)}}}});
+  }
   for (const auto& r : results) {
     const std::string& ns = r.object.namespace_name;
     json& list = reports[ns];

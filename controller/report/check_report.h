@@ -26,12 +26,22 @@ struct CheckedObject {
   engine::Decision decision;
 };
 
+// An input that could not be read (an error: what it held was not judged) or was
+// read with a remark (a warning, e.g. a mapping key given twice), at file:line:col.
+struct InputProblem {
+  enum class Severity { kError, kWarning };
+  Severity severity = Severity::kError;
+  Issue issue;
+};
+
 struct CheckSummary {
   size_t objects = 0;
   size_t denied = 0;    // objects with at least one denial
   size_t warnings = 0;  // warnings across all objects
   size_t audits = 0;
   size_t exceptions = 0;  // rules waived by an exception
+  size_t input_errors = 0;
+  size_t input_warnings = 0;
 };
 
 CheckSummary Summarise(const std::vector<CheckedObject>& results);
@@ -39,15 +49,19 @@ void AddToSummary(const CheckedObject& result, CheckSummary* summary);
 
 // Writes a report as objects are checked. Text and JSON stream, so memory does
 // not grow with the number of objects; the other formats collect until Finish.
+// Every format shows the input problems in its own way.
 class CheckWriter {
  public:
   virtual ~CheckWriter() = default;
   virtual void Add(CheckedObject result) = 0;
+  void AddProblem(InputProblem problem);
   virtual void Finish() = 0;
   const CheckSummary& summary() const { return summary_; }
 
  protected:
+  virtual void WriteProblem(const InputProblem& problem) = 0;
   CheckSummary summary_;
+  std::vector<InputProblem> problems_;  // every one, for the formats that list them at the end
 };
 
 // format: text, json, junit, sarif, policyreport; null for an unknown format.
@@ -56,16 +70,21 @@ std::unique_ptr<CheckWriter> MakeCheckWriter(const std::string& format, std::ost
 
 // Human-readable, grouped by object, clause references on every verdict line.
 void WriteText(std::ostream& out, const std::vector<CheckedObject>& results, bool colour);
+// "file:line:col: error: message", as compilers print it.
+std::string ProblemLine(const InputProblem& problem);
 // The stable JSON schema documented in the README.
 void WriteJson(std::ostream& out, const std::vector<CheckedObject>& results);
 // JUnit XML: a test suite per object, a test case per object x matched policy;
 // denials are failures, warnings go to system-out.
-void WriteJunit(std::ostream& out, const std::vector<CheckedObject>& results);
+void WriteJunit(std::ostream& out, const std::vector<CheckedObject>& results,
+                const std::vector<InputProblem>& problems = {});
 // SARIF 2.1.0: a rule per policy rule, a result per violation with the file and
 // line of the object.
-void WriteSarif(std::ostream& out, const std::vector<CheckedObject>& results, const std::string& version);
+void WriteSarif(std::ostream& out, const std::vector<CheckedObject>& results, const std::string& version,
+                const std::vector<InputProblem>& problems = {});
 // wgpolicyk8s.io/v1alpha2 PolicyReport (ClusterPolicyReport for cluster-scoped
 // objects) YAML, one report per namespace.
-void WritePolicyReports(std::ostream& out, const std::vector<CheckedObject>& results, int64_t timestamp_seconds);
+void WritePolicyReports(std::ostream& out, const std::vector<CheckedObject>& results, int64_t timestamp_seconds,
+                        const std::vector<InputProblem>& problems = {});
 
 }  // namespace clausegate::report

@@ -104,8 +104,8 @@ std::optional<KubeConfig> KubeConfig::FromKubeconfig(const std::string& path, st
   ss << in.rdbuf();
   json::Decoder decoder;
   json::YamlStream stream = json::DecodeYamlStream(ss.str(), path, decoder);
-  if (stream.error || stream.documents.empty()) {
-    *why = stream.error ? stream.error->ToString() : "empty kubeconfig " + path;
+  if (!stream.ok() || stream.documents.empty()) {
+    *why = !stream.ok() ? stream.errors.front().ToString() : "empty kubeconfig " + path;
     return std::nullopt;
   }
   auto doc = nlohmann::json::parse(simdjson::minify(stream.documents[0].doc->root()), nullptr, false);
