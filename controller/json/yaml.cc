@@ -96,6 +96,33 @@ bool IsNullNode(const YAML::Node& node) {
   return plain && IsNullSpelling(node.Scalar());
 }
 
+// The keys of a mapping: for each, its last entry (the one the cluster keeps).
+struct KeyIndex {
+  std::unordered_map<std::string_view, std::pair<size_t, YAML::Mark>> last;  // key -> (entry, where)
+  std::optional<YAML::Node> non_scalar;                                     // a key that is not a scalar
+};
+
+// `on_repeat(key, before)` for every entry whose key an earlier entry has, with the
+// mark of the entry before it.
+template <class OnRepeat>
+KeyIndex IndexKeys(const YAML::Node& map, OnRepeat on_repeat) {
+  KeyIndex index;
+  size_t n = 0;
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) {
+      index.non_scalar = kv.first;
+      return index;
+    }
+    auto [it, fresh] = index.last.try_emplace(kv.first.Scalar(), n, kv.first.Mark());
+    if (!fresh) {
+      on_repeat(kv.first, it->second.second);
+      it->second = {n, kv.first.Mark()};
+    }
+    ++n;
+  }
+  return index;
+}
+
 class Converter {
  public:
   // `line_offset`: lines of the stream before the text this node was parsed from.
@@ -140,19 +167,12 @@ class Converter {
       case YAML::NodeType::Map: {
         // A key given twice keeps its last value, as the cluster's decoding does; each
         // repetition is a warning naming both lines.
-        std::unordered_map<std::string_view, std::pair<size_t, YAML::Mark>> last;  // key -> (entry, where)
-        size_t n = 0;
-        for (const auto& kv : node) {
-          if (!kv.first.IsScalar()) return Fail(kv.first, "mapping keys must be scalars");
-          const std::string& key = kv.first.Scalar();
-          auto [it, fresh] = last.try_emplace(key, n, kv.first.Mark());
-          if (!fresh) {
-            Warn(kv.first, "mapping key \"" + key + "\" is given again (first at line " +
-                               std::to_string(it->second.second.line + 1 + line_offset_) + "); the last value is used, as in the cluster");
-            it->second = {n, kv.first.Mark()};
-          }
-          ++n;
-        }
+        KeyIndex keys = IndexKeys(node, [&](const YAML::Node& key, const YAML::Mark& before) {
+          Warn(key, RepeatedKeyMessage(key.Scalar(), before.line + 1 + line_offset_) +
+                        "; the last value is used, as in the cluster");
+        });
+        if (keys.non_scalar) return Fail(*keys.non_scalar, "mapping keys must be scalars");
+        const auto& last = keys.last;
         out_ += '{';
         bool first = true;
         size_t i = 0;
@@ -307,6 +327,36 @@ YamlDocuments LoadYamlDocuments(std::string_view text, std::string_view file, ui
   } catch (const std::exception& e) {
     out.error = Issue{std::string(file), {first_line, 1}, std::string("cannot read YAML: ") + e.what()};
   }
+  return out;
+}
+
+std::string RepeatedKeyMessage(std::string_view key, uint32_t earlier_line) {
+  return "mapping key \"" + std::string(key) + "\" is given again (earlier at line " + std::to_string(earlier_line) + ")";
+}
+
+namespace {
+
+void CollectRepeatedKeys(const YAML::Node& node, std::string_view file, size_t limit, size_t depth,
+                         std::vector<Issue>* out) {
+  if (out->size() >= limit || depth > 256) return;  // deeper than any policy; bounded recursion
+  if (node.IsSequence()) {
+    for (const auto& item : node) CollectRepeatedKeys(item, file, limit, depth + 1, out);
+  } else if (node.IsMap()) {
+    IndexKeys(node, [&](const YAML::Node& key, const YAML::Mark& before) {
+      if (out->size() >= limit) return;
+      YAML::Mark m = key.Mark();
+      out->push_back({std::string(file), {static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)},
+                      RepeatedKeyMessage(key.Scalar(), static_cast<uint32_t>(before.line + 1))});
+    });
+    for (const auto& kv : node) CollectRepeatedKeys(kv.second, file, limit, depth + 1, out);
+  }
+}
+
+}  // namespace
+
+std::vector<Issue> RepeatedKeys(const YAML::Node& node, std::string_view file, size_t limit) {
+  std::vector<Issue> out;
+  CollectRepeatedKeys(node, file, limit, 0, &out);
   return out;
 }
 

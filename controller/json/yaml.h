@@ -93,6 +93,13 @@ struct YamlDocuments {
 };
 YamlDocuments LoadYamlDocuments(std::string_view text, std::string_view file, uint32_t first_line = 1);
 
+// "mapping key "k" is given again (earlier at line N)": the cluster keeps the last
+// value of a key given twice; manifests are read that way with a warning.
+std::string RepeatedKeyMessage(std::string_view key, uint32_t earlier_line);
+// Every repetition of a mapping key in `node` and below (at most `limit`), at the
+// repeated key: for inputs that must not be ambiguous (policies).
+std::vector<Issue> RepeatedKeys(const YAML::Node& node, std::string_view file, size_t limit = 20);
+
 // Converts one YAML scalar written without quotes to JSON text with the typing
 // Kubernetes applies: null, booleans (true/false and the YAML 1.1 yes/no/on/off
 // family), integers (decimal, 0x hex, 0o and leading-zero octal), floats (with

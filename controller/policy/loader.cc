@@ -688,6 +688,13 @@ LoadResult LoadPolicies(const std::vector<SourceFile>& user_sources) {
     }
     for (const YAML::Node& n : loaded.nodes) {
       if (!n.IsDefined() || n.IsNull()) continue;
+      // A key given twice would mean its last value in the cluster and is easily
+      // missed in review: a policy says everything once.
+      auto repeated = json::RepeatedKeys(n, src.path);
+      if (!repeated.empty()) {
+        for (auto& i : repeated) out.issues.push_back(std::move(i));
+        continue;
+      }
       DocReader r(src, &out.issues);
       if (!r.Map(n, "", {"apiVersion", "kind", "metadata", "spec"})) continue;
       auto api = r.String(n, "apiVersion", "", true);

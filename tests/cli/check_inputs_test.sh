@@ -103,7 +103,7 @@ spec:
       securityContext: {privileged: false}
 YAML
 rc=$(run check "${P[@]}" -f "$tmp/dup.yaml")
-[ "$rc" = 0 ] && grep -q 'dup.yaml:9:7: warning: mapping key "securityContext" is given again (first at line 8); the last value is used, as in the cluster' "$out" &&
+[ "$rc" = 0 ] && grep -q 'dup.yaml:9:7: warning: mapping key "securityContext" is given again (earlier at line 8); the last value is used, as in the cluster' "$out" &&
   grep -q '^1 object checked: 0 denied, 0 warnings, 0 audit, 0 exceptions used; 1 input warning$' "$out"; expect duplicate-key $?
 rc=$(run check "${P[@]}" -f "$tmp/dup.yaml" -o json)
 [ "$rc" = 0 ] && python3 -c '

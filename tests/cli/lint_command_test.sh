@@ -29,6 +29,14 @@ rc=$(run lint -p "$data/good.yaml" -l 'a in (b'); [ "$rc" = 2 ]; expect bad-sele
 rc=$(run lint -p /nonexistent); [ "$rc" = 2 ] && grep -q 'no such file' "$err"; expect missing $?
 rc=$(run lint); [ "$rc" = 2 ]; expect no-args $?
 rc=$(run lint -p "$data/good.yaml" --bogus); [ "$rc" = 2 ]; expect unknown-flag $?
+# A key given twice in a policy is an error at the repetition (the cluster would keep
+# the last value; a reader sees the first).
+dup=$(mktemp --suffix=.yaml)
+sed 's/^  controls: \(.*\)$/  controls: \1\n  severity: low\n  severity: high/' "$data/good.yaml" >"$dup"
+line=$(grep -n 'severity: high' "$dup" | cut -d: -f1)
+rc=$(run lint -p "$dup"); [ "$rc" = 2 ] &&
+  grep -q "$(basename "$dup"):$line:3: mapping key \"severity\" is given again (earlier at line $((line - 1)))" "$err"; expect repeated-key $?
+rm -f "$dup"
 # The shipped policy tree lints clean.
 rc=$(run lint -p "$data/../../../../policies"); [ "$rc" = 0 ]; expect shipped $?
 

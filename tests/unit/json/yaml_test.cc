@@ -106,14 +106,14 @@ TEST_CASE("yaml: a key given twice keeps its last value, with a warning naming b
   CHECK(Json(s, 0) == R"({"kind":"Service","spec":{"type":"ClusterIP","selector":{"app":"b"}}})");
   REQUIRE(s.warnings.size() == 1);
   CHECK(s.warnings[0].ToString() ==
-        "dup.yaml:5:3: mapping key \"selector\" is given again (first at line 3); the last value is used, as in the cluster");
+        "dup.yaml:5:3: mapping key \"selector\" is given again (earlier at line 3); the last value is used, as in the cluster");
   // Three times: each repetition names the one before; positions count from the stream's start.
   auto three = DecodeYamlStream("kind: A\n---\na: 1\na: 2\na: ~\n", "three.yaml", d, {.drop_null_fields = true});
   REQUIRE(three.documents.size() == 2);
   CHECK(Json(three, 1) == "{}");
   REQUIRE(three.warnings.size() == 2);
-  CHECK(three.warnings[0].ToString().starts_with("three.yaml:4:1: mapping key \"a\" is given again (first at line 3)"));
-  CHECK(three.warnings[1].ToString().starts_with("three.yaml:5:1: mapping key \"a\" is given again (first at line 4)"));
+  CHECK(three.warnings[0].ToString().starts_with("three.yaml:4:1: mapping key \"a\" is given again (earlier at line 3)"));
+  CHECK(three.warnings[1].ToString().starts_with("three.yaml:5:1: mapping key \"a\" is given again (earlier at line 4)"));
   // Remarks are bounded per document.
   std::string many = "m:\n";
   for (int i = 0; i < 1000; ++i) many += "  k: " + std::to_string(i) + "\n";
