@@ -142,7 +142,7 @@ PY
 count=$(cat "$tmp/big.yaml.count")
 for via in file stdin; do
   python3 - "$bin" "$data/policies.yaml" "$tmp/big.yaml" "$via" "$count" <<'PY'; expect "stream-20MiB-$via" $?
-import resource, subprocess, sys
+import os, resource, subprocess, sys
 bin, policies, big, via, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 args = [bin, "check", "-p", policies, "-f", big if via == "file" else "-"]
 with open(big, "rb") as stdin:
@@ -153,8 +153,10 @@ print(f"  {via}: {count + 1} objects in {len(open(big, 'rb').read()) / 2**20:.1f
 assert r.returncode == 1, (r.returncode, r.stderr[:500])
 assert last == f"{count + 1} objects checked: 1 denied, 0 warnings, 0 audit, 0 exceptions used", last
 assert "Deployment shop/web-5000" in r.stdout and "prod-ticket/ticket" in r.stdout
-# One document at a time: far below the size of the input.
-assert peak_mib < 48, peak_mib
+# One document at a time: far below the size of the input (a sanitizer's shadow
+# memory and quarantine make the figure meaningless).
+if not os.environ.get("CLAUSEGATE_SANITIZER"):
+    assert peak_mib < 48, peak_mib
 PY
 done
 
