@@ -27,6 +27,58 @@ std::string Bounded(std::string s, size_t max) {
 
 }  // namespace
 
+std::optional<std::string> RequestProblem(const cel::Value& request) {
+  auto field = [&](std::string_view key) { return request.MapFindString(key); };
+  auto is = [](const std::optional<cel::Value>& v, cel::Kind k) { return v && v->kind() == k; };
+  auto absent_or = [](const std::optional<cel::Value>& v, cel::Kind k) {
+    return !v || v->kind() == cel::Kind::kNull || v->kind() == k;
+  };
+  auto uid = field("uid");
+  if (!is(uid, cel::Kind::kString)) return "request.uid must be a string";
+  if (uid->string_value().size() > kMaxUidLength) {
+    return "request.uid is longer than " + std::to_string(kMaxUidLength) + " bytes";
+  }
+  auto operation = field("operation");
+  if (!is(operation, cel::Kind::kString)) return "request.operation must be CREATE, UPDATE, DELETE or CONNECT";
+  std::string_view op = operation->string_value();
+  if (op != "CREATE" && op != "UPDATE" && op != "DELETE" && op != "CONNECT") {
+    return "request.operation must be CREATE, UPDATE, DELETE or CONNECT";
+  }
+  // GroupVersionKind and GroupVersionResource: objects of strings.
+  for (const char* gv : {"kind", "resource"}) {
+    auto v = field(gv);
+    if (!is(v, cel::Kind::kMap)) return std::string("request.") + gv + " must be an object";
+    for (const char* part : {"group", "version", gv}) {
+      auto p = v->MapFindString(part);
+      if (!absent_or(p, cel::Kind::kString)) return std::string("request.") + gv + "." + part + " must be a string";
+    }
+  }
+  for (const char* s : {"subResource", "namespace", "name"}) {
+    if (!absent_or(field(s), cel::Kind::kString)) return std::string("request.") + s + " must be a string";
+  }
+  if (!absent_or(field("dryRun"), cel::Kind::kBool)) return "request.dryRun must be a boolean";
+  auto user = field("userInfo");
+  if (!absent_or(user, cel::Kind::kMap)) return "request.userInfo must be an object";
+  if (user && user->kind() == cel::Kind::kMap) {
+    if (!absent_or(user->MapFindString("username"), cel::Kind::kString)) return "request.userInfo.username must be a string";
+    auto groups = user->MapFindString("groups");
+    if (!absent_or(groups, cel::Kind::kList)) return "request.userInfo.groups must be a list of strings";
+    bool strings = true;
+    if (groups && groups->kind() == cel::Kind::kList) {
+      groups->ForEachElement([&](const cel::Value& g) { return strings = g.kind() == cel::Kind::kString; });
+    }
+    if (!strings) return "request.userInfo.groups must be a list of strings";
+  }
+  // The objects: what the operation needs must be there, and what is there must be an object.
+  auto object = field("object"), old_object = field("oldObject");
+  if (!absent_or(object, cel::Kind::kMap)) return "request.object must be an object";
+  if (!absent_or(old_object, cel::Kind::kMap)) return "request.oldObject must be an object";
+  bool has_object = is(object, cel::Kind::kMap), has_old = is(old_object, cel::Kind::kMap);
+  if ((op == "CREATE" || op == "UPDATE") && !has_object) return "request.object must be an object for " + std::string(op);
+  if (op == "UPDATE" && !has_old) return "request.oldObject must be an object for UPDATE";
+  return std::nullopt;
+}
+
 engine::RequestInfo RequestInfoOf(const cel::Value& request) {
   engine::RequestInfo info;
   info.uid = engine::StringAt(request, {"uid"});
@@ -71,6 +123,7 @@ ReviewResult HandleReview(std::string_view body, const engine::PolicySet& polici
   if (!request || request->kind() != cel::Kind::kMap) return Bad(400, "AdmissionReview has no request", "no_request");
   std::string uid = engine::StringAt(*request, {"uid"});
   if (uid.empty()) return Bad(400, "AdmissionReview request has no uid", "no_uid");
+  if (auto problem = RequestProblem(*request)) return Bad(400, "AdmissionReview " + *problem, "bad_request_field");
 
   ReviewResult result;
   engine::Input in;

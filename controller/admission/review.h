@@ -3,6 +3,7 @@
 //   body -> decode (simdjson) -> engine input -> PolicySet -> decision -> response.
 // Nothing here knows HTTP servers; the server passes bytes and gets bytes back.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,12 @@ struct ReviewOptions {
 // this same function so that both judge a request alike.
 engine::RequestInfo RequestInfoOf(const cel::Value& request);
 
+// What makes an AdmissionRequest unfit to judge (a field of the wrong JSON type, an
+// operation that is missing or unknown, no object where the operation needs one,
+// a uid over kMaxUidLength), or nullopt. Such a request is a bad request, never a
+// verdict.
+std::optional<std::string> RequestProblem(const cel::Value& request);
+
 // Judges one AdmissionReview body. `decoder` is per thread.
 ReviewResult HandleReview(std::string_view body, const engine::PolicySet& policies, json::Decoder& decoder,
                           const ReviewOptions& options);
@@ -41,5 +48,7 @@ ReviewResult HandleReview(std::string_view body, const engine::PolicySet& polici
 inline constexpr size_t kMaxWarningLength = 256;
 inline constexpr size_t kMaxWarningsTotal = 4096;
 inline constexpr size_t kMaxAuditValueLength = 1024;
+// A uid the API server makes is 36 bytes; anything far longer is not from it.
+inline constexpr size_t kMaxUidLength = 128;
 
 }  // namespace clausegate::admission

@@ -1,6 +1,7 @@
 #include "cli/serve_command.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <fstream>
@@ -20,6 +21,9 @@ constexpr const char* kUsage =
     "usage: clausegate serve --policies DIR --tls-cert FILE --tls-key FILE [--client-ca FILE]\n"
     "                        [--address 0.0.0.0] [--port 8443] [--health-port 8080] [--no-cluster]\n"
     "                        [--threads N] [--max-body-bytes 3145728] [--eval-deadline-ms 2000]\n"
+    "                        [--max-connections 4096] [--max-header-bytes 16384]\n"
+    "                        [--handshake-timeout-seconds 5] [--request-timeout-seconds 10]\n"
+    "                        [--idle-timeout-seconds 120] [--drain-timeout-seconds 10]\n"
     "                        [--log-level debug|info|warn|error] [--shutdown-delay-seconds 0]\n"
     "                        [--kubeconfig FILE | --kube-api URL --kube-token-file FILE --kube-ca FILE]\n"
     "  Without --no-cluster, Namespaces come from the API server: --kubeconfig, --kube-api, or\n"
@@ -47,7 +51,8 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   std::vector<std::string> policy_paths;
   bool no_cluster = false;
   std::string kube_api, kube_token_file, kube_ca, kubeconfig, log_level = "info";
-  std::string port, health_port, threads, max_body_bytes, eval_deadline_ms, shutdown_delay;
+  std::string port, health_port, threads, max_body_bytes, eval_deadline_ms, shutdown_delay, max_connections,
+      max_header_bytes, handshake_timeout, request_timeout, idle_timeout, drain_timeout;
   Args parser("serve");
   parser.Values({"-p", "--policies"}, &policy_paths)
       .Switch({"--no-cluster"}, &no_cluster)
@@ -64,6 +69,12 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
       .Value({"--health-port"}, &health_port)
       .Value({"--threads"}, &threads)
       .Value({"--max-body-bytes"}, &max_body_bytes)
+      .Value({"--max-connections"}, &max_connections)
+      .Value({"--max-header-bytes"}, &max_header_bytes)
+      .Value({"--handshake-timeout-seconds"}, &handshake_timeout)
+      .Value({"--request-timeout-seconds"}, &request_timeout)
+      .Value({"--idle-timeout-seconds"}, &idle_timeout)
+      .Value({"--drain-timeout-seconds"}, &drain_timeout)
       .Value({"--eval-deadline-ms"}, &eval_deadline_ms)
       .Value({"--shutdown-delay-seconds"}, &shutdown_delay);
   if (auto exit = parser.ParseOrExit(args, out, err, kUsage)) return *exit;
@@ -82,8 +93,19 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   int shutdown_delay_s = 0;
   number(port, "--port", 0, 65535, &config.port);
   number(health_port, "--health-port", -1, 65535, &config.health_port);
-  number(threads, "--threads", 1, 1024, &config.threads);
-  number(max_body_bytes, "--max-body-bytes", 1024, 64LL << 20, &config.max_body_bytes);
+  number(threads, "--threads", 1, 256, &config.threads);
+  number(max_body_bytes, "--max-body-bytes", 1024, 64LL << 20, &config.limits.max_body_bytes);
+  number(max_connections, "--max-connections", 1, 65536, &config.limits.max_connections);
+  number(max_header_bytes, "--max-header-bytes", 1024, 1 << 20, &config.limits.max_header_bytes);
+  auto seconds = [&](const std::string& text, const char* flag, long long hi, std::chrono::milliseconds* into) {
+    long long s = -1;
+    number(text, flag, 1, hi, &s);
+    if (s > 0) *into = std::chrono::seconds(s);
+  };
+  seconds(handshake_timeout, "--handshake-timeout-seconds", 300, &config.limits.handshake_timeout);
+  seconds(request_timeout, "--request-timeout-seconds", 300, &config.limits.request_timeout);
+  seconds(idle_timeout, "--idle-timeout-seconds", 3600, &config.limits.idle_timeout);
+  seconds(drain_timeout, "--drain-timeout-seconds", 300, &config.drain_timeout);
   number(eval_deadline_ms, "--eval-deadline-ms", 1, 30000, &config.eval_deadline_ms);
   number(shutdown_delay, "--shutdown-delay-seconds", 0, 300, &shutdown_delay_s);
   if (!numbers_ok) return 2;
@@ -150,6 +172,21 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   } else {
     err << "{\"msg\":\"running without cluster access (" << why
         << "): namespaceSelector and namespaceObject see only the request\"}\n";
+  }
+
+  // Every connection is a descriptor: raise the soft limit to the hard one, which
+  // needs no privilege, and say so if max-connections still cannot fit.
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    if (nofile.rlim_cur < nofile.rlim_max) {
+      nofile.rlim_cur = nofile.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &nofile);
+      getrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    if (nofile.rlim_cur != RLIM_INFINITY && nofile.rlim_cur < config.limits.max_connections + 64) {
+      err << ("{\"msg\":\"the open-files limit (" + std::to_string(nofile.rlim_cur) + ") is below --max-connections (" +
+              std::to_string(config.limits.max_connections) + ") plus room; connections past it are refused\"}\n");
+    }
   }
 
   // Signals are taken synchronously by this thread; the server threads never see them.

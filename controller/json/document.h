@@ -35,7 +35,8 @@ class Document {
 
 using DocumentPtr = std::shared_ptr<const Document>;
 
-// Decodes JSON text into Documents. Holds reusable scratch buffers, so one Decoder
+// Decodes JSON text into Documents. An object that gives a key twice keeps its
+// last value, as Kubernetes' own decoding does. Holds reusable scratch buffers, so one Decoder
 // per thread; the Documents it makes are independent of it and of each other.
 class Decoder {
  public:

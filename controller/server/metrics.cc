@@ -5,7 +5,7 @@
 namespace clausegate::server {
 namespace {
 
-std::string Escape(const std::string& v) {
+std::string Escape(std::string_view v) {
   std::string out;
   for (char c : v) {
     if (c == '\\' || c == '"') out += '\\';
@@ -22,7 +22,12 @@ std::string Escape(const std::string& v) {
 
 void Metrics::Review(const std::string& verdict, const std::string& kind, const std::string& operation, double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
-  ++reviews_["verdict=\"" + Escape(verdict) + "\",kind=\"" + Escape(kind) + "\",operation=\"" + Escape(operation) + "\""];
+  auto labels = [&](std::string_view k) {
+    return "verdict=\"" + Escape(verdict) + "\",kind=\"" + Escape(k) + "\",operation=\"" + Escape(operation) + "\"";
+  };
+  std::string key = labels(kind.size() <= 63 ? std::string_view(kind) : "(other)");
+  if (reviews_.size() >= kMaxSeries && !reviews_.count(key)) key = labels("(other)");
+  ++reviews_[key];
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++bucket_counts_[i];
   }
@@ -40,12 +45,17 @@ void Metrics::BadRequest(const std::string& reason) {
   ++bad_["reason=\"" + Escape(reason) + "\""];
 }
 
+void Metrics::Limit(std::string_view reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++limits_["reason=\"" + Escape(reason) + "\""];
+}
+
 void Metrics::TlsReload(bool ok) {
   std::lock_guard<std::mutex> lock(mu_);
   ++(ok ? tls_reloads_ : tls_reload_failures_);
 }
 
-std::string Metrics::Render(uint64_t generation, uint64_t reload_failures) const {
+std::string Metrics::Render(uint64_t generation, uint64_t reload_failures, uint64_t open_connections) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::ostringstream out;
   out << "# HELP clausegate_reviews_total AdmissionReviews answered, by verdict, kind and operation.\n"
@@ -57,6 +67,12 @@ std::string Metrics::Render(uint64_t generation, uint64_t reload_failures) const
   out << "# HELP clausegate_bad_requests_total Requests refused before evaluation, by reason.\n"
       << "# TYPE clausegate_bad_requests_total counter\n";
   for (const auto& [labels, n] : bad_) out << "clausegate_bad_requests_total{" << labels << "} " << n << "\n";
+  out << "# HELP clausegate_http_limits_total Connections and requests refused or cut at a limit, by reason.\n"
+      << "# TYPE clausegate_http_limits_total counter\n";
+  for (const auto& [labels, n] : limits_) out << "clausegate_http_limits_total{" << labels << "} " << n << "\n";
+  out << "# HELP clausegate_http_open_connections Connections open on the webhook and health ports.\n"
+      << "# TYPE clausegate_http_open_connections gauge\n"
+      << "clausegate_http_open_connections " << open_connections << "\n";
   out << "# HELP clausegate_review_duration_seconds Time from request to response, in the handler.\n"
       << "# TYPE clausegate_review_duration_seconds histogram\n";
   for (size_t i = 0; i < kBuckets.size(); ++i) {

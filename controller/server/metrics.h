@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace clausegate::server {
 
@@ -18,16 +19,24 @@ class Metrics {
   void Review(const std::string& verdict, const std::string& kind, const std::string& operation, double seconds);
   void Violation(const std::string& policy, const std::string& verdict);
   void BadRequest(const std::string& reason);
+  // A connection or request refused or cut at a limit of the HTTP layer.
+  void Limit(std::string_view reason);
   void TlsReload(bool ok);
 
-  // Text exposition; `generation` and `reload_failures` come from the policy store.
-  std::string Render(uint64_t generation, uint64_t reload_failures) const;
+  // Text exposition; `generation` and `reload_failures` come from the policy store,
+  // `open_connections` from the server.
+  std::string Render(uint64_t generation, uint64_t reload_failures, uint64_t open_connections) const;
+
+  // Label sets per metric at most: label values come from requests (kinds), and a
+  // client must not grow the metrics without bound. Past it, kind is "(other)".
+  static constexpr size_t kMaxSeries = 1000;
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, uint64_t> reviews_;     // labels -> count
   std::map<std::string, uint64_t> violations_;  // labels -> count
   std::map<std::string, uint64_t> bad_;         // reason -> count
+  std::map<std::string, uint64_t> limits_;      // reason -> count
   std::array<uint64_t, kBuckets.size()> bucket_counts_{};
   uint64_t tls_reloads_ = 0, tls_reload_failures_ = 0;
   uint64_t latency_count_ = 0;

@@ -1,8 +1,11 @@
 #pragma once
-// The HTTPS admission webhook and its plain-HTTP health port. HTTP in, bytes to
-// the admission handler, bytes out; nothing here knows CEL.
+// The HTTPS admission webhook and its plain-HTTP health port: routes of the
+// event-driven HTTP server (server/http), the admission handler behind POST
+// /validate. HTTP in, bytes to the admission handler, bytes out; nothing here
+// knows CEL.
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -13,15 +16,11 @@
 
 #include "cel/time_util.h"
 #include "json/document.h"
+#include "server/http/http_server.h"
 #include "server/metrics.h"
 #include "server/namespace_cache.h"
 #include "server/policy_store.h"
 #include "server/tls_material.h"
-
-namespace httplib {
-class Server;
-class SSLServer;
-}  // namespace httplib
 
 namespace clausegate::server {
 
@@ -30,11 +29,13 @@ struct ServerConfig {
   int port = 8443;         // 0: an ephemeral port (tests)
   int health_port = 8080;  // 0: an ephemeral port; -1: none
   std::string tls_cert, tls_key, client_ca;
-  int threads = 8;
-  size_t max_body_bytes = 3 * 1024 * 1024;
+  int threads = 0;  // I/O threads; 0: one per core
+  http::HttpLimits limits;  // bodies, headers, connections, deadlines
   int tls_reload_interval_ms = 1000;  // how often the certificate files are checked
   int eval_deadline_ms = 2000;        // well inside the API server's webhook timeout
   bool log_decisions = true;          // one line per decision (log level info and below)
+  // On Stop: how long requests in progress may take to finish before they are cut.
+  std::chrono::milliseconds drain_timeout{10000};
 };
 
 // Decoders keep scratch buffers; requests borrow one and give it back.
@@ -71,8 +72,10 @@ class WebhookServer {
   void Stop();
 
  private:
-  void HandleValidate(const std::string& content_type, const std::string& body, int* status, std::string* out,
-                      std::string* out_type);
+  http::HttpResponse Webhook(const http::HttpRequest& req);
+  http::HttpResponse Health(const http::HttpRequest& req);
+  http::HttpResponse Validate(const http::HttpRequest& req);
+  bool ConfigureTls(SSL_CTX* ctx, std::string* error);
   void Log(const std::string& line);
 
   ServerConfig config_;
@@ -84,9 +87,7 @@ class WebhookServer {
   DecoderPool decoders_;
   const NamespaceCache* namespaces_ = nullptr;
   std::unique_ptr<TlsMaterial> material_;
-  std::unique_ptr<httplib::SSLServer> tls_;
-  std::unique_ptr<httplib::Server> health_;
-  std::thread tls_thread_, health_thread_;
+  std::unique_ptr<http::HttpServer> http_;
   int port_ = 0, health_port_ = 0;
   std::atomic<bool> shutting_down_{false};
 };

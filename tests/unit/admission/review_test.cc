@@ -144,3 +144,68 @@ TEST_CASE("review: bad requests get a status and a one-line reason", "[admission
   CHECK(big.http_status == 413);
   for (const auto& r : {bad("not json"), d, big}) CHECK(r.body.find('\n') == std::string::npos);
 }
+
+TEST_CASE("review: a request with fields of the wrong JSON type is a bad request, never a verdict", "[admission]") {
+  Fixture f;
+  auto reason = [&](std::string body) {
+    auto r = f.Run(body);
+    INFO(body);
+    CHECK(r.http_status == 400);
+    CHECK_FALSE(r.reviewed);
+    return r.body;
+  };
+  auto with = [](std::string review, const std::string& from, const std::string& to) {
+    auto at = review.find(from);
+    REQUIRE(at != std::string::npos);
+    return review.replace(at, from.size(), to);
+  };
+  std::string ok = Review("CREATE", kPlain);
+  CHECK(reason(with(ok, R"("operation":"CREATE")", R"("operation":"PATCH")")) ==
+        "AdmissionReview request.operation must be CREATE, UPDATE, DELETE or CONNECT");
+  CHECK(reason(with(ok, R"("operation":"CREATE",)", "")) ==
+        "AdmissionReview request.operation must be CREATE, UPDATE, DELETE or CONNECT");
+  CHECK(reason(with(ok, R"("operation":"CREATE")", R"("operation":7)")).find("request.operation") != std::string::npos);
+  CHECK(reason(Review("CREATE", "[1]")) == "AdmissionReview request.object must be an object");
+  CHECK(reason(Review("CREATE", "null")) == "AdmissionReview request.object must be an object for CREATE");
+  CHECK(reason(Review("UPDATE", kPlain, "\"x\"")) == "AdmissionReview request.oldObject must be an object");
+  CHECK(reason(Review("UPDATE", kPlain, "null")) == "AdmissionReview request.oldObject must be an object for UPDATE");
+  CHECK(reason(with(ok, R"("kind":{"group":"","version":"v1","kind":"Pod"})", R"("kind":"Pod")")) ==
+        "AdmissionReview request.kind must be an object");
+  CHECK(reason(with(ok, R"("resource":"pods")", R"("resource":5)")) == "AdmissionReview request.resource.resource must be a string");
+  CHECK(reason(with(ok, R"("namespace":"default")", R"("namespace":["default"])")) ==
+        "AdmissionReview request.namespace must be a string");
+  CHECK(reason(with(ok, R"("dryRun":false)", R"("dryRun":"false")")) == "AdmissionReview request.dryRun must be a boolean");
+  CHECK(reason(with(ok, R"("userInfo":{"username":"alice"})", R"("userInfo":{"username":"alice","groups":"admins"})")) ==
+        "AdmissionReview request.userInfo.groups must be a list of strings");
+  CHECK(reason(with(ok, R"("userInfo":{"username":"alice"})", R"("userInfo":{"groups":["a",1]})")) ==
+        "AdmissionReview request.userInfo.groups must be a list of strings");
+  CHECK(reason(with(ok, R"("uid":"u-1")", R"("uid":")" + std::string(129, 'u') + "\"")) ==
+        "AdmissionReview request.uid is longer than 128 bytes");
+  CHECK(reason(with(ok, R"("uid":"u-1")", R"("uid":1)")) == "AdmissionReview request has no uid");
+  // A uid of the longest accepted length is echoed.
+  auto longest = f.Run(with(ok, R"("uid":"u-1")", R"("uid":")" + std::string(128, 'u') + "\""));
+  CHECK(longest.http_status == 200);
+}
+
+TEST_CASE("review: a key given twice in the request keeps its last value", "[admission]") {
+  Fixture f;
+  // The privileged container first, then a plain one under the same key: the last wins,
+  // as the API server's decoding would have it.
+  std::string body = Review("CREATE", kPlain);
+  body.replace(body.find(R"("object":)"), 0, R"("object":)" + kPrivileged + ",");
+  auto r = f.Run(body);
+  REQUIRE(r.http_status == 200);
+  CHECK(Json::parse(r.body)["response"]["allowed"] == true);
+  std::string reversed = Review("CREATE", kPrivileged);
+  reversed.replace(reversed.find(R"("object":)"), 0, R"("object":)" + kPlain + ",");
+  CHECK(Json::parse(f.Run(reversed).body)["response"]["allowed"] == false);
+}
+
+TEST_CASE("review: the nesting bound is 128 levels, as documented", "[admission]") {
+  Fixture f;
+  auto nested = [](int levels) { return std::string(levels, '[') + std::string(levels, ']'); };
+  CHECK(f.Run(nested(128)).body == "body is not a JSON object");  // decoded: within the bound
+  auto over = f.Run(nested(129));
+  CHECK(over.http_status == 400);
+  CHECK(over.body.find("nesting too deep (limit 128)") != std::string::npos);
+}

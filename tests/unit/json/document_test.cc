@@ -32,3 +32,23 @@ TEST_CASE("decoder: bad input is an error value", "[json]") {
   CHECK(sh.Decode(R"({"a": {"b": 1}})").ok());
   CHECK_FALSE(sh.Decode(R"({"a": {"b": {"c": {"d": {"e": 1}}}}})").ok());
 }
+
+TEST_CASE("decoder: a key given twice keeps its last value, as Kubernetes decodes it", "[json]") {
+  Decoder d;
+  auto doc = d.Decode(R"({"a": 1, "b": {"x": [1, {"k": "first", "k": "last"}]}, "a": {"deep": true}})");
+  REQUIRE(doc.ok());
+  CHECK(simdjson::minify((*doc)->root()) == R"({"b":{"x":[1,{"k":"last"}]},"a":{"deep":true}})");
+  // Objects past the small-object scan are checked too.
+  std::string wide = "{";
+  for (int i = 0; i < 40; ++i) wide += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  wide += "\"k3\":\"again\"}";
+  auto w = d.Decode(wide);
+  REQUIRE(w.ok());
+  std::string_view k3;
+  REQUIRE((*w)->root()["k3"].get(k3) == simdjson::SUCCESS);
+  CHECK(k3 == "again");
+  // Documents without repetitions are left as they are.
+  auto plain = d.Decode(R"({"a": 1.5e3, "s": "x\u00e9\n"})");
+  REQUIRE(plain.ok());
+  CHECK(simdjson::minify((*plain)->root()) == R"({"a":1500.0,"s":"xé\n"})");
+}
