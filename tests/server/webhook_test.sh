@@ -81,6 +81,11 @@ python3 -c "print('[' * 1000 + ']' * 1000)" >"$work/bad"; code=$(post "$work/bad
 python3 -c "print('{\"a\":\"' + 'x' * 100000 + '\"}')" >"$work/bad"; code=$(post "$work/bad"); [ "$code" = 413 ]; expect too-large $?
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" "https://localhost:$port/validate"); [ "$code" = 405 ]; expect wrong-method $?
 code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" -X POST -d '{}' "https://localhost:$port/other"); [ "$code" = 404 ]; expect wrong-path $?
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" -X OPTIONS "https://localhost:$port/validate"); [ "$code" = 405 ]; expect options $?
+code=$(curl -s -o "$work/out" -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: application/json; charset=utf-8' \
+  --data-binary @"$(review CREATE "$plain" null false)" "https://localhost:$port/validate"); [ "$code" = 200 ]; expect content-type-parameters $?
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: application/jsonx' \
+  --data-binary @"$work/review.json" "https://localhost:$port/validate"); [ "$code" = 400 ]; expect content-type-exact $?
 code=$(curl -s -o "$work/out" -w '%{http_code}' --cacert "$C/ca.crt" -H 'Content-Type: text/plain' \
   --data-binary @"$(review CREATE "$plain" null false)" "https://localhost:$port/validate")
 [ "$code" = 400 ] && grep -q 'Content-Type must be application/json' "$work/out"; expect content-type $?
@@ -112,6 +117,9 @@ kill -TERM "$pid"; wait "$pid"; [ $? = 0 ] && grep -q '"msg":"stopped"' "$work/e
 start --client-ca "$C/ca.crt"
 code=$(post "$(review CREATE "$plain" null false)" --cert "$C/client.crt" --key "$C/client.key"); [ "$code" = 200 ]; expect mtls-accepted $?
 code=$(post "$(review CREATE "$plain" null false)"); [ "$code" != 200 ]; expect mtls-refused $?
+# The server names the CAs it accepts (clients pick their certificate by them).
+echo | openssl s_client -connect "127.0.0.1:$port" -servername localhost 2>/dev/null |
+  grep -A1 'Acceptable client certificate CA names' | grep -q 'CN = clausegate development CA'; expect mtls-ca-names $?
 stop
 
 # Hot reload, laid out like a mounted ConfigMap (files behind a ..data symlink):
