@@ -174,6 +174,10 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
         << "): namespaceSelector and namespaceObject see only the request\"}\n";
   }
 
+  // A peer that closes while a response is written must cost that connection, not the
+  // process: TLS writes to the socket directly, where SIGPIPE would kill it.
+  signal(SIGPIPE, SIG_IGN);
+
   // Every connection is a descriptor: raise the soft limit to the hard one, which
   // needs no privilege, and say so if max-connections still cannot fit.
   rlimit nofile{};

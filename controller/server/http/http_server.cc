@@ -14,7 +14,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
@@ -88,7 +87,12 @@ struct HttpServer::Impl {
     }
   };
 
-  Impl(HttpLimits l, int t, HttpEvents e) : limits(l), threads(std::max(1, t)), events(std::move(e)) {}
+  Impl(HttpLimits l, int t, HttpEvents e) : limits(l), threads(std::max(1, t)), events(std::move(e)) {
+    for (int i = 0; i < threads; ++i) contexts.push_back(std::make_unique<net::io_context>(1));
+  }
+  // Connections are spread over the contexts, each run by one thread: a connection's
+  // handlers never move between threads, so nothing wakes another thread per step.
+  net::io_context& NextContext() { return *contexts[next.fetch_add(1) % contexts.size()]; }
 
   void Accept(Bound* b);
   void OnAccept(Bound* b, error_code ec, tcp::socket socket);
@@ -112,8 +116,9 @@ struct HttpServer::Impl {
   std::condition_variable drained;
   size_t open = 0;  // on every port, under mu
   std::vector<std::unique_ptr<Bound>> bound;  // the registry's lists; acceptors are closed before the context goes
-  net::io_context ioc;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<std::unique_ptr<net::io_context>> contexts;  // one per I/O thread; the first also accepts
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::atomic<size_t> next{0};
   std::vector<std::thread> workers;
   bool started = false, stopped = false;
 };
@@ -132,7 +137,7 @@ class Connection : public ConnectionBase {
   ~Connection() override { server_.Unregister(&bound_, this); }
 
   void Start() {
-    net::dispatch(stream_.get_executor(), [self = Self()] { self->Begin(); });
+    net::post(stream_.get_executor(), [self = Self()] { self->Begin(); });
   }
 
   void Close(bool force) override {
@@ -432,7 +437,7 @@ bool HttpServer::Impl::MakeRoom(Bound* b) {
 }
 
 void HttpServer::Impl::Accept(Bound* b) {
-  b->acceptor->async_accept(net::make_strand(ioc), [this, b](error_code ec, tcp::socket socket) {
+  b->acceptor->async_accept(NextContext(), [this, b](error_code ec, tcp::socket socket) {
     OnAccept(b, ec, std::move(socket));
   });
 }
@@ -496,7 +501,7 @@ int HttpServer::Listen(Listener listener, std::string* error) {
   }
   tcp::endpoint endpoint(address, static_cast<unsigned short>(listener.port));
   auto where = [&] { return listener.address + ":" + std::to_string(listener.port); };
-  b->acceptor = std::make_unique<tcp::acceptor>(net::make_strand(impl_->ioc));
+  b->acceptor = std::make_unique<tcp::acceptor>(*impl_->contexts[0]);
   b->retry = std::make_unique<net::steady_timer>(b->acceptor->get_executor());
   // SO_REUSEADDR lets a restarted server bind past TIME_WAIT; without SO_REUSEPORT a
   // second server on the same port fails here instead of sharing its traffic.
@@ -522,12 +527,13 @@ void HttpServer::Start() {
   Impl& s = *impl_;
   if (s.started) return;
   s.started = true;
-  s.work.emplace(s.ioc.get_executor());
-  for (int i = 0; i < s.threads; ++i) {
-    s.workers.emplace_back([&s] {
+  for (auto& ctx : s.contexts) {
+    s.work.push_back(net::make_work_guard(*ctx));
+    net::io_context* c = ctx.get();
+    s.workers.emplace_back([&s, c] {
       for (;;) {
         try {
-          s.ioc.run();
+          c->run();
           return;
         } catch (const std::exception& e) {
           s.Log(nlohmann::json{{"msg", "I/O thread caught an error; it goes on"}, {"error", e.what()}}.dump(
@@ -561,8 +567,8 @@ void HttpServer::Shutdown(std::chrono::milliseconds drain) {
       wait(std::chrono::milliseconds(1000));
     }
   }
-  s.work.reset();
-  s.ioc.stop();
+  s.work.clear();
+  for (auto& ctx : s.contexts) ctx->stop();
   for (auto& t : s.workers) t.join();
   s.workers.clear();
   for (auto& b : s.bound) {

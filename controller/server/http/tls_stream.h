@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <string>
 #include <utility>
 
 #include <boost/asio/compose.hpp>
@@ -61,7 +62,7 @@ class TlsStream {
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
     return boost::asio::async_compose<Token, void(error_code, std::size_t)>(
-        Op<Write, Count>{this, Write{First(buffers)}}, token, socket_);
+        Op<Write, Count>{this, Write{Gather(buffers)}}, token, socket_);
   }
 
  private:
@@ -170,8 +171,25 @@ class TlsStream {
     }
   };
 
+  // A response is a header and a body in two buffers: written together they make one
+  // TLS record and one send, not two. Larger sequences go a buffer at a time.
+  template <class Buffers>
+  boost::asio::const_buffer Gather(const Buffers& buffers) {
+    constexpr std::size_t kGather = 16 * 1024;
+    std::size_t total = 0, parts = 0;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers); ++it) {
+      total += boost::asio::buffer_size(*it);
+      parts += boost::asio::buffer_size(*it) > 0;
+    }
+    if (parts < 2 || total > kGather) return First(buffers);
+    gathered_.resize(total);
+    boost::asio::buffer_copy(boost::asio::buffer(gathered_), buffers);
+    return boost::asio::buffer(gathered_);
+  }
+
   socket_type socket_;
   SSL* ssl_;
+  std::string gathered_;  // the write in progress, when gathered
 };
 
 }  // namespace clausegate::server::http
