@@ -10,6 +10,11 @@ FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 # The project's own builds treat warnings as errors; a plain `cmake` build does not.
 DEV_FLAGS  = -DCLAUSEGATE_WERROR=ON
+# ccache serves every clone alike: paths are taken relative to the checkout, and the
+# build directory is not part of the key (debug info then names the first clone's
+# directory, which only a debugger notices).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps build run test test-asan test-tsan test-release test-clang build-matrix fuzz e2e bench bench-webhook clean
 
