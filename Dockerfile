@@ -13,7 +13,7 @@ ARG RUN_TESTS=false
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config \
-      libcpp-httplib-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev \
+      libcpp-httplib-dev libyaml-cpp-dev libyaml-dev nlohmann-json3-dev libssl-dev \
       libre2-dev libsimdjson-dev libboost1.74-dev catch2 tzdata python3 python3-yaml curl openssl \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

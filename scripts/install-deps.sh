@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config ccache
-  libcpp-httplib-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev catch2
+  libcpp-httplib-dev libyaml-cpp-dev libyaml-dev nlohmann-json3-dev libssl-dev catch2
   libre2-dev libsimdjson-dev libbenchmark-dev tzdata
   libboost1.74-dev       # Boost.Beast and Boost.Asio: the event-driven HTTP server
   clang libclang-rt-14-dev   # libFuzzer and sanitizer runtimes

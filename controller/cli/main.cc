@@ -9,6 +9,7 @@
 #include "cli/cel_command.h"
 #include "cli/check_command.h"
 #include "cli/controls_command.h"
+#include "cli/decode_command.h"
 #include "cli/lint_command.h"
 #include "cli/remove_webhook_command.h"
 #include "cli/serve_command.h"
@@ -26,6 +27,7 @@ constexpr const char* kUsage =
     "  lint -p POLICIES [-l SELECTOR]               validate and compile policies\n"
     "  test -p POLICIES [SUITE...]                  run policy test suites\n"
     "  cel EXPR [--bindings JSON|@FILE] [--typed]   evaluate one CEL expression\n"
+    "  decode [-f FILE]...                          each YAML document as the JSON Kubernetes makes of it\n"
     "  remove-webhook NAME [--kubeconfig FILE]      delete the webhook configuration (uninstall)\n"
     "  version                                      print the version\n";
 
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
   if (cmd == "controls") return clausegate::cli::RunControlsCommand(rest, std::cout, std::cerr);
   if (cmd == "test") return clausegate::cli::RunTestCommand(rest, std::cin, std::cout, std::cerr);
   if (cmd == "serve") return clausegate::cli::RunServeCommand(rest, std::cout, std::cerr);
+  if (cmd == "decode") return clausegate::cli::RunDecodeCommand(rest, std::cin, std::cout, std::cerr);
   if (cmd == "lint") return clausegate::cli::RunLintCommand(rest, std::cout, std::cerr);
   if (cmd == "remove-webhook") return clausegate::cli::RunRemoveWebhookCommand(rest, std::cout, std::cerr);
   if (cmd == "version" || cmd == "--version") {

@@ -1,6 +1,6 @@
 #include "json/document.h"
 
-#include "json/yaml.h"  // JsonQuote
+#include "json/yaml_scalar.h"  // JsonQuote
 
 #include <unordered_map>
 #include <unordered_set>
@@ -78,7 +78,7 @@ void WriteLastWins(element e, std::string* out) {
 
 }  // namespace
 
-Result<DocumentPtr> Decoder::Decode(std::string_view json_text) {
+Result<DocumentPtr> Decoder::Decode(std::string_view json_text, KeyOrder keys) {
   if (json_text.size() > limits_.max_bytes) {
     return ResourceExhausted("document of " + std::to_string(json_text.size()) +
                              " bytes exceeds the limit of " + std::to_string(limits_.max_bytes));
@@ -100,7 +100,7 @@ Result<DocumentPtr> Decoder::Decode(std::string_view json_text) {
   if (err != simdjson::SUCCESS) {
     return InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(err));
   }
-  if (HasRepeatedKeys(root)) {
+  if (keys == KeyOrder::kMayRepeat && HasRepeatedKeys(root)) {
     // Rare (no API server sends it): decode again from text where each key is once.
     std::string unique;
     unique.reserve(json_text.size());

@@ -35,6 +35,10 @@ class Document {
 
 using DocumentPtr = std::shared_ptr<const Document>;
 
+// Whether a text may give an object key twice (a request) or is known not to (JSON
+// written from YAML, where the last value was already kept).
+enum class KeyOrder { kMayRepeat, kUnique };
+
 // Decodes JSON text into Documents. An object that gives a key twice keeps its
 // last value, as Kubernetes' own decoding does. Holds reusable scratch buffers, so one Decoder
 // per thread; the Documents it makes are independent of it and of each other.
@@ -42,7 +46,7 @@ class Decoder {
  public:
   explicit Decoder(DecodeLimits limits = {}) : limits_(limits) {}
 
-  Result<DocumentPtr> Decode(std::string_view json_text);
+  Result<DocumentPtr> Decode(std::string_view json_text, KeyOrder keys = KeyOrder::kMayRepeat);
   const DecodeLimits& limits() const { return limits_; }
 
  private:

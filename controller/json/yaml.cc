@@ -1,100 +1,14 @@
 #include "json/yaml.h"
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
+#include "json/yaml_tree.h"
+
 #include <cstring>
 #include <istream>
-#include <set>
-#include <sstream>
 #include <unordered_map>
 
 
 namespace clausegate::json {
 namespace {
-
-bool AllDigits(std::string_view s, int base) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    bool ok = base == 16 ? std::isxdigit(static_cast<unsigned char>(c)) != 0
-                         : (c >= '0' && c < static_cast<char>('0' + base));
-    if (!ok) return false;
-  }
-  return true;
-}
-
-std::optional<std::string> IntegerJson(std::string_view s) {
-  std::string_view body = s;
-  bool neg = false;
-  if (!body.empty() && (body[0] == '-' || body[0] == '+')) {
-    neg = body[0] == '-';
-    body.remove_prefix(1);
-  }
-  int base = 10;
-  if (body.starts_with("0x") || body.starts_with("0X")) {
-    base = 16;
-    body.remove_prefix(2);
-  } else if (body.starts_with("0o")) {
-    base = 8;
-    body.remove_prefix(2);
-  } else if (body.size() > 1 && body[0] == '0') {
-    base = 8;  // YAML 1.1 octal, as Kubernetes' YAML reader treats it
-  }
-  if (!AllDigits(body, base)) return std::nullopt;
-  errno = 0;
-  std::string digits(body);
-  unsigned long long v = std::strtoull(digits.c_str(), nullptr, base);
-  if (errno == ERANGE) return std::nullopt;
-  if (neg) {
-    if (v > 9223372036854775808ULL) return std::nullopt;
-    return v == 0 ? "0" : "-" + std::to_string(v);
-  }
-  return std::to_string(v);
-}
-
-std::optional<std::string> FloatJson(std::string_view s) {
-  static const std::set<std::string_view> kInf = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"};
-  static const std::set<std::string_view> kNegInf = {"-.inf", "-.Inf", "-.INF"};
-  static const std::set<std::string_view> kNaN = {".nan", ".NaN", ".NAN"};
-  // JSON has no infinities or NaN: keep them as strings, which is what a Kubernetes
-  // object could hold there anyway.
-  if (kInf.count(s) || kNegInf.count(s) || kNaN.count(s)) return std::nullopt;
-  bool digit = false, dot_or_exp = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      digit = true;
-    } else if (c == '.' || c == 'e' || c == 'E') {
-      dot_or_exp = true;
-    } else if ((c == '-' || c == '+') && (i == 0 || s[i - 1] == 'e' || s[i - 1] == 'E')) {
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (!digit || !dot_or_exp) return std::nullopt;
-  std::string t(s);
-  char* end = nullptr;
-  double d = std::strtod(t.c_str(), &end);
-  if (*end != '\0' || !std::isfinite(d)) return std::nullopt;
-  std::ostringstream out;
-  out.precision(17);
-  out << d;
-  std::string r = out.str();
-  if (r.find_first_of(".eE") == std::string::npos) r += ".0";  // stays a float
-  return r;
-}
-
-// The plain scalars YAML reads as null.
-bool IsNullSpelling(std::string_view s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
-
-// A node that becomes JSON null: empty, ~, null (plain, not quoted), or tagged !!null.
-bool IsNullNode(const YAML::Node& node) {
-  if (node.Type() == YAML::NodeType::Null || node.Type() == YAML::NodeType::Undefined) return true;
-  if (node.Type() != YAML::NodeType::Scalar) return false;
-  const std::string& tag = node.Tag();
-  bool plain = tag == "?" || tag.empty() || tag == "tag:yaml.org,2002:null";
-  return plain && IsNullSpelling(node.Scalar());
-}
 
 // The keys of a mapping: for each, its last entry (the one the cluster keeps).
 struct KeyIndex {
@@ -123,153 +37,7 @@ KeyIndex IndexKeys(const YAML::Node& map, OnRepeat on_repeat) {
   return index;
 }
 
-class Converter {
- public:
-  // `line_offset`: lines of the stream before the text this node was parsed from.
-  Converter(size_t max_depth, size_t max_output, bool drop_null_fields, uint32_t line_offset)
-      : max_depth_(max_depth), max_output_(max_output), drop_null_fields_(drop_null_fields), line_offset_(line_offset) {}
-
-  // Appends the JSON of `node`; false with error_ set on a problem.
-  bool Emit(const YAML::Node& node, size_t depth) {
-    if (depth > max_depth_) return Fail(node, "nesting too deep (limit " + std::to_string(max_depth_) + ")");
-    if (out_.size() > max_output_) return Fail(node, "document too large after alias expansion");
-    switch (node.Type()) {
-      case YAML::NodeType::Null:
-      case YAML::NodeType::Undefined:
-        out_ += "null";
-        return true;
-      case YAML::NodeType::Scalar: {
-        const std::string& tag = node.Tag();
-        const std::string& v = node.Scalar();
-        if (tag == "!" || tag == "tag:yaml.org,2002:str") {
-          out_ += JsonQuote(v);
-        } else if (tag == "?" || tag.empty()) {
-          out_ += PlainScalarToJson(v);
-        } else if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
-                   tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null") {
-          out_ += PlainScalarToJson(v);
-        } else {
-          out_ += JsonQuote(v);  // unknown tags keep their text
-        }
-        return true;
-      }
-      case YAML::NodeType::Sequence: {
-        out_ += '[';
-        bool first = true;
-        for (const auto& item : node) {
-          if (!first) out_ += ',';
-          first = false;
-          if (!Emit(item, depth + 1)) return false;
-        }
-        out_ += ']';
-        return true;
-      }
-      case YAML::NodeType::Map: {
-        // A key given twice keeps its last value, as the cluster's decoding does; each
-        // repetition is a warning naming both lines.
-        KeyIndex keys = IndexKeys(node, [&](const YAML::Node& key, const YAML::Mark& before) {
-          Warn(key, RepeatedKeyMessage(key.Scalar(), before.line + 1 + line_offset_) +
-                        "; the last value is used, as in the cluster");
-        });
-        if (keys.non_scalar) return Fail(*keys.non_scalar, "mapping keys must be scalars");
-        const auto& last = keys.last;
-        out_ += '{';
-        bool first = true;
-        size_t i = 0;
-        for (const auto& kv : node) {
-          const std::string& key = kv.first.Scalar();
-          if (last.find(key)->second.first != i++) continue;  // a later entry wins
-          if (drop_null_fields_ && IsNullNode(kv.second)) continue;
-          if (!first) out_ += ',';
-          first = false;
-          out_ += JsonQuote(key);
-          out_ += ':';
-          if (!Emit(kv.second, depth + 1)) return false;
-        }
-        out_ += '}';
-        return true;
-      }
-    }
-    return true;
-  }
-
-  // Remarks on a document that was read (positions within the chunk); bounded.
-  static constexpr size_t kMaxWarnings = 20;
-  const std::vector<std::pair<SourcePosition, std::string>>& warnings() const { return warnings_; }
-  size_t warnings_dropped() const { return warnings_dropped_; }
-
-  std::string& out() { return out_; }
-  const std::string& error() const { return error_; }
-  SourcePosition error_position() const { return error_position_; }
-
- private:
-  static SourcePosition At(const YAML::Node& node) {
-    YAML::Mark m = node.Mark();
-    return {static_cast<uint32_t>(m.line + 1), static_cast<uint32_t>(m.column + 1)};
-  }
-  bool Fail(const YAML::Node& at, std::string message) {
-    error_ = std::move(message);
-    error_position_ = At(at);
-    return false;
-  }
-  void Warn(const YAML::Node& at, std::string message) {
-    if (warnings_.size() < kMaxWarnings) {
-      warnings_.emplace_back(At(at), std::move(message));
-    } else {
-      ++warnings_dropped_;
-    }
-  }
-
-  size_t max_depth_;
-  size_t max_output_;
-  bool drop_null_fields_;
-  uint32_t line_offset_;
-  std::string out_;
-  std::string error_;
-  SourcePosition error_position_;
-  std::vector<std::pair<SourcePosition, std::string>> warnings_;
-  size_t warnings_dropped_ = 0;
-};
-
 }  // namespace
-
-std::string PlainScalarToJson(std::string_view s) {
-  if (IsNullSpelling(s)) return "null";
-  static const std::set<std::string_view> kTrue = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"};
-  static const std::set<std::string_view> kFalse = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"};
-  if (kTrue.count(s)) return "true";
-  if (kFalse.count(s)) return "false";
-  if (auto i = IntegerJson(s)) return *i;
-  if (auto f = FloatJson(s)) return *f;
-  return JsonQuote(s);
-}
-
-std::string JsonQuote(std::string_view text) {
-  std::string out = "\"";
-  for (size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
 
 namespace {
 
@@ -424,60 +192,34 @@ bool YamlDocumentSplitter::Next(YamlChunk* chunk) {
 
 void DecodeYamlChunk(const YamlChunk& chunk, std::string_view file, Decoder& decoder, const YamlOptions& options,
                      YamlStream* out) {
-  uint32_t offset = chunk.first_line - 1;
-  auto issue = [&](SourcePosition p, std::string message) {
-    if (p.line == 0) p = {chunk.first_line, 1};
-    return Issue{std::string(file), p, std::move(message)};
-  };
   if (chunk.too_large) {
-    out->errors.push_back(issue({}, "document of " + std::to_string(chunk.bytes) + " bytes is over the " +
-                                        std::to_string(chunk.bound) + "-byte bound for one YAML document; it was not read"));
+    out->errors.push_back({std::string(file), {chunk.first_line, 1},
+                           "document of " + std::to_string(chunk.bytes) + " bytes is over the " +
+                               std::to_string(chunk.bound) + "-byte bound for one YAML document; it was not read"});
     return;
   }
-  YamlDocuments loaded = LoadYamlDocuments(chunk.text, file, chunk.first_line);
-  if (loaded.error) {
-    out->errors.push_back(std::move(*loaded.error));
-    return;
-  }
-  size_t budget = chunk.text.size() * 4 + (1 << 20);
   const DecodeLimits& limits = decoder.limits();
-  for (const YAML::Node& node : loaded.nodes) {
-    if (!node.IsDefined() || node.IsNull()) continue;
-    YAML::Mark m = node.Mark();
-    SourcePosition pos{static_cast<uint32_t>(m.line + 1) + offset, static_cast<uint32_t>(m.column + 1)};
-    Converter conv(limits.max_depth, budget, options.drop_null_fields, offset);
-    bool ok;
-    try {
-      ok = conv.Emit(node, 1);
-    } catch (const std::exception& e) {
-      out->errors.push_back(issue(pos, std::string("cannot convert YAML: ") + e.what()));
-      continue;
-    }
-    for (const auto& [at, message] : conv.warnings()) {
-      out->warnings.push_back(issue({at.line + offset, at.column}, message));
-    }
-    if (conv.warnings_dropped() > 0) {
-      out->warnings.push_back(issue(pos, std::to_string(conv.warnings_dropped()) + " more remarks on this document"));
-    }
-    if (!ok) {
-      SourcePosition p = conv.error_position();
-      p.line += offset;
-      out->errors.push_back(issue(p, conv.error()));
-      continue;
-    }
-    budget -= std::min(budget, conv.out().size());
-    if (conv.out().size() > limits.max_bytes) {
-      out->errors.push_back(issue(pos, "document of " + std::to_string(conv.out().size()) + " bytes as JSON is over the " +
-                                           std::to_string(limits.max_bytes) + "-byte bound for one document"));
-      continue;
-    }
-    auto doc = decoder.Decode(conv.out());
-    if (!doc.ok()) {
-      out->errors.push_back(issue(pos, doc.status().message()));
-      continue;
-    }
-    out->documents.push_back(SourceDocument{std::move(*doc), pos});
-  }
+  YamlToJsonOptions convert;
+  convert.max_depth = limits.max_depth;
+  convert.max_output = chunk.text.size() * 4 + (1 << 20);
+  convert.drop_null_fields = options.drop_null_fields;
+  YamlToJson(
+      chunk.text, file, chunk.first_line, convert,
+      [&](std::string& json, SourcePosition pos) {
+        if (json.size() > limits.max_bytes) {
+          out->errors.push_back({std::string(file), pos,
+                                 "document of " + std::to_string(json.size()) + " bytes as JSON is over the " +
+                                     std::to_string(limits.max_bytes) + "-byte bound for one document"});
+          return;
+        }
+        auto doc = decoder.Decode(json, KeyOrder::kUnique);
+        if (!doc.ok()) {
+          out->errors.push_back({std::string(file), pos, doc.status().message()});
+          return;
+        }
+        out->documents.push_back(SourceDocument{std::move(*doc), pos});
+      },
+      &out->errors, &out->warnings);
 }
 
 namespace {

@@ -2,8 +2,8 @@
 // YAML manifests become the same immutable Documents as JSON requests.
 //
 // A YAML stream (multi-document, `---` separated, as `helm template` prints) is
-// cut into documents as it is read, each parsed with yaml-cpp, converted to JSON
-// text with Kubernetes' scalar typing, and decoded like any JSON input. Each
+// cut into documents as it is read, each converted to JSON text as Kubernetes reads
+// YAML (yaml_tree.h) and decoded like any JSON input. Each
 // document keeps the line and column where it starts, for reports that point into
 // the file. A document that cannot be read is an error at its position; the
 // documents after it are still read.
@@ -18,6 +18,7 @@
 
 #include "common/source_position.h"
 #include "json/document.h"
+#include "json/yaml_scalar.h"
 
 namespace clausegate::json {
 
@@ -74,7 +75,7 @@ class YamlDocumentSplitter {
 };
 
 // Decodes one chunk of a stream: its objects go to out->documents, what could not be
-// read to out->errors, remarks to out->warnings. The decoder's limits bound each
+// read to out->errors, remarks (a key given twice) to out->warnings. The decoder's limits bound each
 // document's JSON; alias expansion is bounded by 4x the chunk plus 1 MiB.
 void DecodeYamlChunk(const YamlChunk& chunk, std::string_view file, Decoder& decoder, const YamlOptions& options,
                      YamlStream* out);
@@ -83,8 +84,8 @@ void DecodeYamlChunk(const YamlChunk& chunk, std::string_view file, Decoder& dec
 YamlStream DecodeYamlStream(std::string_view text, std::string_view file, Decoder& decoder,
                             const YamlOptions& options = {});
 
-// The one place yaml-cpp parses text: documents with their marks, or the first
-// problem. Input that yaml-cpp cannot handle safely (NUL bytes make it loop) is
+// Policies and test suites are read as yaml-cpp nodes, for the positions of their
+// fields: documents with their marks, or the first problem. Input that yaml-cpp cannot handle safely (NUL bytes make it loop) is
 // refused before it is parsed. `first_line` shifts reported lines (for streams
 // split into documents).
 struct YamlDocuments {
@@ -99,14 +100,5 @@ std::string RepeatedKeyMessage(std::string_view key, uint32_t earlier_line);
 // Every repetition of a mapping key in `node` and below (at most `limit`), at the
 // repeated key: for inputs that must not be ambiguous (policies).
 std::vector<Issue> RepeatedKeys(const YAML::Node& node, std::string_view file, size_t limit = 20);
-
-// Converts one YAML scalar written without quotes to JSON text with the typing
-// Kubernetes applies: null, booleans (true/false and the YAML 1.1 yes/no/on/off
-// family), integers (decimal, 0x hex, 0o and leading-zero octal), floats (with
-// .inf and .nan), else a string.
-std::string PlainScalarToJson(std::string_view scalar);
-
-// JSON string literal for arbitrary text (quotes, escapes; invalid UTF-8 replaced).
-std::string JsonQuote(std::string_view text);
 
 }  // namespace clausegate::json
