@@ -28,16 +28,22 @@ bool Has(const std::vector<std::string>& list, std::string_view v) {
   return std::any_of(list.begin(), list.end(), [&](const std::string& s) { return s == "*" || s == v; });
 }
 
-// Workload kinds whose pod template a pod policy also checks, and where it is.
+// Kinds whose pod template a pod policy also checks (those of Pod Security
+// admission's extractor), and where the template is.
+enum class TemplateAt { kSpec, kJobTemplate, kTop };  // spec.template, spec.jobTemplate.spec.template, template
 struct TemplateKind {
   std::string_view group, resource, kind;
-  bool cron;  // spec.jobTemplate.spec.template
+  TemplateAt at;
 };
 constexpr TemplateKind kTemplateKinds[] = {
-    {"apps", "deployments", "Deployment", false},  {"apps", "replicasets", "ReplicaSet", false},
-    {"apps", "statefulsets", "StatefulSet", false}, {"apps", "daemonsets", "DaemonSet", false},
-    {"batch", "jobs", "Job", false},               {"", "replicationcontrollers", "ReplicationController", false},
-    {"batch", "cronjobs", "CronJob", true},
+    {"apps", "deployments", "Deployment", TemplateAt::kSpec},
+    {"apps", "replicasets", "ReplicaSet", TemplateAt::kSpec},
+    {"apps", "statefulsets", "StatefulSet", TemplateAt::kSpec},
+    {"apps", "daemonsets", "DaemonSet", TemplateAt::kSpec},
+    {"batch", "jobs", "Job", TemplateAt::kSpec},
+    {"", "replicationcontrollers", "ReplicationController", TemplateAt::kSpec},
+    {"batch", "cronjobs", "CronJob", TemplateAt::kJobTemplate},
+    {"", "podtemplates", "PodTemplate", TemplateAt::kTop},
 };
 
 const TemplateKind* TemplateKindOf(const RequestInfo& info) {
@@ -92,15 +98,16 @@ std::map<std::string, std::string> Labels(const cel::Value& object) {
 // the owner's namespace.
 cel::Value PodView(const cel::Value& owner, const TemplateKind& t) {
   if (owner.kind() != cel::Kind::kMap) return cel::Value::Null();
-  auto spec = owner.MapFindString("spec");
-  if (!spec || spec->kind() != cel::Kind::kMap) return cel::Value::Null();
+  auto field = [](const std::optional<cel::Value>& m, std::string_view name) -> std::optional<cel::Value> {
+    return m && m->kind() == cel::Kind::kMap ? m->MapFindString(name) : std::nullopt;
+  };
   std::optional<cel::Value> tmpl;
-  if (t.cron) {
-    auto jt = spec->MapFindString("jobTemplate");
-    auto js = jt && jt->kind() == cel::Kind::kMap ? jt->MapFindString("spec") : std::nullopt;
-    tmpl = js && js->kind() == cel::Kind::kMap ? js->MapFindString("template") : std::nullopt;
-  } else {
-    tmpl = spec->MapFindString("template");
+  switch (t.at) {
+    case TemplateAt::kTop: tmpl = owner.MapFindString("template"); break;
+    case TemplateAt::kSpec: tmpl = field(owner.MapFindString("spec"), "template"); break;
+    case TemplateAt::kJobTemplate:
+      tmpl = field(field(field(owner.MapFindString("spec"), "jobTemplate"), "spec"), "template");
+      break;
   }
   if (!tmpl || tmpl->kind() != cel::Kind::kMap) return cel::Value::Null();
   // A small map over the template's own subtrees: nothing of the object is copied.
@@ -126,7 +133,14 @@ cel::Value PodView(const cel::Value& owner, const TemplateKind& t) {
   return cel::Value::Map(std::move(pod));
 }
 
-std::string TemplatePath(const TemplateKind& t) { return t.cron ? "spec.jobTemplate.spec.template" : "spec.template"; }
+std::string TemplatePath(const TemplateKind& t) {
+  switch (t.at) {
+    case TemplateAt::kSpec: return "spec.template";
+    case TemplateAt::kJobTemplate: return "spec.jobTemplate.spec.template";
+    case TemplateAt::kTop: return "template";
+  }
+  return "";
+}
 
 }  // namespace
 

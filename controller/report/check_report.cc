@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json/yaml_scalar.h"  // AppendJsonQuoted
+
 namespace clausegate::report {
 namespace {
 
@@ -101,7 +103,6 @@ const char* SeverityWord(const InputProblem& p) {
   return p.severity == InputProblem::Severity::kError ? "error" : "warning";
 }
 
-nlohmann::json JsonObject(const CheckedObject& r);
 nlohmann::json JsonSummary(const CheckSummary& s);
 
 }  // namespace
@@ -125,37 +126,111 @@ void WriteText(std::ostream& out, const std::vector<CheckedObject>& results, boo
 
 namespace {
 
-nlohmann::json JsonObject(const CheckedObject& r) {
-  using json = nlohmann::json;
-  json verdicts = json::array();
-  for (const auto& rr : r.decision.results) {
-    json controls = json::array();
-    for (const auto& c : Clauses(rr)) controls.push_back({{"id", c.id}, {"standard", c.standard}, {"clause", c.clause}});
-    json v = {{"policy", rr.policy->name},
-              {"rule", rr.rule ? rr.rule->name : "matchConditions"},
-              {"verdict", Verdict(rr)},
-              {"outcome", engine::ToString(rr.outcome)},
-              {"action", policy::ToString(rr.action)},
-              {"severity", policy::ToString(rr.policy->severity)},
-              {"message", rr.message},
-              {"controls", controls}};
-    if (!rr.path.empty()) v["path"] = rr.path;
-    if (rr.exception) v["exception"] = {{"name", rr.exception->name}, {"ticket", rr.exception->ticket}};
-    verdicts.push_back(std::move(v));
+// Indented JSON written as it goes, in the layout of nlohmann's dump(2) (keys in
+// sorted order, as its objects keep them), for the one output that is written per
+// object: building a tree for every object cost more than judging it.
+class PrettyJson {
+ public:
+  PrettyJson(std::string* out, size_t indent) : out_(out), base_(indent) {}
+  PrettyJson& Begin(char bracket) {
+    Value();
+    out_->push_back(bracket);
+    open_.push_back(0);
+    return *this;
   }
-  json o = {{"object",
-             {{"apiVersion", r.object.api_version},
-              {"kind", r.object.kind},
-              {"namespace", r.object.namespace_name},
-              {"name", r.object.name},
-              {"file", r.object.file},
-              {"line", r.object.position.line}}},
-            {"allowed", r.decision.allowed},
-            {"verdicts", verdicts},
-            {"warnings", r.decision.warnings},
-            {"auditAnnotations", r.decision.audit_annotations}};
-  if (!r.decision.allowed) o["message"] = r.decision.message;
-  return o;
+  PrettyJson& End(char bracket) {
+    size_t n = open_.back();
+    open_.pop_back();
+    if (n > 0) NewLine();
+    out_->push_back(bracket);
+    return *this;
+  }
+  PrettyJson& Key(std::string_view key) {
+    Item();
+    json::AppendJsonQuoted(key, out_);
+    *out_ += ": ";
+    after_key_ = true;
+    return *this;
+  }
+  PrettyJson& String(std::string_view v) {
+    Value();
+    json::AppendJsonQuoted(v, out_);
+    return *this;
+  }
+  PrettyJson& Number(uint64_t v) {
+    Value();
+    *out_ += std::to_string(v);
+    return *this;
+  }
+  PrettyJson& Bool(bool v) {
+    Value();
+    *out_ += v ? "true" : "false";
+    return *this;
+  }
+  PrettyJson& Field(std::string_view key, std::string_view v) { return Key(key).String(v); }
+
+ private:
+  void NewLine() {
+    out_->push_back('\n');
+    out_->append(base_ + 2 * open_.size(), ' ');
+  }
+  void Item() {
+    if (!open_.empty()) {
+      if (open_.back()++ > 0) out_->push_back(',');
+      NewLine();
+    }
+  }
+  // A value in an array starts its own line; after a key it follows on the same one.
+  void Value() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    Item();
+  }
+
+  std::string* out_;
+  size_t base_;
+  std::vector<size_t> open_;  // entries written in each open object or array
+  bool after_key_ = false;
+};
+
+void WriteJsonObject(const CheckedObject& r, size_t indent, std::string* out) {
+  PrettyJson j(out, indent);
+  j.Begin('{');
+  j.Key("allowed").Bool(r.decision.allowed);
+  j.Key("auditAnnotations").Begin('{');
+  for (const auto& [k, v] : r.decision.audit_annotations) j.Field(k, v);
+  j.End('}');
+  if (!r.decision.allowed) j.Field("message", r.decision.message);
+  j.Key("object").Begin('{');
+  j.Field("apiVersion", r.object.api_version).Field("file", r.object.file).Field("kind", r.object.kind);
+  j.Key("line").Number(r.object.position.line);
+  j.Field("name", r.object.name).Field("namespace", r.object.namespace_name);
+  j.End('}');
+  j.Key("verdicts").Begin('[');
+  for (const auto& rr : r.decision.results) {
+    j.Begin('{');
+    j.Field("action", policy::ToString(rr.action));
+    j.Key("controls").Begin('[');
+    for (const auto& c : Clauses(rr)) {
+      j.Begin('{').Field("clause", c.clause).Field("id", c.id).Field("standard", c.standard).End('}');
+    }
+    j.End(']');
+    if (rr.exception) {
+      j.Key("exception").Begin('{').Field("name", rr.exception->name).Field("ticket", rr.exception->ticket).End('}');
+    }
+    j.Field("message", rr.message).Field("outcome", engine::ToString(rr.outcome));
+    if (!rr.path.empty()) j.Field("path", rr.path);
+    j.Field("policy", rr.policy->name).Field("rule", rr.rule ? rr.rule->name : "matchConditions");
+    j.Field("severity", policy::ToString(rr.policy->severity)).Field("verdict", Verdict(rr));
+    j.End('}');
+  }
+  j.End(']');
+  j.Key("warnings").Begin('[');
+  for (const auto& w : r.decision.warnings) j.String(w);
+  j.End(']');
+  j.End('}');
 }
 
 nlohmann::json JsonSummary(const CheckSummary& s) {
@@ -207,7 +282,9 @@ class JsonWriter : public CheckWriter {
   explicit JsonWriter(std::ostream& out) : out_(out) {}
   void Add(CheckedObject r) override {
     AddToSummary(r, &summary_);
-    out_ << (first_ ? "{\n  \"results\": [\n    " : ",\n    ") << Nest(Dump(JsonObject(r), 2), 4);
+    buffer_.clear();
+    WriteJsonObject(r, 4, &buffer_);
+    out_ << (first_ ? "{\n  \"results\": [\n    " : ",\n    ") << buffer_;
     first_ = false;
   }
   void Finish() override {
@@ -220,6 +297,7 @@ class JsonWriter : public CheckWriter {
  private:
   void WriteProblem(const InputProblem&) override {}  // listed at the end
   std::ostream& out_;
+  std::string buffer_;
   bool first_ = true;
 };
 
