@@ -26,6 +26,10 @@ struct ScalarValue {
 // `plain` says it was written without quotes (only then is an untagged scalar typed).
 ScalarValue ResolveYamlScalar(std::string_view value, std::string_view tag, bool plain);
 
+// Whether an untagged plain scalar is a string without looking further (the first
+// character rules out every other type, or it is a word longer than any keyword).
+bool IsPlainString(std::string_view scalar);
+
 // The JSON text of an untagged plain scalar (a string is quoted); an error resolves to
 // the quoted text.
 std::string PlainScalarToJson(std::string_view scalar);

@@ -138,24 +138,21 @@ class Writer {
     return (key.plain && key.tag_len == 0) || tree_.tag(key) == "tag:yaml.org,2002:merge";
   }
 
-  // The JSON object key of a mapping key node.
-  bool KeyOf(uint32_t id, std::string* key) {
+  // The JSON object key of a mapping key node: a view of its text, or of the string
+  // it resolves to (kept until the document is written).
+  bool KeyView(uint32_t id, std::string_view* key) {
     uint32_t t = Target(id);
     const Node& n = tree_.node(t);
     if (n.kind != Kind::kScalar) return Fail(tree_.node(id), "mapping keys must be scalars");
-    if (n.plain && n.tag_len == 0) {
-      std::string_view text = tree_.text(n);
-      if (!text.empty() && (std::isalpha(static_cast<unsigned char>(text[0])) && text.size() > 5)) {
-        // Long words are strings whatever they start with; the common case stays cheap.
-        key->assign(text);
-        return true;
-      }
-    } else if (n.tag_len == 0) {
-      key->assign(tree_.text(n));
+    std::string_view text = tree_.text(n);
+    if (n.tag_len == 0 && (!n.plain || IsPlainString(text))) {
+      *key = text;
       return true;
     }
     std::string why;
-    if (!YamlKeyString(Scalar(n), tree_.text(n), key, &why)) return Fail(tree_.node(id), why);
+    std::string& owned = owned_keys_.emplace_back();
+    if (!YamlKeyString(Scalar(n), text, &owned, &why)) return Fail(tree_.node(id), why);
+    *key = owned;
     return true;
   }
 
@@ -213,9 +210,9 @@ class Writer {
         ok = Merge(value, e, depth + 1);
         continue;
       }
-      std::string k;
-      if (!(ok = KeyOf(tree_.kid(m, i), &k))) break;
-      Set(e, std::move(k), value, own ? key.line : 0, key);
+      std::string_view k;
+      if (!(ok = KeyView(tree_.kid(m, i), &k))) break;
+      Set(e, std::string(k), value, own ? key.line : 0, key);
     }
     active_[t] = was;
     return ok;
@@ -235,19 +232,19 @@ class Writer {
     return true;
   }
 
-  // The simple mapping: no merge key and no key given twice, written in one pass.
-  bool Simple(const Node& m, std::vector<std::string>* keys) {
-    keys->clear();
+  // The simple mapping: no merge key and no key given twice, written in one pass. Its
+  // keys are left at the end of keys_, from `base` on.
+  bool Simple(const Node& m, size_t base) {
     for (uint32_t i = 0; i + 1 < m.count; i += 2) {
       const Node& key = tree_.node(tree_.kid(m, i));
       if (IsMergeKey(key)) return false;
-      std::string k;
-      if (!KeyOf(tree_.kid(m, i), &k)) return false;
-      for (const std::string& seen : *keys) {
-        if (seen == k) return false;
+      std::string_view k;
+      if (!KeyView(tree_.kid(m, i), &k)) return false;
+      for (size_t j = base; j < keys_.size(); ++j) {
+        if (keys_[j] == k) return false;
       }
-      keys->push_back(std::move(k));
-      if (keys->size() > 32) return false;  // large mappings go the indexed way
+      keys_.push_back(k);
+      if (keys_.size() - base > 32) return false;  // large mappings go the indexed way
     }
     return true;
   }
@@ -291,8 +288,8 @@ class Writer {
       }
       case Kind::kMapping: {
         if (!Spend(n, 2 + n.count)) return false;
-        std::vector<std::string> keys;
-        bool simple = Simple(n, &keys);
+        size_t base = keys_.size();
+        bool simple = Simple(n, base);
         if (!error_.empty()) return false;
         out_->push_back('{');
         bool first = true;
@@ -302,10 +299,12 @@ class Writer {
             if (options_.drop_null_fields && IsNull(value)) continue;
             if (!first) out_->push_back(',');
             first = false;
-            Key(keys[i / 2]);
+            Key(keys_[base + i / 2]);
             if (!Emit(value, depth + 1)) return false;
           }
+          keys_.resize(base);
         } else {
+          keys_.resize(base);
           Entries e;
           if (!Apply(id, &e, true, depth)) return false;
           for (const Entry& entry : e.list) {
@@ -329,6 +328,8 @@ class Writer {
   size_t* budget_;
   uint32_t line_offset_;
   std::vector<uint8_t> active_;  // nodes being written or merged: an alias back into one is a cycle
+  std::vector<std::string_view> keys_;  // keys of the simple mappings being written, outermost first
+  std::deque<std::string> owned_keys_;  // keys that are not their own text (stable: keys_ views them)
   std::string* out_ = nullptr;
   std::string error_;
   SourcePosition error_position_;
