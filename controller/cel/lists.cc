@@ -2,6 +2,7 @@
 // lastIndexOf) and the common list extension (slice, flatten, distinct, reverse,
 // sort, first, last, lists.range).
 
+#include <cmath>
 #include <algorithm>
 
 #include "cel/runtime.h"
@@ -32,6 +33,7 @@ Value IsSorted(Args a, Frame& f) {
   for (size_t i = 1; i < items.size(); ++i) {
     Order o = CompareValues(items[i - 1], items[i]);
     if (o == Order::kNoOverload) return NoSuchOverload("isSorted");
+    if (o == Order::kUnordered) return Value::Error("NaN values cannot be ordered");
     if (o == Order::kGreater) return Value::Bool(false);
   }
   return Value::Bool(true);
@@ -76,6 +78,7 @@ Value MinMax(Args a, Frame& f) {
   for (size_t i = 1; i < items.size(); ++i) {
     Order o = CompareValues(items[i], items[best]);
     if (o == Order::kNoOverload) return NoSuchOverload(Max ? "max" : "min");
+    if (o == Order::kUnordered) return Value::Error("NaN values cannot be ordered");
     if ((Max && o == Order::kGreater) || (!Max && o == Order::kLess)) best = i;
   }
   return items[best];
@@ -155,6 +158,9 @@ Value Sort(Args a, Frame& f) {
     if (items[i].kind() != items[0].kind() || !Comparable(items[0], items[i])) return NoSuchOverload("sort");
   }
   if (!items.empty() && !Comparable(items[0], items[0])) return NoSuchOverload("sort");
+  for (const Value& v : items) {
+    if (v.kind() == Kind::kDouble && std::isnan(v.double_value())) return Value::Error("NaN values cannot be ordered");
+  }
   std::stable_sort(items.begin(), items.end(),
                    [](const Value& x, const Value& y) { return CompareValues(x, y) == Order::kLess; });
   f.Charge(static_cast<int64_t>(items.size()));
@@ -173,7 +179,7 @@ Value Last(Args a, Frame&) {
 
 Value Range(Args a, Frame& f) {
   int64_t n = a[0].int_value();
-  if (n < 0) n = 0;
+  if (n < 0) return Value::Error("lists.range: size must be non-negative, got " + std::to_string(n));
   if (!f.Charge(n)) return Value::Error(std::string(kCostExceeded));  // bounds n before reserve
   std::vector<Value> out;
   out.reserve(static_cast<size_t>(n));

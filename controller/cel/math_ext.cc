@@ -31,6 +31,7 @@ Value Extreme(Args a, Frame& f) {
       continue;
     }
     Order o = CompareValues(v, *best);
+    if (o == Order::kUnordered) return Value::Error("NaN values cannot be ordered");
     if ((Greatest && o == Order::kGreater) || (!Greatest && o == Order::kLess)) best = &v;
   }
   return *best;

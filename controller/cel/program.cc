@@ -122,27 +122,6 @@ class ErrorNode : public Node {
 
 Value CostError() { return Value::Error(std::string(kCostExceeded)); }
 
-const char* KindName(Kind k) {
-  switch (k) {
-    case Kind::kNull: return "null_type";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return "int";
-    case Kind::kUint: return "uint";
-    case Kind::kDouble: return "double";
-    case Kind::kString: return "string";
-    case Kind::kBytes: return "bytes";
-    case Kind::kList: return "list";
-    case Kind::kMap: return "map";
-    case Kind::kType: return "type";
-    case Kind::kTimestamp: return "google.protobuf.Timestamp";
-    case Kind::kDuration: return "google.protobuf.Duration";
-    case Kind::kOptional: return "optional_type";
-    case Kind::kOpaque: return "opaque";
-    case Kind::kError: return "error";
-  }
-  return "?";
-}
-
 // Field selection a.b, a.?b and has(a.b), with optional chaining.
 class SelectNode : public Node {
  public:
@@ -160,8 +139,12 @@ class SelectNode : public Node {
       v = v.optional_value();
     }
     if (v.kind() != Kind::kMap) {
-      if (mode_ == Mode::kTest) return NoSuchOverload("has");
-      return Value::Error(std::string("type '") + KindName(v.kind()) + "' does not support field selection");
+      // As cel-go: a presence test (has, ?.) on a value without fields finds nothing;
+      // a plain selection is a missing key.
+      // (A plain selection after an optional one, `.?a.b`, is not a presence test.)
+      if (mode_ == Mode::kTest) return Value::Bool(false);
+      if (mode_ == Mode::kOptional) return Value::OptionalNone();
+      return NoSuchKey(field_);
     }
     auto found = f.FindField(v, field_, memoise_);
     switch (mode_) {
@@ -191,21 +174,18 @@ class OptionalPathNode : public Node {
 
   Value Eval(Frame& f) const override {
     if (!f.Charge(1)) return CostError();
-    // orValue is strict in its argument: evaluate it first, as the call would.
-    Value fallback = fallback_->Eval(f);
-    if (fallback.is_error()) return fallback;
+    // orValue evaluates its argument only when the optional is empty (as cel-go).
     Value v = root_->Eval(f);
     if (v.is_error()) return v;
     if (v.kind() == Kind::kOptional) {
-      if (!v.optional_has_value()) return fallback;
+      if (!v.optional_has_value()) return fallback_->Eval(f);
       v = v.optional_value();
     }
     for (size_t i = 0; i < fields_.size(); ++i) {
-      if (v.kind() != Kind::kMap) {
-        return Value::Error(std::string("type '") + KindName(v.kind()) + "' does not support field selection");
-      }
+      // ?. on a value without fields (null, a number) finds nothing.
+      if (v.kind() != Kind::kMap) return fallback_->Eval(f);
       auto found = f.FindField(v, fields_[i], memoise_[i]);
-      if (!found) return fallback;
+      if (!found) return fallback_->Eval(f);
       v = std::move(*found);
     }
     return v;
@@ -270,7 +250,9 @@ Value Index(const Value& container, const Value& key, bool optional, Frame& f) {
     }
     return chained ? Value::Optional(std::move(*found)) : std::move(*found);
   }
-  return NoSuchOverload(optional ? "_[?_]" : "_[_]");
+  // As cel-go: an optional index into a value that cannot be indexed finds nothing.
+  if (chained) return Value::OptionalNone();
+  return NoSuchOverload("_[_]");
 }
 
 class IndexNode : public Node {
@@ -285,6 +267,27 @@ class IndexNode : public Node {
  private:
   NodePtr c_, k_;
   bool optional_;
+};
+
+// opt.or(other) and opt.orValue(fallback): the argument is evaluated only when the
+// optional is empty (cel-go plans them so).
+class OptionalOrNode : public Node {
+ public:
+  OptionalOrNode(NodePtr optional, NodePtr alternative, bool value)
+      : optional_(std::move(optional)), alternative_(std::move(alternative)), value_(value) {}
+  Value Eval(Frame& f) const override {
+    Value o = optional_->Eval(f);
+    if (o.is_error()) return o;
+    if (o.kind() != Kind::kOptional) return NoSuchOverload(value_ ? "orValue" : "or");
+    if (o.optional_has_value()) return value_ ? o.optional_value() : o;
+    Value alt = alternative_->Eval(f);
+    if (!value_ && !alt.is_error() && alt.kind() != Kind::kOptional) return NoSuchOverload("or");
+    return alt;
+  }
+
+ private:
+  NodePtr optional_, alternative_;
+  bool value_;
 };
 
 // && and || : errors are absorbed when the other side decides the result.
@@ -367,7 +370,7 @@ class CompareNode : public Node {
     Order o = CompareValues(l, r);
     switch (o) {
       case Order::kNoOverload: return NoSuchOverload(name_);
-      case Order::kUnordered: return Value::Bool(false);
+      case Order::kUnordered: return Value::Error("NaN values cannot be ordered");  // as cel-go
       case Order::kLess: return Value::Bool(op_ == Op::kLt || op_ == Op::kLe);
       case Order::kEqual: return Value::Bool(op_ == Op::kLe || op_ == Op::kGe);
       case Order::kGreater: return Value::Bool(op_ == Op::kGt || op_ == Op::kGe);
@@ -887,6 +890,9 @@ class Planner {
       return std::make_unique<ConditionalNode>(arg(0), arg(1), arg(2));
     }
     if (NodePtr path = PlanOptionalPath(fn, member, args)) return path;
+    if (member && args.size() == 2 && (fn == "or" || fn == "orValue") && !env_.FindFunction(fn).empty()) {
+      return std::make_unique<OptionalOrNode>(arg(0), arg(1), fn == "orValue");
+    }
 
     std::vector<const Overload*> candidates;
     for (const Overload* o : env_.FindFunction(global_name)) {

@@ -197,6 +197,8 @@ Value DoubleFromString(Args a, Frame&) {
   char* end = nullptr;
   double d = std::strtod(t.c_str(), &end);
   if (*end != '\0') return Value::Error("cannot convert '" + t + "' to double");
+  // Go's ParseFloat refuses a number too large for a double (not one too small).
+  if (errno == ERANGE && std::isinf(d)) return Value::Error("cannot convert '" + t + "' to double: value out of range");
   return Value::Double(d);
 }
 
@@ -206,6 +208,10 @@ Value StringFromAny(Args a, Frame&) {
     case Kind::kBytes:
       if (!utf8::IsValid(a[0].string_value())) return Value::Error("invalid UTF-8 in bytes, cannot convert to string");
       return Value::String(std::string(a[0].string_value()));
+    case Kind::kDouble:
+      // cel-go converts with Go's %g, which spells the infinities +Inf and -Inf.
+      if (std::isinf(a[0].double_value())) return Value::String(a[0].double_value() > 0 ? "+Inf" : "-Inf");
+      return Value::String(ValueToString(a[0]));
     default: return Value::String(ValueToString(a[0]));
   }
 }

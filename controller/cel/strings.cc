@@ -31,11 +31,16 @@ Value CharAt(Args a, Frame& f) {
 }
 
 // Code-point index of the first match at or after code point `start`.
+// indexOf and lastIndexOf as cel-go's strings extension has them: a negative offset
+// is an error, an offset at or past the end finds nothing (the empty string is found
+// at the offset, clamped to the end).
 Value IndexOfImpl(std::string_view s, std::string_view sub, int64_t start, Frame& f) {
   ChargeText(f, s.size());
   auto off = utf8::Offsets(s);
   int64_t n = static_cast<int64_t>(off.size()) - 1;
-  if (start < 0 || start > n) return OutOfRange(start);
+  if (start < 0) return OutOfRange(start);
+  if (sub.empty()) return Value::Int(std::min(start, n));
+  if (start >= n) return Value::Int(-1);
   size_t pos = s.find(sub, off[static_cast<size_t>(start)]);
   if (pos == std::string_view::npos) return Value::Int(-1);
   return Value::Int(static_cast<int64_t>(utf8::Length(s.substr(0, pos))));
@@ -49,12 +54,17 @@ Value LastIndexOfImpl(std::string_view s, std::string_view sub, std::optional<in
   ChargeText(f, s.size());
   auto off = utf8::Offsets(s);
   int64_t n = static_cast<int64_t>(off.size()) - 1;
-  int64_t from = start.value_or(n);
-  if (from < 0 || from > n) return OutOfRange(from);
-  if (sub.empty()) return Value::Int(from);
-  // Last match beginning at or before code point `from`.
-  size_t limit = off[static_cast<size_t>(from)];
-  size_t pos = s.rfind(sub, limit);
+  if (!start) {
+    if (sub.empty()) return Value::Int(n);
+    if (s.size() < sub.size()) return Value::Int(-1);
+    start = n - 1;
+  }
+  int64_t from = *start;
+  if (from < 0) return OutOfRange(from);
+  if (sub.empty()) return Value::Int(std::min(from, n));
+  if (from >= n) return Value::Int(-1);
+  // The last match that begins at or before code point `from`.
+  size_t pos = s.rfind(sub, off[static_cast<size_t>(from)]);
   if (pos == std::string_view::npos) return Value::Int(-1);
   return Value::Int(static_cast<int64_t>(utf8::Length(s.substr(0, pos))));
 }

@@ -838,7 +838,9 @@ std::optional<TimeZone> LoadTimeZone(std::string_view zone, std::string_view zon
     if (!offset) return std::nullopt;
     return TimeZone::Fixed(*offset);
   }
-  if (zone == "UTC") return TimeZone();
+  // Go's time.LoadLocation: "" and "UTC" are UTC; "Local" is the process's zone, which
+  // for the API server in its container is UTC too.
+  if (zone.empty() || zone == "UTC" || zone == "Local") return TimeZone();
   if (!IsSafeZoneName(zone) || zoneinfo_dir.empty()) return std::nullopt;
   std::string path(zoneinfo_dir);
   if (path.back() != '/') path.push_back('/');
