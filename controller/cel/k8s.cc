@@ -274,12 +274,18 @@ constexpr char kDns1123LabelPrefix[] = "dns1123LabelPrefix";
 constexpr char kDns1123SubdomainPrefix[] = "dns1123SubdomainPrefix";
 constexpr char kDns1035LabelPrefix[] = "dns1035LabelPrefix";
 
+Value StringOfAddress(Args a, Frame&) {
+  std::string_view type = a[0].opaque().TypeName();
+  if (type != kIpType && type != kCidrType) return NoSuchOverload("string");
+  return Value::String(a[0].opaque().ToString());
+}
+
 constexpr KindMask kS = K(Kind::kString), kO = K(Kind::kOpaque), kI = K(Kind::kInt);
 
 constexpr Overload kKubernetes[] = {
     {"quantity", false, 1, {kS}, QuantityFromString},
     {"isQuantity", false, 1, {kS}, IsQuantity},
-    {"sign", true, 1, {kO}, QuantitySign},
+    {"sign", false, 1, {kO}, QuantitySign},  // a global function in Kubernetes: sign(q)
     {"isInteger", true, 1, {kO}, QuantityIsInteger},
     {"asInteger", true, 1, {kO}, QuantityAsInteger},
     {"asApproximateFloat", true, 1, {kO}, QuantityAsFloat},
@@ -314,7 +320,8 @@ constexpr Overload kKubernetes[] = {
     {"ip", true, 1, {kO}, CidrIp},
     {"masked", true, 1, {kO}, CidrMasked},
     {"prefixLength", true, 1, {kO}, CidrPrefixLength},
-    {"string", false, 1, {kO}, [](Args a, Frame&) { return Value::String(a[0].opaque().ToString()); }},
+    // Kubernetes converts an IP or a CIDR to a string, not a quantity or a URL.
+    {"string", false, 1, {kO}, StringOfAddress},
 
     {"format.named", false, 1, {kS}, FormatNamed},
     {"validate", true, 2, {kO, kS}, FormatValidate},
