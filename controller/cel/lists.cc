@@ -1,6 +1,7 @@
 // List functions: the Kubernetes list library (isSorted, sum, min, max, indexOf,
-// lastIndexOf) and the common list extension (slice, flatten, distinct, reverse,
-// sort, first, last, lists.range).
+// lastIndexOf), the common list extension (slice, flatten, distinct, reverse,
+// sort, first, last, lists.range) and the sets extension (sets.contains,
+// sets.equivalent, sets.intersects).
 
 #include <cmath>
 #include <algorithm>
@@ -187,6 +188,39 @@ Value Range(Args a, Frame& f) {
   return Value::List(std::move(out));
 }
 
+// The sets extension: lists compared as sets, with CEL equality (1 == 1.0).
+bool Member(const Value& v, const std::vector<Value>& in, Frame& f) {
+  for (const Value& x : in) {
+    f.Charge(1);
+    if (ValuesEqual(v, x)) return true;
+  }
+  return false;
+}
+Value SetsContains(Args a, Frame& f) {
+  auto all = Elements(a[0], f), sub = Elements(a[1], f);
+  for (const Value& v : sub) {
+    if (!Member(v, all, f)) return Value::Bool(false);
+  }
+  return Value::Bool(true);
+}
+Value SetsEquivalent(Args a, Frame& f) {
+  auto x = Elements(a[0], f), y = Elements(a[1], f);
+  for (const Value& v : x) {
+    if (!Member(v, y, f)) return Value::Bool(false);
+  }
+  for (const Value& v : y) {
+    if (!Member(v, x, f)) return Value::Bool(false);
+  }
+  return Value::Bool(true);
+}
+Value SetsIntersects(Args a, Frame& f) {
+  auto x = Elements(a[0], f), y = Elements(a[1], f);
+  for (const Value& v : x) {
+    if (Member(v, y, f)) return Value::Bool(true);
+  }
+  return Value::Bool(false);
+}
+
 constexpr KindMask kI = K(Kind::kInt), kL = K(Kind::kList);
 
 constexpr Overload kLists[] = {
@@ -205,6 +239,9 @@ constexpr Overload kLists[] = {
     {"first", true, 1, {kL}, First},
     {"last", true, 1, {kL}, Last},
     {"lists.range", false, 1, {kI}, Range},
+    {"sets.contains", false, 2, {kL, kL}, SetsContains},
+    {"sets.equivalent", false, 2, {kL, kL}, SetsEquivalent},
+    {"sets.intersects", false, 2, {kL, kL}, SetsIntersects},
 };
 
 }  // namespace

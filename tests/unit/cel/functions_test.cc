@@ -157,3 +157,13 @@ TEST_CASE("functions: cel.bind", "[cel][functions]") {
   CHECK(EvalTagged("cel.bind(x, 2, x * x + cel.bind(y, x + 1, y))") == R"({"int":"7"})");
   CHECK(EvalTagged("cel.bind(l, [1, 2], l.all(x, x in l))") == R"({"bool":true})");
 }
+
+TEST_CASE("sets extension", "[cel][sets]") {
+  CHECK(EvalTagged("sets.contains([1, 2, 3], [2, 3.0])") == R"({"bool":true})");
+  CHECK(EvalTagged("sets.contains([1], [1, 2])") == R"({"bool":false})");
+  CHECK(EvalTagged("sets.contains([], [])") == R"({"bool":true})");
+  CHECK(EvalTagged("sets.equivalent([1, 1, 2], [2u, 1])") == R"({"bool":true})");
+  CHECK(EvalTagged("sets.equivalent([1], [1, 3])") == R"({"bool":false})");
+  CHECK(EvalTagged("sets.intersects([1, 'a'], ['a'])") == R"({"bool":true})");
+  CHECK(EvalTagged("sets.intersects([], [1])") == R"({"bool":false})");
+}
