@@ -5,6 +5,7 @@
 #include "cel/ext/k8s_names.h"
 #include "cel/ext/net.h"
 #include "cel/ext/quantity.h"
+#include "cel/ext/semver.h"
 #include "cel/ext/url.h"
 #include "cel/runtime.h"
 
@@ -35,6 +36,7 @@ class Wrapped : public OpaqueValue {
     return a.prefix_length == b.prefix_length && Same(a.ip, b.ip);
   }
   static bool Same(const std::string& a, const std::string& b) { return a == b; }
+  static bool Same(const ext::Semver& a, const ext::Semver& b) { return a.Compare(b) == 0; }
   static std::string Print(const ext::Quantity& q) { return q.ToString(); }
   static std::string Print(const ext::Url& u) {
     std::string s = u.scheme.empty() ? "" : u.scheme + "://";
@@ -44,6 +46,7 @@ class Wrapped : public OpaqueValue {
   }
   static std::string Print(const ext::IpAddress& ip) { return ext::FormatIp(ip); }
   static std::string Print(const ext::Cidr& c) { return ext::FormatCidr(c); }
+  static std::string Print(const ext::Semver& v) { return v.ToString(); }
   static std::string Print(const std::string& name) { return name; }
 
   T v_;
@@ -54,11 +57,13 @@ constexpr char kUrlType[] = "kubernetes.URL";
 constexpr char kIpType[] = "net.IP";
 constexpr char kCidrType[] = "net.CIDR";
 constexpr char kFormatType[] = "kubernetes.NamedFormat";
+constexpr char kSemverType[] = "kubernetes.Semver";
 using QuantityValue = Wrapped<ext::Quantity, kQuantityType>;
 using UrlValue = Wrapped<ext::Url, kUrlType>;
 using IpValue = Wrapped<ext::IpAddress, kIpType>;
 using CidrValue = Wrapped<ext::Cidr, kCidrType>;
 using FormatValue = Wrapped<std::string, kFormatType>;  // the validator's name
+using SemverValue = Wrapped<ext::Semver, kSemverType>;
 
 template <typename W, typename T>
 Value Make(T v) {
@@ -120,8 +125,12 @@ Value QuantityArith(Args a, Frame&) {
 }
 
 enum class Cmp { kGreater, kLess, kCompare };
+Value SemverCompare(const SemverValue& v, const Value& other, Cmp c);
+
+// isGreaterThan, isLessThan and compareTo serve quantities and semantic versions.
 template <Cmp C>
 Value QuantityCompare(Args a, Frame&) {
+  if (auto* v = As<SemverValue>(a[0])) return SemverCompare(*v, a[1], C);
   CG_QUANTITY_OR_FAIL(q, a[0], "compareTo");
   auto other = Operand(a[1], false);
   if (!other) return NoSuchOverload("compareTo");
@@ -165,6 +174,35 @@ Value UrlPart(Args a, Frame&) {
 }
 
 // --- ip and cidr --------------------------------------------------------------------
+
+// --- semver ----------------------------------------------------------------------
+
+Value SemverCompare(const SemverValue& v, const Value& other, Cmp c) {
+  auto* o = As<SemverValue>(other);
+  if (!o) return NoSuchOverload("compareTo");
+  int r = v.get().Compare(o->get());
+  if (c == Cmp::kGreater) return Value::Bool(r > 0);
+  if (c == Cmp::kLess) return Value::Bool(r < 0);
+  return Value::Int(r);
+}
+Value SemverFromString(Args a, Frame&) {
+  std::string err;
+  bool normalize = a.size() > 1 && a[1].bool_value();
+  auto v = ext::ParseSemver(a[0].string_value(), normalize, &err);
+  if (!v) return Value::Error(err);
+  return Make<SemverValue>(std::move(*v));
+}
+Value IsSemver(Args a, Frame&) {
+  bool normalize = a.size() > 1 && a[1].bool_value();
+  return Value::Bool(ext::ParseSemver(a[0].string_value(), normalize).has_value());
+}
+template <int Part>
+Value SemverPart(Args a, Frame&) {
+  auto* v = As<SemverValue>(a[0]);
+  if (!v) return NoSuchOverload(Part == 0 ? "major" : Part == 1 ? "minor" : "patch");
+  uint64_t n = Part == 0 ? v->get().major : Part == 1 ? v->get().minor : v->get().patch;
+  return Value::Int(static_cast<int64_t>(n));
+}
 
 Value IpFromString(Args a, Frame&) {
   std::string err;
@@ -280,7 +318,7 @@ Value StringOfAddress(Args a, Frame&) {
   return Value::String(a[0].opaque().ToString());
 }
 
-constexpr KindMask kS = K(Kind::kString), kO = K(Kind::kOpaque), kI = K(Kind::kInt);
+constexpr KindMask kS = K(Kind::kString), kO = K(Kind::kOpaque), kI = K(Kind::kInt), kBool = K(Kind::kBool);
 
 constexpr Overload kKubernetes[] = {
     {"quantity", false, 1, {kS}, QuantityFromString},
@@ -294,6 +332,14 @@ constexpr Overload kKubernetes[] = {
     {"isGreaterThan", true, 2, {kO, kO}, QuantityCompare<Cmp::kGreater>},
     {"isLessThan", true, 2, {kO, kO}, QuantityCompare<Cmp::kLess>},
     {"compareTo", true, 2, {kO, kO}, QuantityCompare<Cmp::kCompare>},
+
+    {"semver", false, 1, {kS}, SemverFromString},
+    {"semver", false, 2, {kS, kBool}, SemverFromString},
+    {"isSemver", false, 1, {kS}, IsSemver},
+    {"isSemver", false, 2, {kS, kBool}, IsSemver},
+    {"major", true, 1, {kO}, SemverPart<0>},
+    {"minor", true, 1, {kO}, SemverPart<1>},
+    {"patch", true, 1, {kO}, SemverPart<2>},
 
     {"url", false, 1, {kS}, UrlFromString},
     {"isURL", false, 1, {kS}, IsUrl},

@@ -70,3 +70,15 @@ TEST_CASE("kubernetes: named formats", "[cel][k8s]") {
   CHECK(True("!format.labelValue().validate('').hasValue() && format.labelValue().validate('-x').hasValue()"));
   CHECK(True("format.qualifiedName().validate('example.com/name').hasValue() == false"));
 }
+
+TEST_CASE("k8s: semver library", "[cel][k8s][semver]") {
+  CHECK(True("semver('1.2.3').major() == 1 && semver('1.2.3').minor() == 2 && semver('1.2.3').patch() == 3"));
+  CHECK(True("isSemver('1.2.3-rc.1+build.5') && !isSemver('1.2') && !isSemver('01.2.3') && !isSemver('1.2.3-')"));
+  CHECK(True("isSemver('v1.02', true) && semver('v1.02', true).minor() == 2 && !isSemver('1.2-rc', true)"));
+  // Precedence: a release above its pre-releases, numeric identifiers below words, build ignored.
+  CHECK(True("semver('1.0.0-alpha').isLessThan(semver('1.0.0'))"));
+  CHECK(True("semver('1.0.0-alpha.1').compareTo(semver('1.0.0-alpha.beta')) == -1"));
+  CHECK(True("semver('1.0.0-alpha').compareTo(semver('1.0.0-alpha.1')) == -1"));
+  CHECK(True("semver('1.2.3+a') == semver('1.2.3+b') && semver('2.0.0').isGreaterThan(semver('1.99.99'))"));
+  CHECK(True("quantity('1').isLessThan(quantity('2'))"));  // the shared method names still serve quantities
+}
