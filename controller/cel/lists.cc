@@ -34,7 +34,6 @@ Value IsSorted(Args a, Frame& f) {
   for (size_t i = 1; i < items.size(); ++i) {
     Order o = CompareValues(items[i - 1], items[i]);
     if (o == Order::kNoOverload) return NoSuchOverload("isSorted");
-    if (o == Order::kUnordered) return Value::Error("NaN values cannot be ordered");
     if (o == Order::kGreater) return Value::Bool(false);
   }
   return Value::Bool(true);
@@ -79,7 +78,6 @@ Value MinMax(Args a, Frame& f) {
   for (size_t i = 1; i < items.size(); ++i) {
     Order o = CompareValues(items[i], items[best]);
     if (o == Order::kNoOverload) return NoSuchOverload(Max ? "max" : "min");
-    if (o == Order::kUnordered) return Value::Error("NaN values cannot be ordered");
     if ((Max && o == Order::kGreater) || (!Max && o == Order::kLess)) best = i;
   }
   return items[best];
@@ -159,9 +157,7 @@ Value Sort(Args a, Frame& f) {
     if (items[i].kind() != items[0].kind() || !Comparable(items[0], items[i])) return NoSuchOverload("sort");
   }
   if (!items.empty() && !Comparable(items[0], items[0])) return NoSuchOverload("sort");
-  for (const Value& v : items) {
-    if (v.kind() == Kind::kDouble && std::isnan(v.double_value())) return Value::Error("NaN values cannot be ordered");
-  }
+
   std::stable_sort(items.begin(), items.end(),
                    [](const Value& x, const Value& y) { return CompareValues(x, y) == Order::kLess; });
   f.Charge(static_cast<int64_t>(items.size()));

@@ -121,6 +121,7 @@ class ErrorNode : public Node {
 };
 
 Value CostError() { return Value::Error(std::string(kCostExceeded)); }
+Value UnsupportedListIndex() { return Value::Error("unsupported index type 'string' in list"); }
 
 // Field selection a.b, a.?b and has(a.b), with optional chaining.
 class SelectNode : public Node {
@@ -138,6 +139,8 @@ class SelectNode : public Node {
       chained = mode_ != Mode::kTest;
       v = v.optional_value();
     }
+    // As cel-go: a list is indexed by numbers, so a field name is an error however asked.
+    if (v.kind() == Kind::kList) return UnsupportedListIndex();
     if (v.kind() != Kind::kMap) {
       // As cel-go: a presence test (has, ?.) on a value without fields finds nothing;
       // a plain selection is a missing key.
@@ -182,7 +185,8 @@ class OptionalPathNode : public Node {
       v = v.optional_value();
     }
     for (size_t i = 0; i < fields_.size(); ++i) {
-      // ?. on a value without fields (null, a number) finds nothing.
+      // ?. on a value without fields (null, a number) finds nothing; a list refuses a name.
+      if (v.kind() == Kind::kList) return UnsupportedListIndex();
       if (v.kind() != Kind::kMap) return fallback_->Eval(f);
       auto found = f.FindField(v, fields_[i], memoise_[i]);
       if (!found) return fallback_->Eval(f);

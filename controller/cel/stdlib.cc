@@ -2,6 +2,8 @@
 // timestamps and durations.
 
 #include <cerrno>
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -77,6 +79,10 @@ Value SubDouble(Args a, Frame&) { return Value::Double(a[0].double_value() - a[1
 Value MulDouble(Args a, Frame&) { return Value::Double(a[0].double_value() * a[1].double_value()); }
 Value DivDouble(Args a, Frame&) { return Value::Double(a[0].double_value() / a[1].double_value()); }
 Value NegDouble(Args a, Frame&) { return Value::Double(-a[0].double_value()); }
+Value NegDuration(Args a, Frame&) {
+  if (a[0].duration_value() == INT64_MIN) return Overflow();
+  return Value::Duration(-a[0].duration_value());
+}
 
 Value Concat(Args a, Frame& f) {
   std::string_view x = a[0].string_value(), y = a[1].string_value();
@@ -184,8 +190,41 @@ Value UintFromString(Args a, Frame&) {
 
 Value DoubleFromInt(Args a, Frame&) { return Value::Double(static_cast<double>(a[0].int_value())); }
 Value DoubleFromUint(Args a, Frame&) { return Value::Double(static_cast<double>(a[0].uint_value())); }
+// Go's strconv rule for digit separators: an underscore only between digits (or after
+// a base prefix), never first or last.
+bool UnderscoresOk(std::string_view s) {
+  char saw = '^';
+  size_t i = 0;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  bool hex = false;
+  if (s.size() >= 2 && s[0] == '0' && (std::tolower(s[1]) == 'b' || std::tolower(s[1]) == 'o' || std::tolower(s[1]) == 'x')) {
+    i = 2;
+    saw = '0';
+    hex = std::tolower(s[1]) == 'x';
+  }
+  for (; i < s.size(); ++i) {
+    char c = s[i];
+    if ((c >= '0' && c <= '9') || (hex && std::isxdigit(static_cast<unsigned char>(c)))) {
+      saw = '0';
+      continue;
+    }
+    if (c == '_') {
+      if (saw != '0') return false;
+      saw = '_';
+      continue;
+    }
+    if (saw == '_') return false;
+    saw = '!';
+  }
+  return saw != '_';
+}
+
 Value DoubleFromString(Args a, Frame&) {
   std::string t(a[0].string_value());
+  if (t.find('_') != std::string::npos) {
+    if (!UnderscoresOk(t)) return Value::Error("cannot convert '" + t + "' to double");
+    t.erase(std::remove(t.begin(), t.end(), '_'), t.end());  // as Go's ParseFloat reads them
+  }
   // strtod is more lenient than Go's ParseFloat: no leading space, and hex only
   // with a binary exponent.
   bool hex = t.find_first_of("xX") != std::string::npos;
@@ -342,6 +381,7 @@ constexpr Overload kStandard[] = {
     {"_%_", false, 2, {kU, kU}, ModUint},
     {"-_", false, 1, {kI}, NegInt},
     {"-_", false, 1, {kD}, NegDouble},
+    {"-_", false, 1, {kDur}, NegDuration},  // cel-go negates a (dynamic) duration too
 
     {"dyn", false, 1, {kAny}, Identity},
     {"type", false, 1, {kAny}, TypeOf},

@@ -120,7 +120,8 @@ Value Value::Json(simdjson::dom::element e) {
     case element_type::INT64:
       return Int(int64_t(e));
     case element_type::UINT64:
-      return Uint(uint64_t(e));
+      // Only past INT64_MAX: Kubernetes decodes such a number as a float64.
+      return Double(static_cast<double>(uint64_t(e)));
     case element_type::DOUBLE:
       return Double(double(e));
     case element_type::STRING:
