@@ -217,6 +217,13 @@ Value SetsIntersects(Args a, Frame& f) {
   return Value::Bool(false);
 }
 
+// The Kubernetes lists library (1.37): x.includes(y) is membership for a list, equality
+// for anything else.
+Value Includes(Args a, Frame& f) {
+  if (a[0].kind() != Kind::kList) return Value::Bool(ValuesEqual(a[0], a[1]));
+  return Value::Bool(Member(a[1], Elements(a[0], f), f));
+}
+
 constexpr KindMask kI = K(Kind::kInt), kL = K(Kind::kList);
 
 constexpr Overload kLists[] = {
@@ -235,6 +242,7 @@ constexpr Overload kLists[] = {
     {"first", true, 1, {kL}, First},
     {"last", true, 1, {kL}, Last},
     {"lists.range", false, 1, {kI}, Range},
+    {"includes", true, 2, {kAny, kAny}, Includes},
     {"sets.contains", false, 2, {kL, kL}, SetsContains},
     {"sets.equivalent", false, 2, {kL, kL}, SetsEquivalent},
     {"sets.intersects", false, 2, {kL, kL}, SetsIntersects},

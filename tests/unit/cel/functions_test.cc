@@ -167,3 +167,10 @@ TEST_CASE("sets extension", "[cel][sets]") {
   CHECK(EvalTagged("sets.intersects([1, 'a'], ['a'])") == R"({"bool":true})");
   CHECK(EvalTagged("sets.intersects([], [1])") == R"({"bool":false})");
 }
+
+TEST_CASE("Kubernetes lists library: includes", "[cel][lists]") {
+  CHECK(EvalTagged("[1, 2, 3].includes(2)") == R"({"bool":true})");
+  CHECK(EvalTagged("[1, 2, 3].includes(4)") == R"({"bool":false})");
+  CHECK(EvalTagged("'model-a'.includes('model-a')") == R"({"bool":true})");
+  CHECK(EvalTagged("'model-a'.includes('model-b')") == R"({"bool":false})");
+}
