@@ -34,8 +34,6 @@ constexpr const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Reports can be hundreds of megabytes: iostreams need not go through stdio's buffer.
-  std::ios::sync_with_stdio(false);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     std::cout << kUsage;
@@ -44,6 +42,9 @@ int main(int argc, char** argv) {
   std::string cmd = args[0];
   std::span<const std::string> rest(args.data() + 1, args.size() - 1);
   if (cmd == "cel") return clausegate::cli::RunCelCommand(rest, std::cout, std::cerr);
+  // Reports can be hundreds of megabytes: a single-threaded command's iostreams need not go
+  // through stdio's buffer (serve keeps it: its threads share std::cerr, which stdio locks).
+  if (cmd == "check" || cmd == "decode") std::ios::sync_with_stdio(false);
   if (cmd == "check") return clausegate::cli::RunCheckCommand(rest, std::cin, std::cout, std::cerr, isatty(1) != 0);
   if (cmd == "controls") return clausegate::cli::RunControlsCommand(rest, std::cout, std::cerr);
   if (cmd == "test") return clausegate::cli::RunTestCommand(rest, std::cin, std::cout, std::cerr);

@@ -136,7 +136,7 @@ swap() {  # new revision directory with the given policy file, swapped in atomic
   ln -s "..$1" "$work/cm/..data_tmp"; mv -T "$work/cm/..data_tmp" "$work/cm/..data"
 }
 swap v2 "$root/tests/cli/data/lint/bad.yaml"
-for _ in $(seq 1 200); do curl -s "http://127.0.0.1:$health/readyz" | grep -q 'last reload failed' && break; sleep 0.1; done
+for _ in $(seq 1 600); do curl -s "http://127.0.0.1:$health/readyz" | grep -q 'last reload failed' && break; sleep 0.1; done
 curl -s "http://127.0.0.1:$health/readyz" >"$work/ready"
 grep -q 'ready: policy set generation 1' "$work/ready" && grep -q 'last reload failed: .*policies.yaml:6:14' "$work/ready"; expect reload-bad-rejected $?
 code=$(post "$(review CREATE "$priv" null false)"); grep -q '"allowed":false' "$work/out"; expect reload-last-good-serves $?
@@ -144,7 +144,7 @@ curl -s "http://127.0.0.1:$health/metrics" | grep -q '^clausegate_policy_reload_
 printf '%s\n' 'apiVersion: clausegate.io/v1alpha1' 'kind: CompliancePolicy' 'metadata: {name: allow-all}' 'spec:' \
   '  match: {resources: [{resources: [pods]}]}' '  validations: [{name: ok, expression: "true"}]' >"$work/allow.yaml"
 swap v3 "$work/allow.yaml"
-for _ in $(seq 1 200); do curl -s "http://127.0.0.1:$health/readyz" | grep -q 'generation 2' && break; sleep 0.1; done
+for _ in $(seq 1 600); do curl -s "http://127.0.0.1:$health/readyz" | grep -q 'generation 2' && break; sleep 0.1; done
 curl -s "http://127.0.0.1:$health/readyz" | grep -q 'ready: policy set generation 2'; expect reload-good $?
 code=$(post "$(review CREATE "$priv" null false)"); grep -q '"allowed":true' "$work/out"; expect reload-new-set-serves $?
 stop
@@ -215,7 +215,7 @@ pid=$!
 for _ in $(seq 1 600); do grep -q '"msg":"serving".*"policies":' "$work/err" 2>/dev/null && break; sleep 0.05; done
 port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$work/err" | head -1)
 health=$(sed -n 's/.*"healthPort":\([0-9]*\).*/\1/p' "$work/err" | head -1)
-for _ in $(seq 1 200); do curl -s "http://127.0.0.1:$health/readyz" | grep -q '^ready' && break; sleep 0.1; done
+for _ in $(seq 1 600); do curl -s "http://127.0.0.1:$health/readyz" | grep -q '^ready' && break; sleep 0.1; done
 curl -s "http://127.0.0.1:$health/readyz" | grep -q '^ready: policy set generation 1$'; expect cluster-ready $?
 # Writes to other files beside a watched policy file do not reload the set.
 grep -q '"msg":"policy set loaded"' "$work/err"; [ $? = 1 ]; expect no-spurious-reloads $?
