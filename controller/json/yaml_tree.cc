@@ -404,13 +404,15 @@ void YamlToJson(std::string_view text, std::string_view file, uint32_t first_lin
   };
   std::vector<Open> open;
   std::vector<uint32_t> pending;  // children of the open collections, innermost last
-  std::optional<uint32_t> root;
+  uint32_t root = 0;  // the document's first node, when has_root
+  bool has_root = false;
   std::optional<Issue> document_error;  // the first problem of the current document
   std::string json;
   Event ev;
   auto attach = [&](uint32_t id) {
     if (open.empty()) {
       root = id;
+      has_root = true;
     } else {
       pending.push_back(id);
     }
@@ -436,7 +438,7 @@ void YamlToJson(std::string_view text, std::string_view file, uint32_t first_lin
         tree.Clear();
         open.clear();
         pending.clear();
-        root.reset();
+        has_root = false;
         document_error.reset();
         break;
       case YAML_SCALAR_EVENT: {
@@ -491,14 +493,14 @@ void YamlToJson(std::string_view text, std::string_view file, uint32_t first_lin
           errors->push_back(std::move(*document_error));
           break;
         }
-        if (!root) break;
-        const Node& r = tree.node(*root);
+        if (!has_root) break;
+        const Node& r = tree.node(root);
         bool null_root = r.kind == Kind::kScalar && r.plain && r.tag_len == 0 &&
                          ResolveYamlScalar(tree.text(r), {}, true).type == ScalarType::kNull;
         if (null_root) break;  // an empty document, skipped as kubectl does
         Writer writer(tree, options, &budget, first_line - 1);
         json.clear();
-        bool ok = writer.Write(*root, &json);
+        bool ok = writer.Write(root, &json);
         for (auto& remark : writer.remarks()) warnings->push_back({std::string(file), at(remark.at), std::move(remark.message)});
         if (writer.remarks_dropped() > 0) {
           warnings->push_back({std::string(file), at({r.line, r.column}),
