@@ -127,7 +127,7 @@ workload kinds), or webhook.rules when given. A YAML list.
 {{- if and $match.podTemplates (has "pods" $r.resources) -}}
 {{- $targets = append $targets (dict "groups" (list "apps") "versions" (list "v1") "resources" (list "deployments" "replicasets" "statefulsets" "daemonsets")) -}}
 {{- $targets = append $targets (dict "groups" (list "batch") "versions" (list "v1") "resources" (list "jobs" "cronjobs")) -}}
-{{- $targets = append $targets (dict "groups" (list "") "versions" (list "v1") "resources" (list "replicationcontrollers")) -}}
+{{- $targets = append $targets (dict "groups" (list "") "versions" (list "v1") "resources" (list "replicationcontrollers" "podtemplates")) -}}
 {{- end -}}
 {{- range $t := $targets -}}
 {{- range $g := $t.groups -}}{{- range $v := $t.versions -}}{{- range $res := $t.resources -}}
