@@ -192,22 +192,19 @@ bool Member(const Value& v, const std::vector<Value>& in, Frame& f) {
   }
   return false;
 }
+bool AllIn(const std::vector<Value>& items, const std::vector<Value>& in, Frame& f) {
+  for (const Value& v : items) {
+    if (!Member(v, in, f)) return false;
+  }
+  return true;
+}
 Value SetsContains(Args a, Frame& f) {
   auto all = Elements(a[0], f), sub = Elements(a[1], f);
-  for (const Value& v : sub) {
-    if (!Member(v, all, f)) return Value::Bool(false);
-  }
-  return Value::Bool(true);
+  return Value::Bool(AllIn(sub, all, f));
 }
 Value SetsEquivalent(Args a, Frame& f) {
   auto x = Elements(a[0], f), y = Elements(a[1], f);
-  for (const Value& v : x) {
-    if (!Member(v, y, f)) return Value::Bool(false);
-  }
-  for (const Value& v : y) {
-    if (!Member(v, x, f)) return Value::Bool(false);
-  }
-  return Value::Bool(true);
+  return Value::Bool(AllIn(x, y, f) && AllIn(y, x, f));
 }
 Value SetsIntersects(Args a, Frame& f) {
   auto x = Elements(a[0], f), y = Elements(a[1], f);

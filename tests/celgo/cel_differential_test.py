@@ -39,11 +39,13 @@ import glob
 import json
 import math
 import os
-import random
 import re
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+from harness import Setup, build_oracle, jsonl, log, run  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SEED = 20261203
@@ -55,34 +57,12 @@ ORACLE_TYPES = {"request": "kubernetes.AdmissionRequest", "namespaceObject": "ku
                 "now": "google.protobuf.Timestamp"}
 
 
-def log(*args):
-    print(*args, flush=True)
 
 
-def run(cmd, stdin_bytes=None, ok=(0,)):
-    """Runs cmd, returns (stdout bytes, stderr text, seconds)."""
-    start = time.monotonic()
-    p = subprocess.run(cmd, input=stdin_bytes, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    took = time.monotonic() - start
-    if p.returncode not in ok:
-        sys.stderr.write(p.stderr.decode(errors="replace")[-4000:])
-        raise SystemExit("%s exited %d" % (" ".join(cmd[:3]), p.returncode))
-    return p.stdout, p.stderr.decode(errors="replace"), took
 
 
-def build_oracle():
-    script = os.path.join(HERE, "build-oracle.sh")
-    start = time.monotonic()
-    subprocess.run(["bash", script], check=True)
-    took = time.monotonic() - start
-    path = subprocess.run(["bash", script, "--print-path"], check=True, stdout=subprocess.PIPE,
-                          text=True).stdout.strip()
-    return path, took
 
 
-def jsonl(data):
-    # Split on newlines only: str.splitlines() would also split inside strings at U+2028 etc.
-    return [json.loads(line) for line in data.split(b"\n") if line.strip()]
 
 
 def dumps(v):
@@ -438,7 +418,7 @@ def sanity(tools):
     path = os.path.join(HERE, "sanity.jsonl")
     with open(path, encoding="utf-8") as fh:
         lines = [json.loads(l) for l in fh if l.strip()]
-    out, _, _ = run([tools.oracle, "eval"], "".join(dumps(l) + "\n" for l in lines).encode())
+    out, _, _ = run([tools.oracle, "eval"], input_bytes="".join(dumps(l) + "\n" for l in lines).encode())
     bad = []
     for line, r in zip(lines, jsonl(out)):
         expect = line["expect"]
@@ -608,9 +588,9 @@ def policies_part(tools, clausegate, policies_dir, known):
 
     max_vars = max(len(c["spec"].get("variables") or []) for c in contexts)
     for stage in range(max_vars):
-        todo = [c for c in contexts if stage < len(c["spec"].get("variables") or [])]
+        pending = [c for c in contexts if stage < len(c["spec"].get("variables") or [])]
         o_lines, c_lines, meta = [], [], []
-        for c in todo:
+        for c in pending:
             v = c["spec"]["variables"][stage]
             ident = "%s|%s|spec.variables[%d]" % (c["policy"], c["object"], stage)
             o_lines.append(line_for(c, ident, v.get("expression") or "", "oracle"))
@@ -729,23 +709,12 @@ def compile_part(tools, policies_dir):
 
 
 def main(argv):
-    if len(argv) != 3:
-        sys.stderr.write("usage: cel_differential_test.py CLAUSEGATE POLICIES_DIR\n")
+    setup = Setup.parse(argv, "CLAUSEGATE_CEL", DEFAULT_SEED, DEFAULT_COUNT, "generated expressions")
+    if setup is None:
         return 2
-    clausegate, policies = os.path.abspath(argv[1]), os.path.abspath(argv[2])
-    if not os.access(clausegate, os.X_OK):
-        sys.stderr.write("cel_differential_test: %s is not an executable\n" % clausegate)
-        return 2
-    seed_text = os.environ.get("CLAUSEGATE_CEL_SEED", str(DEFAULT_SEED))
-    seed = random.SystemRandom().randrange(1, 2**32) if seed_text == "random" else int(seed_text)
-    count = int(os.environ.get("CLAUSEGATE_CEL_COUNT", str(DEFAULT_COUNT)))
-    log("seed %d (CLAUSEGATE_CEL_SEED=%d reproduces this run), %d generated expressions" % (seed, seed, count))
-
-    oracle, took = build_oracle()
+    clausegate, policies, seed, count, keep = setup.clausegate, setup.policies, setup.seed, setup.count, setup.keep
+    oracle, took = build_oracle(os.path.join(HERE, "build-oracle.sh"))
     log("oracle: %s (ready in %.1fs)" % (oracle, took))
-    keep = os.environ.get("CLAUSEGATE_CEL_KEEP")
-    if keep:
-        os.makedirs(keep, exist_ok=True)
     known = KnownDefects(os.path.join(HERE, "known_defects.txt"))
     log("known cel-go defects: %d (tests/celgo/known_defects.txt)" % len(known.entries))
     tools = Tools(oracle, clausegate, keep)

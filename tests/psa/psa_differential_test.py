@@ -23,12 +23,14 @@ import collections
 import glob
 import json
 import os
-import random
 import re
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "oracles"))
+from harness import Setup, build_oracle, jsonl, log, run  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LEVELS = ("baseline", "restricted")
@@ -37,33 +39,12 @@ DEFAULT_COUNT = 4000
 MAX_SHOWN = 30
 
 
-def log(*args):
-    print(*args, flush=True)
 
 
-def run(cmd, stdin=None, ok=(0,)):
-    """Runs cmd, returns (stdout bytes, stderr text, seconds)."""
-    start = time.monotonic()
-    p = subprocess.run(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    took = time.monotonic() - start
-    if p.returncode not in ok:
-        sys.stderr.write(p.stderr.decode(errors="replace"))
-        raise SystemExit("%s exited %d" % (" ".join(cmd), p.returncode))
-    return p.stdout, p.stderr.decode(errors="replace"), took
 
 
-def build_oracle():
-    script = os.path.join(HERE, "build-oracle.sh")
-    start = time.monotonic()
-    subprocess.run(["bash", script], check=True)
-    took = time.monotonic() - start
-    path = subprocess.run(["bash", script, "--print-path"], check=True, stdout=subprocess.PIPE,
-                          text=True).stdout.strip()
-    return path, took
 
 
-def jsonl(data):
-    return [json.loads(line) for line in data.decode().splitlines() if line.strip()]
 
 
 # ---------------------------------------------------------------------------
@@ -459,23 +440,12 @@ def yaml_corpus(oracle, clausegate, workdir):
 
 
 def main(argv):
-    if len(argv) != 3:
-        sys.stderr.write("usage: psa_differential_test.py CLAUSEGATE POLICIES_DIR\n")
+    setup = Setup.parse(argv, "CLAUSEGATE_PSA", DEFAULT_SEED, DEFAULT_COUNT, "objects")
+    if setup is None:
         return 2
-    clausegate, policies = os.path.abspath(argv[1]), os.path.abspath(argv[2])
-    if not os.access(clausegate, os.X_OK):
-        sys.stderr.write("psa_differential_test: %s is not an executable\n" % clausegate)
-        return 2
-    seed_text = os.environ.get("CLAUSEGATE_PSA_SEED", str(DEFAULT_SEED))
-    seed = random.SystemRandom().randrange(1, 2**32) if seed_text == "random" else int(seed_text)
-    count = int(os.environ.get("CLAUSEGATE_PSA_COUNT", str(DEFAULT_COUNT)))
-    log("seed %d (CLAUSEGATE_PSA_SEED=%d reproduces this run), %d objects" % (seed, seed, count))
-
-    oracle, took = build_oracle()
+    clausegate, policies, seed, count, keep = setup.clausegate, setup.policies, setup.seed, setup.count, setup.keep
+    oracle, took = build_oracle(os.path.join(HERE, "build-oracle.sh"))
     log("oracle: %s (ready in %.1fs)" % (oracle, took))
-    keep = os.environ.get("CLAUSEGATE_PSA_KEEP")
-    if keep:
-        os.makedirs(keep, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="clausegate-psa-") as tmp:
         workdir = keep or tmp
         ok_sanity = sanity(oracle)

@@ -426,6 +426,31 @@ var del = delMarker{}
 
 func (g *gen) chance(p float64) bool { return g.r.Float64() < p }
 
+// A seccomp or AppArmor profile, one of n shapes: null, {}, a localhost profile without a
+// type, a null type, absent (when withDelete), or a type drawn from types, sometimes
+// with a localhost profile too.
+func (g *gen) profile(n int, withDelete bool, localhost string, localhostChance float64, types ...any) any {
+	switch g.r.IntN(n) {
+	case 0:
+		return nil
+	case 1:
+		return map[string]any{}
+	case 2:
+		return map[string]any{"localhostProfile": localhost}
+	case 3:
+		return map[string]any{"type": nil}
+	case 4:
+		if withDelete {
+			return del
+		}
+	}
+	m := map[string]any{"type": g.pick(types...)}
+	if g.chance(localhostChance) {
+		m["localhostProfile"] = g.pick(localhost, "", nil)
+	}
+	return m
+}
+
 func (g *gen) pick(xs ...any) any { return xs[g.r.IntN(len(xs))] }
 
 func (g *gen) pickS(xs ...string) string { return xs[g.r.IntN(len(xs))] }
@@ -693,47 +718,13 @@ var mutations = []struct {
 	{5, func(g *gen, p *pod) { set(g.target(p), "runAsUser", g.pick(0, 0, 1000, nil, del, -1, 1)) }},
 	// seccompProfile
 	{8, func(g *gen, p *pod) {
-		var v any
-		switch g.r.IntN(10) {
-		case 0:
-			v = nil
-		case 1:
-			v = map[string]any{}
-		case 2:
-			v = map[string]any{"localhostProfile": "profiles/x.json"}
-		case 3:
-			v = map[string]any{"type": nil}
-		case 4:
-			v = del
-		default:
-			m := map[string]any{"type": g.pick("RuntimeDefault", "Localhost", "Unconfined", "Unconfined", "", "runtime/default", "runtimedefault", "RUNTIMEDEFAULT", "localhost/x")}
-			if g.chance(0.4) {
-				m["localhostProfile"] = g.pick("profiles/x.json", "", nil)
-			}
-			v = m
-		}
-		set(g.target(p), "seccompProfile", v)
+		set(g.target(p), "seccompProfile", g.profile(10, true, "profiles/x.json", 0.4,
+			"RuntimeDefault", "Localhost", "Unconfined", "Unconfined", "", "runtime/default", "runtimedefault", "RUNTIMEDEFAULT", "localhost/x"))
 	}},
 	// appArmorProfile
 	{6, func(g *gen, p *pod) {
-		var v any
-		switch g.r.IntN(8) {
-		case 0:
-			v = nil
-		case 1:
-			v = map[string]any{}
-		case 2:
-			v = map[string]any{"localhostProfile": "k8s-apparmor-example"}
-		case 3:
-			v = map[string]any{"type": nil}
-		default:
-			m := map[string]any{"type": g.pick("RuntimeDefault", "Localhost", "Unconfined", "", "unconfined", "runtime/default", "localhost/x")}
-			if g.chance(0.3) {
-				m["localhostProfile"] = g.pick("k8s-apparmor-example", "", nil)
-			}
-			v = m
-		}
-		set(g.target(p), "appArmorProfile", v)
+		set(g.target(p), "appArmorProfile", g.profile(8, false, "k8s-apparmor-example", 0.3,
+			"RuntimeDefault", "Localhost", "Unconfined", "", "unconfined", "runtime/default", "localhost/x"))
 	}},
 	// seLinuxOptions
 	{6, func(g *gen, p *pod) {
