@@ -23,7 +23,7 @@ enum class MacroKind {
   kMap,            // e.map(x, t), e.map(x, p, t)
   kFilter,         // e.filter(x, p)
   kTransformList,  // e.transformList(i, v, t), (i, v, p, t)
-  kTransformMap,   // e.transformMap(k, v, t), (k, v, p, t)
+  kTransformMap,   // e.transformMap(k, v, t), (k, v, p, t); transformMapEntry: t is a map of entries
   kOptMap,         // o.optMap(x, t)
   kOptFlatMap,     // o.optFlatMap(x, t)
   kBind,           // cel.bind(x, init, body)
@@ -42,6 +42,7 @@ struct Expr {
   Value constant;  // kConst
 
   // kIdent: the name. kSelect: the field. kCall: the function ("_+_", "size", ...).
+  // kComprehension: the macro as written ("existsOne", "transformMapEntry", ...).
   std::string name;
 
   // kSelect: operand. kCall: the receiver of a member call, or null.

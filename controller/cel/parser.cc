@@ -443,9 +443,11 @@ class Parser {
     return true;
   }
 
-  ExprPtr Comprehension(MacroKind k, ExprPtr range, std::vector<ExprPtr>& args, size_t nvars, uint32_t off) {
+  ExprPtr Comprehension(MacroKind k, std::string_view written, ExprPtr range, std::vector<ExprPtr>& args,
+                        size_t nvars, uint32_t off) {
     ExprPtr e = Node(ExprKind::kComprehension, off);
     e->macro = k;
+    e->name = written;
     if (!VarName(args[0], &e->var1)) return nullptr;
     if (nvars == 2 && !VarName(args[1], &e->var2)) return nullptr;
     if (nvars == 2 && e->var1 == e->var2) return Error(off, "duplicate iteration variable: " + e->var1);
@@ -463,23 +465,23 @@ class Parser {
       return false;
     };
     if (is({"all", "exists"}) && (n == 2 || n == 3)) {
-      return Comprehension(name == "all" ? MacroKind::kAll : MacroKind::kExists, std::move(target), args, n - 1, off);
+      return Comprehension(name == "all" ? MacroKind::kAll : MacroKind::kExists, name, std::move(target), args, n - 1, off);
     }
     if (is({"exists_one", "existsOne"}) && (n == 2 || n == 3)) {
-      return Comprehension(MacroKind::kExistsOne, std::move(target), args, n - 1, off);
+      return Comprehension(MacroKind::kExistsOne, name, std::move(target), args, n - 1, off);
     }
-    if (name == "map" && (n == 2 || n == 3)) return Comprehension(MacroKind::kMap, std::move(target), args, 1, off);
-    if (name == "filter" && n == 2) return Comprehension(MacroKind::kFilter, std::move(target), args, 1, off);
+    if (name == "map" && (n == 2 || n == 3)) return Comprehension(MacroKind::kMap, name, std::move(target), args, 1, off);
+    if (name == "filter" && n == 2) return Comprehension(MacroKind::kFilter, name, std::move(target), args, 1, off);
     if (name == "transformList" && (n == 3 || n == 4)) {
-      return Comprehension(MacroKind::kTransformList, std::move(target), args, 2, off);
+      return Comprehension(MacroKind::kTransformList, name, std::move(target), args, 2, off);
     }
-    if (name == "transformMap" && (n == 3 || n == 4)) {
-      return Comprehension(MacroKind::kTransformMap, std::move(target), args, 2, off);
+    if ((name == "transformMap" || name == "transformMapEntry") && (n == 3 || n == 4)) {
+      return Comprehension(MacroKind::kTransformMap, name, std::move(target), args, 2, off);
     }
-    if (name == "optMap" && n == 2) return Comprehension(MacroKind::kOptMap, std::move(target), args, 1, off);
-    if (name == "optFlatMap" && n == 2) return Comprehension(MacroKind::kOptFlatMap, std::move(target), args, 1, off);
+    if (name == "optMap" && n == 2) return Comprehension(MacroKind::kOptMap, name, std::move(target), args, 1, off);
+    if (name == "optFlatMap" && n == 2) return Comprehension(MacroKind::kOptFlatMap, name, std::move(target), args, 1, off);
     if (name == "bind" && n == 3 && target && target->kind == ExprKind::kIdent && target->name == "cel") {
-      return Comprehension(MacroKind::kBind, nullptr, args, 1, off);
+      return Comprehension(MacroKind::kBind, "cel.bind", nullptr, args, 1, off);
     }
     return Call(name, off, std::move(args), std::move(target));
   }

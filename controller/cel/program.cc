@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cel/checker/checker.h"
 #include "cel/runtime.h"
 
 namespace clausegate::cel {
@@ -10,17 +11,28 @@ namespace clausegate::cel {
 // ---------------------------------------------------------------------------
 // Env and Activation
 
-Env::Env() {
+Env::Env(checker::Profile profile) : declarations_(checker::Declarations::Build(profile)) {
   for (auto table : {StandardOverloads(), StringOverloads(), MathOverloads(), ListOverloads(),
                      OptionalOverloads(), RegexOverloads(), KubernetesOverloads()}) {
     for (const Overload& o : table) functions_[o.name].push_back(&o);
   }
 }
 
-int Env::DeclareVariable(std::string_view name) {
+int Env::DeclareVariable(std::string_view name, checker::Type type) {
   auto [it, inserted] = variables_.emplace(std::string(name), static_cast<int>(variables_.size()));
+  variable_types_[std::string(name)] = std::move(type);
+  for (size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
+    prefixes_.emplace(name.substr(0, dot));
+  }
   return it->second;
 }
+
+const checker::Type* Env::FindVariableType(std::string_view name) const {
+  auto it = variable_types_.find(std::string(name));
+  return it == variable_types_.end() ? nullptr : &it->second;
+}
+
+bool Env::IsVariablePrefix(std::string_view prefix) const { return prefixes_.count(std::string(prefix)) != 0; }
 
 std::optional<int> Env::FindVariable(std::string_view name) const {
   auto it = variables_.find(std::string(name));
@@ -551,9 +563,9 @@ class CallNode : public Node {
 class ComprehensionNode : public Node {
  public:
   ComprehensionNode(MacroKind macro, NodePtr range, size_t slot1, std::optional<size_t> slot2,
-                    NodePtr pred, NodePtr transform)
+                    NodePtr pred, NodePtr transform, bool map_entries = false)
       : macro_(macro), range_(std::move(range)), slot1_(slot1), slot2_(slot2),
-        pred_(std::move(pred)), transform_(std::move(transform)) {}
+        pred_(std::move(pred)), transform_(std::move(transform)), map_entries_(map_entries) {}
 
   Value Eval(Frame& f) const override {
     Value range = range_->Eval(f);
@@ -650,6 +662,25 @@ class ComprehensionNode : public Node {
             error = t;
             return false;
           }
+          if (macro_ == MacroKind::kTransformMap && map_entries_) {
+            // transformMapEntry: the transform gives entries to add; a key given twice is an error.
+            if (t.kind() != Kind::kMap) {
+              error = NoSuchOverload("cel.@mapInsert");
+              return false;
+            }
+            t.ForEachEntry([&](const Value& k, const Value& v) {
+              for (const auto& [known, unused] : map_out) {
+                if (!f.Charge(1)) return false;
+                if (ValuesEqual(known, k)) {
+                  error = Value::Error("insert failed: key " + ValueToString(k) + " already exists");
+                  return false;
+                }
+              }
+              map_out.emplace_back(k, v);
+              return true;
+            });
+            return !error && !f.exhausted();
+          }
           if (macro_ == MacroKind::kTransformMap) {
             map_out.emplace_back(a, std::move(t));
           } else {
@@ -695,6 +726,7 @@ class ComprehensionNode : public Node {
   std::optional<size_t> slot2_;
   NodePtr pred_;
   NodePtr transform_;
+  bool map_entries_;
 };
 
 }  // namespace
@@ -988,7 +1020,7 @@ class Planner {
     scopes_.resize(mark);
     next_local_ = slot1;
     return std::make_unique<ComprehensionNode>(e.macro, std::move(range), slot1, slot2, std::move(pred),
-                                               std::move(transform));
+                                               std::move(transform), e.name == "transformMapEntry");
   }
 
  public:
@@ -1050,7 +1082,21 @@ CompileResult Compile(std::string_view source, const Env& env, const CompileOpti
     r.error = CompileError{parsed.error->position, parsed.error->message};
     return r;
   }
-  return Planner(env, options, source).Run(*parsed.expr);
+  checker::Type type;
+  if (options.check) {
+    checker::Variables vars{[&env](std::string_view n) { return env.FindVariableType(n); },
+                            [&env](std::string_view n) { return env.IsVariablePrefix(n); }};
+    checker::CheckResult checked = checker::Check(*parsed.expr, vars, env.declarations());
+    if (!checked.issues.empty()) {
+      CompileResult r;
+      r.error = CompileError{PositionAt(source, checked.issues.front().offset), checked.issues.front().message};
+      return r;
+    }
+    type = std::move(checked.type);
+  }
+  CompileResult r = Planner(env, options, source).Run(*parsed.expr);
+  if (!r.error) r.type = std::move(type);
+  return r;
 }
 
 }  // namespace clausegate::cel

@@ -20,6 +20,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "cel/checker/declarations.h"
+#include "cel/checker/types.h"
 #include "cel/parser.h"
 #include "cel/value.h"
 
@@ -31,12 +33,19 @@ struct Overload;
 // The declarations an expression is compiled against.
 class Env {
  public:
-  Env();
+  // The profile decides which functions and macros the type checker accepts.
+  explicit Env(checker::Profile profile = checker::Profile::kKubernetes);
 
-  // Declares a variable (a simple or qualified name such as "variables.x") and
-  // returns its index for Activation::Bind.
-  int DeclareVariable(std::string_view name);
+  // Declares a variable (a simple or qualified name such as "variables.x") with its
+  // static type (dyn unless known) and returns its index for Activation::Bind.
+  int DeclareVariable(std::string_view name, checker::Type type = checker::Type::Dyn());
   std::optional<int> FindVariable(std::string_view name) const;
+  const checker::Type* FindVariableType(std::string_view name) const;
+  // Whether some declared variable's name starts with "<prefix>.", or the prefix
+  // was declared a namespace of variables (`variables`, before any is declared).
+  bool IsVariablePrefix(std::string_view prefix) const;
+  void DeclareNamespace(std::string_view prefix) { prefixes_.emplace(prefix); }
+  const checker::Declarations& declarations() const { return *declarations_; }
   size_t variable_count() const { return variables_.size(); }
 
   // Fixes a declared variable's value at compile time (a policy's params): reads of
@@ -51,7 +60,10 @@ class Env {
   const std::vector<const Overload*>& FindFunction(std::string_view name) const;
 
  private:
+  std::shared_ptr<const checker::Declarations> declarations_;
   std::unordered_map<std::string, int> variables_;
+  std::unordered_map<std::string, checker::Type> variable_types_;
+  std::unordered_set<std::string> prefixes_;
   std::unordered_map<int, Value> constants_;
   std::vector<std::shared_ptr<const void>> owners_;
   std::unordered_map<std::string_view, std::vector<const Overload*>> functions_;
@@ -109,6 +121,9 @@ struct CompileOptions {
   // Strict: unknown variables and functions are compile errors (policies). When
   // false they become evaluation errors (as the conformance suite expects).
   bool strict = true;
+  // Type-check against the Env's declarations (as the API server checks a
+  // ValidatingAdmissionPolicy) before planning.
+  bool check = true;
   ParseLimits parse;
 };
 
@@ -120,6 +135,7 @@ struct CompileError {
 struct CompileResult {
   std::shared_ptr<const Program> program;  // null on error
   std::optional<CompileError> error;
+  checker::Type type;  // the checked type of the result (dyn when unchecked or unknown)
 };
 
 CompileResult Compile(std::string_view source, const Env& env, const CompileOptions& options = {});

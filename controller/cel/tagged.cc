@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "cel/program.h"
+
 namespace clausegate::cel {
 namespace {
 
@@ -35,6 +37,30 @@ Result<uint64_t> ParseU64(const nlohmann::json& j) {
   } catch (const std::exception&) {
     return InvalidArgument("bad unsigned integer: " + j.dump());
   }
+}
+
+// An extension value from its text, built by the constructor a policy would call.
+Result<Value> OpaqueFromText(std::string_view type_name, const std::string& text) {
+  struct Ctor {
+    std::string_view type, expr;
+  };
+  static constexpr Ctor kCtors[] = {{"kubernetes.Quantity", "quantity(v)"}, {"kubernetes.URL", "url(v)"},
+                                    {"net.IP", "ip(v)"},                    {"net.CIDR", "cidr(v)"},
+                                    {"kubernetes.Semver", "semver(v)"},
+                                    {"kubernetes.NamedFormat", "format.named(v).value()"}};
+  for (const Ctor& c : kCtors) {
+    if (c.type != type_name) continue;
+    Env env;
+    int v = env.DeclareVariable("v", checker::Type::String());
+    auto compiled = Compile(c.expr, env);
+    if (!compiled.program) return InvalidArgument("cannot build " + std::string(type_name));
+    Activation act(env);
+    act.Bind(v, Value::String(text));
+    Value out = compiled.program->Evaluate(act);
+    if (out.is_error()) return InvalidArgument("bad " + std::string(type_name) + " \"" + text + "\": " + out.error_message());
+    return out;
+  }
+  return InvalidArgument("unsupported opaque type: " + std::string(type_name));
 }
 
 Result<Value> FromTaggedImpl(const nlohmann::json& j, int depth) {
@@ -126,6 +152,19 @@ Result<Value> FromTaggedImpl(const nlohmann::json& j, int depth) {
       return InvalidArgument("duration out of range");
     }
     return Value::Duration(total);
+  }
+  if (tag == "optional") {
+    if (v.is_null()) return Value::OptionalNone();
+    auto inner = FromTaggedImpl(v, depth + 1);
+    if (!inner.ok()) return inner.status();
+    return Value::Optional(std::move(*inner));
+  }
+  if (tag == "opaque") {
+    if (!v.is_object() || !v.contains("type") || !v["type"].is_string() || !v.contains("value") ||
+        !v["value"].is_string()) {
+      return InvalidArgument("bad opaque: " + v.dump());
+    }
+    return OpaqueFromText(v["type"].get<std::string>(), v["value"].get<std::string>());
   }
   return InvalidArgument("unknown tag: " + tag);
 }

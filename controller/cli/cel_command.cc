@@ -1,28 +1,37 @@
 #include "cli/cel_command.h"
 
 #include <fstream>
+#include <map>
+#include <optional>
 #include <iostream>
 #include <ostream>
 #include <sstream>
 
 #include "cel/program.h"
-#include "cli/args.h"
 #include "cel/tagged.h"
+#include "cli/args.h"
 #include "json/document.h"
+#include "policy/admission_types.h"
 
 namespace clausegate::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: clausegate cel [--bindings JSON|@FILE] [--typed] [--] EXPR\n"
+    "usage: clausegate cel [--bindings JSON|@FILE] [--type NAME=TYPE]... [--profile P] [--typed] [--] EXPR\n"
     "       clausegate cel --batch < LINES\n"
-    "  Evaluates one CEL expression and prints its value as JSON.\n"
-    "  --bindings  variables in tagged form, e.g. '{\"x\": {\"int\": \"3\"}}', or @file\n"
+    "       clausegate cel --decls [--profile P]\n"
+    "  Type-checks and evaluates one CEL expression and prints its value as JSON.\n"
+    "  --bindings  variables in tagged form, e.g. '{\"x\": {\"int\": \"3\"}}', or @file (dyn)\n"
+    "  --type      a variable's static type: int, list(string), map(string, dyn), timestamp,\n"
+    "              kubernetes.AdmissionRequest, kubernetes.Namespace, ...\n"
+    "  --profile   kubernetes-1.37 (default: the ValidatingAdmissionPolicy environment) or\n"
+    "              clausegate (adds math, cel.bind, string reverse, one-variable existsOne)\n"
+    "  --decls     print the profile's functions with their types, one overload a line\n"
     "  --typed     print the value in tagged form, e.g. {\"uint\":\"7\"}\n"
     "  An expression may start with - (clausegate cel '-1'); after -- every argument is the\n"
     "  expression, whatever it starts with.\n"
     "  --batch     one JSON object per input line: {\"id\":..., \"expr\":\"...\", \"bindings\":{tagged},\n"
-    "              \"json_bindings\":{plain JSON}}; one line out for each: {\"id\":..., \"value\":tagged},\n"
+    "              \"json_bindings\":{plain JSON}, \"types\":{name: type}, \"profile\":P}; one line out for each: {\"id\":..., \"value\":tagged},\n"
     "              {\"id\":..., \"error\":\"...\"} (evaluation) or {\"id\":..., \"compile_error\":\"...\"}\n";
 
 bool ReadFile(const std::string& path, std::string* out) {
@@ -36,6 +45,23 @@ bool ReadFile(const std::string& path, std::string* out) {
 
 std::string Dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
+// Declares `name` with its static type from `types` (dyn when not given there).
+int Declare(cel::Env& env, const std::string& name, const std::map<std::string, cel::checker::Type>& types) {
+  auto it = types.find(name);
+  return env.DeclareVariable(name, it == types.end() ? cel::checker::Type::Dyn() : it->second);
+}
+
+// "NAME=TYPE" pairs (or a {"name": "type"} object) as static types; an error names the bad one.
+std::optional<std::string> ReadTypes(const std::vector<std::pair<std::string, std::string>>& pairs,
+                                     std::map<std::string, cel::checker::Type>* out) {
+  for (const auto& [name, text] : pairs) {
+    auto t = policy::AdmissionTypeByName(text);
+    if (!t || name.empty()) return "types." + name + ": unknown type \"" + text + "\"";
+    (*out)[name] = *t;
+  }
+  return std::nullopt;
+}
+
 // One expression of a batch: compiled in an environment of its own bindings.
 nlohmann::json EvaluateLine(const nlohmann::json& line, json::Decoder& decoder) {
   nlohmann::json out = {{"id", line.contains("id") ? line["id"] : nlohmann::json()}};
@@ -43,7 +69,26 @@ nlohmann::json EvaluateLine(const nlohmann::json& line, json::Decoder& decoder) 
     out["compile_error"] = "no \"expr\" string";
     return out;
   }
-  cel::Env env;
+  auto profile = cel::checker::Profile::kKubernetes;
+  if (line.contains("profile")) {
+    auto p = line["profile"].is_string() ? cel::checker::ProfileByName(line["profile"].get<std::string>()) : std::nullopt;
+    if (!p) {
+      out["compile_error"] = "unknown profile";
+      return out;
+    }
+    profile = *p;
+  }
+  std::map<std::string, cel::checker::Type> types;
+  if (line.contains("types") && line["types"].is_object()) {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& [name, t] : line["types"].items()) pairs.emplace_back(name, t.is_string() ? t.get<std::string>() : "");
+    if (auto err = ReadTypes(pairs, &types)) {
+      out["compile_error"] = *err;
+      return out;
+    }
+  }
+  cel::Env env(profile);
+  for (const auto& [name, t] : types) env.DeclareVariable(name, t);
   std::vector<std::pair<int, cel::Value>> bound;
   std::vector<json::DocumentPtr> docs;  // the plain JSON bindings point into these
   if (line.contains("bindings")) {
@@ -52,7 +97,7 @@ nlohmann::json EvaluateLine(const nlohmann::json& line, json::Decoder& decoder) 
       out["compile_error"] = "bindings: " + b.status().message();
       return out;
     }
-    for (auto& [name, v] : *b) bound.emplace_back(env.DeclareVariable(name), v);
+    for (auto& [name, v] : *b) bound.emplace_back(Declare(env, name, types), v);
   }
   if (line.contains("json_bindings") && line["json_bindings"].is_object()) {
     for (const auto& [name, value] : line["json_bindings"].items()) {
@@ -62,7 +107,7 @@ nlohmann::json EvaluateLine(const nlohmann::json& line, json::Decoder& decoder) 
         return out;
       }
       docs.push_back(*doc);
-      bound.emplace_back(env.DeclareVariable(name), cel::Value::Json((*doc)->root()));
+      bound.emplace_back(Declare(env, name, types), cel::Value::Json((*doc)->root()));
     }
   }
   auto compiled = cel::Compile(line["expr"].get<std::string>(), env);
@@ -101,14 +146,39 @@ int RunBatch(std::istream& in, std::ostream& out) {
 }  // namespace
 
 int RunCelCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
-  std::string bindings_text;
-  std::vector<std::string> exprs;
-  bool typed = false, batch = false;
+  std::string bindings_text, profile_name = "kubernetes-1.37";
+  std::vector<std::string> exprs, type_args;
+  bool typed = false, batch = false, decls = false;
   // An expression may start with "-" ("-1", "-x"); "--" ends the flags for any other.
   Args parser("cel");
-  parser.Value({"--bindings"}, &bindings_text).Switch({"--typed"}, &typed).Switch({"--batch"}, &batch).Positional(&exprs, 1, true);
+  parser.Value({"--bindings"}, &bindings_text)
+      .Values({"--type"}, &type_args)
+      .Value({"--profile"}, &profile_name)
+      .Switch({"--typed"}, &typed)
+      .Switch({"--batch"}, &batch)
+      .Switch({"--decls"}, &decls)
+      .Positional(&exprs, 1, true);
   if (auto exit = parser.ParseOrExit(args, out, err, kUsage)) return *exit;
   if (batch) return RunBatch(std::cin, out);
+  auto profile = cel::checker::ProfileByName(profile_name);
+  if (!profile) {
+    err << "clausegate cel: unknown --profile \"" << profile_name << "\" (kubernetes-1.37 or clausegate)\n";
+    return 2;
+  }
+  if (decls) {
+    for (const std::string& line : cel::checker::Declarations::Build(*profile)->Lines()) out << line << "\n";
+    return 0;
+  }
+  std::map<std::string, cel::checker::Type> types;
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const std::string& a : type_args) {
+    size_t eq = a.find('=');
+    pairs.emplace_back(a.substr(0, eq), eq == std::string::npos ? "" : a.substr(eq + 1));
+  }
+  if (auto e = ReadTypes(pairs, &types)) {
+    err << "clausegate cel: --type " << *e << "\n";
+    return 2;
+  }
   if (exprs.empty()) {
     err << "clausegate cel: no expression given\n" << kUsage;
     return 2;
@@ -122,7 +192,8 @@ int RunCelCommand(std::span<const std::string> args, std::ostream& out, std::ost
     }
   }
 
-  cel::Env env;
+  cel::Env env(*profile);
+  for (const auto& [name, t] : types) env.DeclareVariable(name, t);
   std::vector<std::pair<int, cel::Value>> bound;
   if (!bindings_text.empty()) {
     auto j = nlohmann::json::parse(bindings_text, nullptr, false);
@@ -135,7 +206,7 @@ int RunCelCommand(std::span<const std::string> args, std::ostream& out, std::ost
       err << "clausegate cel: " << b.status().message() << "\n";
       return 2;
     }
-    for (auto& [name, v] : *b) bound.emplace_back(env.DeclareVariable(name), v);
+    for (auto& [name, v] : *b) bound.emplace_back(Declare(env, name, types), v);
   }
   auto compiled = cel::Compile(expr, env);
   if (compiled.error) {

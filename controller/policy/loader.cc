@@ -11,6 +11,7 @@
 
 #include "cel/ext/k8s_names.h"
 #include "json/yaml.h"
+#include "policy/admission_types.h"
 
 namespace clausegate::policy {
 namespace fs = std::filesystem;
@@ -251,7 +252,7 @@ class PolicyReader {
       return std::nullopt;
     }
     if (!r_.Map(spec, "spec", {"controls", "action", "severity", "failurePolicy", "match", "matchConditions",
-                               "variables", "validations", "auditAnnotations", "params"})) {
+                               "variables", "validations", "auditAnnotations", "params", "celEnvironment"})) {
       return std::nullopt;
     }
     p.controls = Clauses(spec, "spec");
@@ -266,20 +267,26 @@ class PolicyReader {
     ReadMatch(spec, &p.match);
     if (spec["params"].IsDefined() && !spec["params"].IsNull()) p.params = Params(spec["params"]);
 
-    auto env = std::make_shared<cel::Env>();
+    p.cel_environment = r_.Enum<cel::checker::Profile>(spec, "celEnvironment", "spec",
+                                                        {{"kubernetes-1.37", cel::checker::Profile::kKubernetes},
+                                                         {"clausegate", cel::checker::Profile::kClausegate}})
+                            .value_or(cel::checker::Profile::kKubernetes);
+    // The variables as a ValidatingAdmissionPolicy declares them, and `now`.
+    auto env = std::make_shared<cel::Env>(p.cel_environment);
     p.slots.object = env->DeclareVariable("object");
     p.slots.old_object = env->DeclareVariable("oldObject");
-    p.slots.request = env->DeclareVariable("request");
-    p.slots.namespace_object = env->DeclareVariable("namespaceObject");
+    p.slots.request = env->DeclareVariable("request", AdmissionRequestType());
+    p.slots.namespace_object = env->DeclareVariable("namespaceObject", NamespaceObjectType());
     p.slots.params = env->DeclareVariable("params");
     // Params are part of the policy: compiled in, so that a regex or list drawn from
     // them is prepared once, and a bad one is a load error.
     env->SetConstant(p.slots.params, p.params ? cel::Value::Json(p.params->root()) : cel::Value::Null(), p.params);
-    p.slots.now = env->DeclareVariable("now");
+    p.slots.now = env->DeclareVariable("now", cel::checker::Type::Timestamp());
+    env->DeclareNamespace("variables");
 
     // matchConditions see no variables; variables see the ones before them.
-    p.match_conditions = Expressions(spec, "matchConditions", *env);
-    p.variables = Expressions(spec, "variables", *env, &p.slots.variables, env.get());
+    p.match_conditions = Expressions(spec, "matchConditions", *env, Yields::kBool);
+    p.variables = Expressions(spec, "variables", *env, Yields::kAny, &p.slots.variables, env.get());
     for (auto& v : p.variables) {
       v.request_scoped = !v.program->Reads(p.slots.params) &&
                          std::none_of(p.slots.variables.begin(), p.slots.variables.end(),
@@ -416,8 +423,12 @@ class PolicyReader {
     m->exclude_usernames = r_.Strings(n, "excludeUsernames", "spec.match");
   }
 
+  // What an expression must yield, as the API server requires it of each field
+  // (exactly: a dyn result is refused where bool or string is required).
+  enum class Yields { kAny, kBool, kString, kStringOrNull };
+
   std::optional<NamedExpression> Compile(const YAML::Node& node, const std::string& name, const std::string& path,
-                                         const cel::Env& env) {
+                                         const cel::Env& env, Yields yields) {
     if (!node.IsScalar()) {
       r_.Report(node, path + ": must be a CEL expression (a string)");
       return std::nullopt;
@@ -432,13 +443,26 @@ class PolicyReader {
                   path + ": " + compiled.error->message);
       return std::nullopt;
     }
+    using cel::checker::TypeKind;
+    const TypeKind got = compiled.type.kind;
+    const char* want = nullptr;
+    if (yields == Yields::kBool && got != TypeKind::kBool) want = "must evaluate to bool";
+    if (yields == Yields::kString && got != TypeKind::kString) want = "must evaluate to string";
+    if (yields == Yields::kStringOrNull && got != TypeKind::kString && got != TypeKind::kNull) {
+      want = "must evaluate to one of [string null_type]";
+    }
+    if (want) {
+      r_.Report(node, path + ": " + want + " but got " + cel::checker::FormatType(compiled.type));
+      return std::nullopt;
+    }
     e.program = compiled.program;
+    e.type = compiled.type;
     return e;
   }
 
   // A list of {name, expression}; with `slots`, each name is declared as
   // variables.NAME after its own expression is compiled.
-  std::vector<NamedExpression> Expressions(const YAML::Node& spec, const char* key, const cel::Env& env,
+  std::vector<NamedExpression> Expressions(const YAML::Node& spec, const char* key, const cel::Env& env, Yields yields,
                                            std::vector<int>* slots = nullptr, cel::Env* declare = nullptr) {
     std::vector<NamedExpression> out;
     YAML::Node list = spec[key];
@@ -458,8 +482,10 @@ class PolicyReader {
         r_.Report(list[i], "missing required field \"" + ip + ".expression\"");
         continue;
       }
-      auto e = Compile(list[i]["expression"], name, ip + ".expression", env);
-      if (slots && declare && !name.empty()) slots->push_back(declare->DeclareVariable("variables." + name));
+      auto e = Compile(list[i]["expression"], name, ip + ".expression", env, yields);
+      if (slots && declare && !name.empty()) {
+        slots->push_back(declare->DeclareVariable("variables." + name, e ? e->type : cel::checker::Type::Dyn()));
+      }
       if (e) out.push_back(std::move(*e));
     }
     return out;
@@ -494,9 +520,10 @@ class PolicyReader {
         r_.Report(v, "missing required field \"" + vp + ".expression\"");
         continue;
       }
-      auto check = Compile(v["expression"], val.name, vp + ".expression", env);
+      auto check = Compile(v["expression"], val.name, vp + ".expression", env, Yields::kBool);
       if (v["messageExpression"].IsDefined()) {
-        val.message_expression = Compile(v["messageExpression"], val.name, vp + ".messageExpression", env);
+        val.message_expression =
+            Compile(v["messageExpression"], val.name, vp + ".messageExpression", env, Yields::kString);
       }
       if (!check) continue;
       val.check = std::move(*check);
@@ -532,7 +559,7 @@ class PolicyReader {
         r_.Report(a, "missing required field \"" + ap + ".valueExpression\"");
         continue;
       }
-      auto value = Compile(a["valueExpression"], key, ap + ".valueExpression", env);
+      auto value = Compile(a["valueExpression"], key, ap + ".valueExpression", env, Yields::kStringOrNull);
       if (value && !key.empty()) p->audit_annotations.push_back({key, std::move(*value)});
     }
   }

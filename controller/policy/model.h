@@ -64,6 +64,7 @@ struct NamedExpression {
   std::string expression;
   Origin origin;
   std::shared_ptr<const cel::Program> program;
+  cel::checker::Type type;  // what the checker says it yields
   // Reads only what every policy sees alike for one request (object, oldObject,
   // request, namespaceObject, now): no params, no variables (the compiled program
   // says what it reads). Policies that declare the same text then share one
@@ -119,6 +120,9 @@ struct Policy {
   json::DocumentPtr params;  // spec.params, decoded once; null when absent
   Origin origin;
   std::shared_ptr<const cel::Env> env;  // what every expression above was compiled against
+  // spec.celEnvironment: the Kubernetes VAP environment unless the policy opts in to
+  // clausegate's extras (then it could not run as a ValidatingAdmissionPolicy).
+  cel::checker::Profile cel_environment = cel::checker::Profile::kKubernetes;
   Slots slots;
 };
 

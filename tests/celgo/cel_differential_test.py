@@ -708,6 +708,25 @@ def compile_part(tools, policies_dir):
     return not failed
 
 
+# ---------------------------------------------------------------------------
+# Part 5: the environment's functions, overload by overload
+
+
+def decls_part(tools):
+    o, _, _ = run([tools.oracle, "decls"])
+    c, _, _ = run([tools.clausegate, "cel", "--decls"])
+    o_lines = set(o.decode().splitlines())
+    c_lines = set(c.decode().splitlines())
+    log("")
+    log("== Part 5: declarations: cel-oracle decls (%d overloads) and clausegate cel --decls (%d) ==" %
+        (len(o_lines), len(c_lines)))
+    for line in sorted(o_lines - c_lines):
+        log("  only in Kubernetes:  " + line)
+    for line in sorted(c_lines - o_lines):
+        log("  only in clausegate:  " + line)
+    return o_lines == c_lines
+
+
 def main(argv):
     setup = Setup.parse(argv, "CLAUSEGATE_CEL", DEFAULT_SEED, DEFAULT_COUNT, "generated expressions")
     if setup is None:
@@ -725,14 +744,16 @@ def main(argv):
     ok_corpus = corpus_part(tools, known)
     ok_generated = generated_part(tools, seed, count, known)
     ok_compile = compile_part(tools, policies)
+    ok_decls = decls_part(tools)
     log("")
     log("time: " + ", ".join("%s %.1fs" % kv for kv in sorted(tools.seconds.items())))
-    log("cel differential: sanity %s, policies %s, corpus %s, generated %s, VAP compile %s (seed %d)"
-        % tuple(["ok" if x else "FAILED" for x in (ok_sanity, ok_policies, ok_corpus, ok_generated, ok_compile)] + [seed]))
+    log("cel differential: sanity %s, policies %s, corpus %s, generated %s, VAP compile %s, declarations %s (seed %d)"
+        % tuple(["ok" if x else "FAILED" for x in (ok_sanity, ok_policies, ok_corpus, ok_generated, ok_compile,
+                                                  ok_decls)] + [seed]))
     # CLAUSEGATE_CEL_GATE names the parts whose failure fails the run (default: all of them);
     # the others are still run and reported.
     parts = {"sanity": ok_sanity, "policies": ok_policies, "corpus": ok_corpus, "generated": ok_generated,
-             "compile": ok_compile}
+             "compile": ok_compile, "decls": ok_decls}
     gate = [p.strip() for p in os.environ.get("CLAUSEGATE_CEL_GATE", ",".join(parts)).split(",") if p.strip()]
     unknown = [p for p in gate if p not in parts]
     if unknown:

@@ -19,7 +19,15 @@ check() {  # name, expected exit, expected stdout (exact), expected stderr subst
 
 check plain-int      0 '3' '' cel '1 + 2'
 check typed-uint     0 '{"uint":"7"}' '' cel '7u' --typed
-check plain-list     0 '[1,"a",true]' '' cel "[1, 'a', true]"
+check plain-list     0 '[1,"a",true]' '' cel "[dyn(1), dyn('a'), dyn(true)]"
+# The type checker of the Kubernetes environment, and clausegate's opt-in extras.
+check mixed-list     2 '' "1:5: expected type 'int' but found 'string'" cel "[1, 'a']"
+check no-overload    2 '' "found no matching overload for '_+_' applied to '(string, int)'" cel "'a' + 1"
+check no-math        2 '' "undeclared reference to 'math'" cel "math.greatest(1, 2)"
+check profile-math   0 '2' '' cel --profile clausegate "math.greatest(1, 2)"
+check bad-profile    2 '' 'unknown --profile' cel --profile nope "1"
+check typed-var      2 '' "found no matching overload for '_==_' applied to '(string, int)'" cel --type request=kubernetes.AdmissionRequest "request.operation == 1"
+check decls          0 '' '' cel --decls
 check plain-map      0 '{"k":"v"}' '' cel "{'k': 'v'}"
 check bindings       0 '4' '' cel 'x + 1' --bindings '{"x": {"int": "3"}}'
 check bindings-typed 0 '{"double":2.5}' '' cel 'x * 2.0' --typed --bindings '{"x": {"double": 1.25}}'

@@ -53,7 +53,7 @@ spec:
   validations:
     - {name: present, expression: "has(object.metadata.annotations) && 'ticket' in object.metadata.annotations"}
   auditAnnotations:
-    - {key: ticket, valueExpression: "object.metadata.?annotations.?ticket.orValue('')"}
+    - {key: ticket, valueExpression: "string(object.metadata.?annotations.?ticket.orValue(''))"}
 YAML
 cat >"$tmp/lib/testdata/cms.yaml" <<'YAML'
 apiVersion: v1

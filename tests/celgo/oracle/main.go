@@ -74,6 +74,8 @@ func main() {
 		if err == nil && failed {
 			os.Exit(1)
 		}
+	case "decls":
+		err = printDecls(os.Stdout)
 	case "generate":
 		fs := flag.NewFlagSet("generate", flag.ExitOnError)
 		seed := fs.Uint64("seed", 1, "random seed")
@@ -94,7 +96,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: cel-oracle eval < LINES | compile-policies DIR | generate --seed S --count N")
+	fmt.Fprintln(os.Stderr, "usage: cel-oracle eval < LINES | compile-policies DIR | decls | generate --seed S --count N")
 	os.Exit(2)
 }
 
@@ -193,6 +195,36 @@ func (e *evaluator) env(decls map[string]*cel.Type) (*cel.Env, string, error) {
 	}
 	e.envs[key.String()] = env
 	return env, key.String(), nil
+}
+
+// printDecls writes every function overload of the environment, one line each, sorted:
+// "name member|global (arg, ...) -> result", types as the checker formats them.
+func printDecls(w io.Writer) error {
+	env, _, err := newEvaluator().env(map[string]*cel.Type{})
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for name, fn := range env.Functions() {
+		for _, o := range fn.OverloadDecls() {
+			var args []string
+			for _, a := range o.ArgTypes() {
+				args = append(args, checker.FormatCELType(a))
+			}
+			style := "global"
+			if o.IsMemberFunction() {
+				style = "member"
+			}
+			lines = append(lines, fmt.Sprintf("%s %s (%s) -> %s", name, style, strings.Join(args, ", "), checker.FormatCELType(o.ResultType())))
+		}
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		if _, err := fmt.Fprintln(w, l); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // parseType reads a type name of the "types" field.

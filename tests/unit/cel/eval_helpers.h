@@ -10,13 +10,17 @@
 namespace clausegate::cel::testing {
 
 // Evaluates `expr` with the given variables. Compile errors come back as an
-// error Value whose message starts with "compile:".
+// error Value whose message starts with "compile:". These tests are of the
+// runtime: every library clausegate has, and no type checker in front (which
+// would refuse most ill-typed expressions before they run; see checker_test.cc).
 inline Value Eval(const std::string& expr, const std::map<std::string, Value>& vars = {},
                   EvalOptions options = {}) {
-  Env env;
+  Env env(checker::Profile::kClausegate);
   std::vector<std::pair<int, Value>> bound;
   for (const auto& [name, v] : vars) bound.emplace_back(env.DeclareVariable(name), v);
-  auto compiled = Compile(expr, env);
+  CompileOptions compile;
+  compile.check = false;
+  auto compiled = Compile(expr, env, compile);
   if (compiled.error) return Value::Error("compile: " + compiled.error->message);
   Activation act(env);
   for (auto& [i, v] : bound) act.Bind(i, v);

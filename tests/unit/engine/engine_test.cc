@@ -79,9 +79,11 @@ spec:
     - {name: always, expression: "true"}
   auditAnnotations:
     - key: tenant
-      valueExpression: "request.operation == 'DELETE' ? null : object.metadata.?labels.?tenant.orValue('')"
+      valueExpression: "request.operation == 'DELETE' ? '' : string(object.metadata.?labels.?tenant.orValue(''))"
     - key: broken
-      valueExpression: "request.operation == 'DELETE' ? null : object.metadata.labels.nope"
+      valueExpression: "request.operation == 'DELETE' ? '' : string(object.metadata.labels.nope)"
+    - key: nothing
+      valueExpression: "null"
 ---
 apiVersion: clausegate.io/v1alpha1
 kind: CompliancePolicy
@@ -93,11 +95,11 @@ spec:
   validations:
     - name: broken-message
       expression: "false"
-      messageExpression: "object.missing.field"
+      messageExpression: "string(object.missing.field)"
       message: "the static message"
-    - name: non-string-message
+    - name: empty-message
       expression: "false"
-      messageExpression: "42"
+      messageExpression: "''"
       message: "static again"
     - name: no-message
       expression: "size(object.data) < 0"
@@ -316,7 +318,7 @@ TEST_CASE("engine: messageExpression falls back to message, then to the expressi
   CHECK(d.message ==
         "[clausegate] ConfigMap default/c denied by 3 rules:\n"
         "- messages/broken-message (ISO/IEC 27002 14.2.5):\n  the static message\n"
-        "- messages/non-string-message (ISO/IEC 27002 14.2.5):\n  static again\n"
+        "- messages/empty-message (ISO/IEC 27002 14.2.5):\n  static again\n"
         "- messages/no-message (ISO/IEC 27002 14.2.5):\n  failed expression: size(object.data) < 0");
 }
 
@@ -404,6 +406,7 @@ TEST_CASE("engine: audit annotations record a value for every request a policy a
   CHECK(d.warnings[0].starts_with("recorder: audit annotation broken could not be evaluated"));
   Decision del = f.Run(Workload("", "Secret", "default", "DELETE"), "", R"({"metadata":{"name":"web"}})");
   CHECK(del.audit_annotations.count("recorder.tenant") == 0);
+  CHECK(d.audit_annotations.count("recorder.nothing") == 0);
   CHECK(del.warnings.empty());
 }
 

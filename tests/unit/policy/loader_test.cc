@@ -110,7 +110,7 @@ TEST_CASE("loader: every schema error with its position", "[policy]") {
                          "of In, NotIn, Exists, DoesNotExist",
                          "p.yaml:23:30: spec.validations[0].expression: unexpected end of expression",
                          "p.yaml:24:13: spec.validations[1]: duplicate rule name \"a\"",
-                         "p.yaml:25:19: spec.validations[1].expression: undeclared reference to 'nope'",
+                         "p.yaml:25:19: spec.validations[1].expression: undeclared reference to 'nope' (in container '')",
                          "p.yaml:27:7: unknown field \"spec.validations[2].expresion\"",
                          "p.yaml:26:7: missing required field \"spec.validations[2].expression\"",
                          "p.yaml:28:7: missing required field \"spec.validations[3].name\"",
@@ -146,7 +146,7 @@ TEST_CASE("loader: CEL errors in block scalars point into the file", "[policy]")
                 "        object.metadata.name != '' &&\n"  // 14
                 "          unknownVar == 1\n");            // 15
   REQUIRE(Issues(r).size() == 1);
-  CHECK(Issues(r)[0] == "p.yaml:15:11: spec.validations[0].expression: undeclared reference to 'unknownVar'");
+  CHECK(Issues(r)[0] == "p.yaml:15:11: spec.validations[0].expression: undeclared reference to 'unknownVar' (in container '')");
 }
 
 TEST_CASE("loader: variables see only the variables before them", "[policy]") {
@@ -160,7 +160,7 @@ TEST_CASE("loader: variables see only the variables before them", "[policy]") {
                 "    - name: r\n"                                   // 17
                 "      expression: variables.a == variables.b\n");  // 18
   CHECK(Issues(r) == std::vector<std::string>{
-                         "p.yaml:13:19: spec.variables[0].expression: undeclared reference to 'variables.b'"});
+                         "p.yaml:13:19: spec.variables[0].expression: undeclared reference to 'variables.b' (in container '')"});
 }
 
 TEST_CASE("loader: required fields, kinds and versions", "[policy]") {
@@ -238,7 +238,7 @@ TEST_CASE("loader: reading the shipped catalogues again does not double them", "
 
 TEST_CASE("loader: audit annotations need valid, unique keys and an expression", "[policy]") {
   std::string base = std::string(kHeader) + kMatch + "  validations: [{name: r, expression: 'true'}]\n";
-  auto ok = Load(base + "  auditAnnotations: [{key: ticket, valueExpression: 'object.metadata.name'}]\n");
+  auto ok = Load(base + "  auditAnnotations: [{key: ticket, valueExpression: 'string(object.metadata.name)'}]\n");
   REQUIRE(ok.ok());
   REQUIRE(ok.policies[0].audit_annotations.size() == 1);
   CHECK(ok.policies[0].audit_annotations[0].key == "ticket");
@@ -246,7 +246,7 @@ TEST_CASE("loader: audit annotations need valid, unique keys and an expression",
                   "  auditAnnotations:\n"                                   // 12
                   "    - {key: 'a/b', valueExpression: 'x'}\n"              // 13
                   "    - {key: ok, valueExpression: 'nope('}\n"             // 14
-                  "    - {key: ok, valueExpression: '1'}\n"                 // 15
+                  "    - {key: ok, valueExpression: \"'1'\"}\n"                 // 15
                   "    - {key: none}\n");                                   // 16
   auto issues = Issues(bad);
   REQUIRE(issues.size() >= 4);
