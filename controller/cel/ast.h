@@ -27,6 +27,7 @@ enum class MacroKind {
   kOptMap,         // o.optMap(x, t)
   kOptFlatMap,     // o.optFlatMap(x, t)
   kBind,           // cel.bind(x, init, body)
+  kSortBy,         // e.sortBy(x, key)
 };
 
 struct MapEntry {

@@ -164,6 +164,29 @@ Value Sort(Args a, Frame& f) {
   return Value::List(std::move(items));
 }
 
+}  // namespace
+
+Value SortByKeys(std::vector<Value> items, const std::vector<Value>& keys, Frame& f) {
+  if (items.empty()) return Value::List(std::move(items));
+  if (!Comparable(keys[0], keys[0]) || keys[0].kind() == Kind::kNull) {
+    return Value::Error("list elements must be comparable");
+  }
+  for (const Value& k : keys) {
+    if (k.kind() != keys[0].kind()) return Value::Error("list elements must have the same type");
+  }
+  std::vector<size_t> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t x, size_t y) { return CompareValues(keys[x], keys[y]) == Order::kLess; });
+  f.Charge(static_cast<int64_t>(items.size()));
+  std::vector<Value> out;
+  out.reserve(items.size());
+  for (size_t i : order) out.push_back(std::move(items[i]));
+  return Value::List(std::move(out));
+}
+
+namespace {
+
 Value First(Args a, Frame&) {
   if (a[0].list_size() == 0) return Value::OptionalNone();
   return Value::Optional(a[0].list_at(0));

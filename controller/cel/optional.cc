@@ -1,4 +1,5 @@
-// Optional values: optional.of/ofNonZeroValue/none, hasValue, value, orValue, or.
+// Optional values: optional.of/ofNonZeroValue/none, hasValue, value, orValue, or,
+// optional.unwrap / unwrapOpt.
 // (optMap and optFlatMap are macros; ?. and [?] are operators.)
 
 #include "cel/runtime.h"
@@ -37,6 +38,23 @@ Value GetValue(Args a, Frame&) {
 Value OrValue(Args a, Frame&) { return a[0].optional_has_value() ? a[0].optional_value() : a[1]; }
 Value Or(Args a, Frame&) { return a[0].optional_has_value() ? a[0] : a[1]; }
 
+// The values of the present optionals of a list, in order.
+Value Unwrap(Args a, Frame& f) {
+  std::vector<Value> out;
+  std::optional<Value> error;
+  a[0].ForEachElement([&](const Value& e) {
+    if (!f.Charge(1)) return false;
+    if (e.kind() != Kind::kOptional) {
+      error = Value::Error("value " + ValueToString(e) + " is not optional");
+      return false;
+    }
+    if (e.optional_has_value()) out.push_back(e.optional_value());
+    return true;
+  });
+  if (error) return *error;
+  return Value::List(std::move(out));
+}
+
 constexpr KindMask kO = K(Kind::kOptional);
 
 constexpr Overload kOptional[] = {
@@ -47,6 +65,8 @@ constexpr Overload kOptional[] = {
     {"value", true, 1, {kO}, GetValue},
     {"orValue", true, 2, {kO, kAny}, OrValue},
     {"or", true, 2, {kO, kO}, Or},
+    {"optional.unwrap", false, 1, {K(Kind::kList)}, Unwrap},
+    {"unwrapOpt", true, 1, {K(Kind::kList)}, Unwrap},
 };
 
 }  // namespace

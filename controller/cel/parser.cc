@@ -1,5 +1,7 @@
 #include "cel/parser.h"
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cstdlib>
 #include <unordered_map>
@@ -477,6 +479,14 @@ class Parser {
     }
     if ((name == "transformMap" || name == "transformMapEntry") && (n == 3 || n == 4)) {
       return Comprehension(MacroKind::kTransformMap, name, std::move(target), args, 2, off);
+    }
+    if (name == "sortBy" && n == 2) {
+      static constexpr ExprKind kSortable[] = {ExprKind::kList, ExprKind::kSelect, ExprKind::kIdent,
+                                               ExprKind::kComprehension, ExprKind::kCall};
+      if (!target || std::find(std::begin(kSortable), std::end(kSortable), target->kind) == std::end(kSortable)) {
+        return Error(off, "sortBy can only be applied to a list, identifier, comprehension, call or select expression");
+      }
+      return Comprehension(MacroKind::kSortBy, name, std::move(target), args, 1, off);
     }
     if (name == "optMap" && n == 2) return Comprehension(MacroKind::kOptMap, name, std::move(target), args, 1, off);
     if (name == "optFlatMap" && n == 2) return Comprehension(MacroKind::kOptFlatMap, name, std::move(target), args, 1, off);

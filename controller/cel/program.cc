@@ -494,6 +494,10 @@ class CallNode : public Node {
 
   // An overload that prepared a literal argument at compile time (see
   // Overload::prepare); it is tried first, with its state.
+  bool all_arguments_constant() const {
+    return std::all_of(args_.begin(), args_.end(), [](const NodePtr& a) { return a->constant() != nullptr; });
+  }
+
   void SetPrepared(const Overload* o, std::shared_ptr<const void> state) {
     prepared_ = o;
     prepared_state_ = std::move(state);
@@ -589,6 +593,7 @@ class ComprehensionNode : public Node {
       default: break;
     }
     if (range.kind() != Kind::kList && range.kind() != Kind::kMap) return NoSuchOverload("comprehension range");
+    if (macro_ == MacroKind::kSortBy && range.kind() != Kind::kList) return NoSuchOverload("@sortByAssociatedKeys");
     return Iterate(range, f);
   }
 
@@ -608,6 +613,7 @@ class ComprehensionNode : public Node {
     int64_t count = 0;
     std::vector<Value> list_out;
     std::vector<std::pair<Value, Value>> map_out;
+    std::vector<Value> keys;  // sortBy
     int64_t index = 0;
 
     auto step = [&](const Value& a, const Value& b) -> bool {
@@ -639,6 +645,16 @@ class ComprehensionNode : public Node {
             return false;
           }
           if (p.bool_value()) ++count;
+          return true;
+        }
+        case MacroKind::kSortBy: {
+          Value key = transform_->Eval(f);
+          if (key.is_error()) {
+            error = key;
+            return false;
+          }
+          list_out.push_back(a);
+          keys.push_back(std::move(key));
           return true;
         }
         case MacroKind::kMap:
@@ -714,6 +730,9 @@ class ComprehensionNode : public Node {
       case MacroKind::kTransformMap:
         if (error) return *error;
         return Value::Map(std::move(map_out));
+      case MacroKind::kSortBy:
+        if (error) return *error;
+        return SortByKeys(std::move(list_out), keys, f);
       default:
         if (error) return *error;
         return Value::List(std::move(list_out));
@@ -949,7 +968,27 @@ class Planner {
     std::vector<NodePtr> planned;
     for (size_t i = 0; i < args.size(); ++i) planned.push_back(arg(i));
     auto call = std::make_unique<CallNode>(global_name, candidates, std::move(planned));
-    return PlanPrepared(candidates, args, std::move(call));
+    NodePtr node = PlanPrepared(candidates, args, std::move(call));
+    return FoldConversion(e, global_name, member, std::move(node));
+  }
+
+  // A type conversion of a constant is computed once, when the program is built,
+  // as the API server's cel-go does: one that fails refuses the expression, even
+  // in a branch that would never run (int('x') is no policy anyone meant).
+  NodePtr FoldConversion(const Expr& e, const std::string& fn, bool member, NodePtr node) {
+    static constexpr std::string_view kConversions[] = {"bool", "bytes",     "double", "duration", "dyn",
+                                                        "int",  "string",    "timestamp", "type",  "uint"};
+    if (member || e.args.size() != 1 || !options_.strict || !options_.check ||
+        std::find(std::begin(kConversions), std::end(kConversions), fn) == std::end(kConversions)) {
+      return node;
+    }
+    const auto* call = dynamic_cast<const CallNode*>(node.get());
+    if (!call || !call->all_arguments_constant()) return node;
+    Activation none(env_);
+    Frame frame(none, nullptr, 1'000'000);
+    Value v = node->Eval(frame);
+    if (v.is_error()) return Fail(e, "program instantiation failed: " + v.error_message());
+    return std::make_unique<ConstNode>(std::move(v));
   }
 
   // Lets an overload prepare a literal argument once (see Overload::prepare).
@@ -961,6 +1000,7 @@ class Planner {
       std::optional<Value> known = CompileTimeValue(literal);
       if (!known || !(o->kinds[o->prepare_arg] & K(known->kind()))) continue;
       Prepared p = o->prepare(*known);
+      if (!p.state && p.error.empty()) continue;
       if (!p.state) {
         if (options_.strict) return Fail(literal, p.error);
         return std::make_unique<ErrorNode>(p.error);
@@ -1015,6 +1055,7 @@ class Planner {
         break;
       case MacroKind::kOptMap:
       case MacroKind::kOptFlatMap:
+      case MacroKind::kSortBy:
       case MacroKind::kBind: transform = Plan(*e.args.back()); break;
     }
     scopes_.resize(mark);

@@ -122,7 +122,9 @@ struct CompileOptions {
   // false they become evaluation errors (as the conformance suite expects).
   bool strict = true;
   // Type-check against the Env's declarations (as the API server checks a
-  // ValidatingAdmissionPolicy) before planning.
+  // ValidatingAdmissionPolicy) before planning; with `strict`, also build the
+  // program as the API server does (constant conversions computed, and refused
+  // when they fail).
   bool check = true;
   ParseLimits parse;
 };

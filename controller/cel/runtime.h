@@ -7,6 +7,7 @@
 #include <string>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "cel/program.h"
 #include "cel/value.h"
@@ -114,7 +115,7 @@ using FunctionImpl = Value (*)(std::span<const Value> args, Frame& frame);
 // literal: compile a regex, load a time zone. The result is kept by the program.
 struct Prepared {
   std::shared_ptr<const void> state;  // null: `error` says why the literal is unusable
-  std::string error;
+  std::string error;                  // empty with no state: not prepared, evaluated as usual
 };
 using PrepareFn = Prepared (*)(const Value& literal);
 using PreparedImpl = Value (*)(std::span<const Value> args, const void* state, Frame& frame);
@@ -142,6 +143,10 @@ std::span<const Overload> ListOverloads();
 std::span<const Overload> OptionalOverloads();
 std::span<const Overload> RegexOverloads();
 std::span<const Overload> KubernetesOverloads();
+
+// sortBy: `items` ordered by their `keys` (same length), stably; the keys must be of
+// one comparable kind.
+Value SortByKeys(std::vector<Value> items, const std::vector<Value>& keys, Frame& f);
 
 // Common error constructors.
 Value NoSuchOverload(std::string_view fn);

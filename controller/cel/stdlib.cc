@@ -173,7 +173,7 @@ Value UintFromInt(Args a, Frame&) {
 }
 Value UintFromDouble(Args a, Frame&) {
   double d = a[0].double_value();
-  if (!(d > -1.0 && d < 18446744073709551616.0)) return RangeError("uint");
+  if (!(d >= 0 && d < 18446744073709551616.0)) return RangeError("uint");  // -0.5 too, as cel-go
   return Value::Uint(static_cast<uint64_t>(d));
 }
 Value UintFromString(Args a, Frame&) {
@@ -230,6 +230,11 @@ Value DoubleFromString(Args a, Frame&) {
   bool hex = t.find_first_of("xX") != std::string::npos;
   if (t.empty() || t.size() > 64 || std::isspace(static_cast<unsigned char>(t[0])) ||
       (hex && t.find_first_of("pP") == std::string::npos)) {
+    return Value::Error("cannot convert '" + t + "' to double");
+  }
+  // Go reads "nan" only unsigned and never "nan(...)"; strtod reads both.
+  size_t lead = (t[0] == '-' || t[0] == '+') ? 1 : 0;
+  if (lead < t.size() && (t[lead] == 'n' || t[lead] == 'N') && (lead == 1 || t.size() != 3)) {
     return Value::Error("cannot convert '" + t + "' to double");
   }
   errno = 0;
@@ -321,7 +326,7 @@ Value CivilField(const Timestamp& t, int64_t offset, Field field) {
   return Value();
 }
 
-Value UnknownZone(std::string_view zone) { return Value::Error("unknown time zone: '" + std::string(zone) + "'"); }
+Value UnknownZone(std::string_view zone) { return Value::Error("unknown time zone " + std::string(zone)); }
 
 // ts.getX() in UTC, or ts.getX(zone) with a zone computed at evaluation time.
 template <Field F>
@@ -333,10 +338,11 @@ Value TsField(Args a, Frame&) {
   return CivilField(t, zone->OffsetAt(t.seconds), F);
 }
 
-// A literal zone is loaded once, when the expression is compiled.
+// A literal zone is loaded once, when the expression is compiled. An unknown one
+// is left to evaluation, whose error it is in cel-go too.
 Prepared PrepareZone(const Value& zone) {
   auto z = LoadTimeZone(zone.string_value());
-  if (!z) return {nullptr, "unknown time zone: '" + std::string(zone.string_value()) + "'"};
+  if (!z) return {nullptr, ""};
   return {std::make_shared<const TimeZone>(std::move(*z)), ""};
 }
 

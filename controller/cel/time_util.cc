@@ -432,7 +432,7 @@ std::optional<Timestamp> ParseTimestamp(std::string_view text) {
   if (!c.rest().empty()) return std::nullopt;
   if (*day < 1 || *day > DaysInMonth(*month, *year)) return std::nullopt;
 
-  Timestamp ts{FromCivil(*year, *month, *day, *hour, *minute, *second) - offset, nanos};
+  Timestamp ts{FromCivil(*year, *month, *day, *hour, *minute, *second) - offset, nanos, static_cast<int32_t>(offset)};
   if (!TimestampInRange(ts)) return std::nullopt;
   return ts;
 }
@@ -446,7 +446,7 @@ std::string FormatTimestamp(const Timestamp& ts) {
       t.nanos = ts.nanos < 0 ? 0 : static_cast<int32_t>(kNanosPerSecond - 1);
     }
   }
-  CivilTime c = ToCivil(t.seconds, t.nanos);
+  CivilTime c = ToCivil(t.seconds + ts.offset, t.nanos);
   std::string out;
   out.reserve(32);
   // Years outside 1-9999 are written as Go does: "-0001", "10000".
@@ -469,7 +469,15 @@ std::string FormatTimestamp(const Timestamp& ts) {
     out.push_back('.');
     out += frac;
   }
-  out.push_back('Z');
+  if (ts.offset == 0) {
+    out.push_back('Z');
+  } else {
+    int32_t minutes = (ts.offset < 0 ? -ts.offset : ts.offset) / 60;
+    out.push_back(ts.offset < 0 ? '-' : '+');
+    AppendPadded(out, static_cast<uint64_t>(minutes / 60), 2);
+    out.push_back(':');
+    AppendPadded(out, static_cast<uint64_t>(minutes % 60), 2);
+  }
   return out;
 }
 
@@ -584,14 +592,18 @@ std::optional<Timestamp> AddDuration(const Timestamp& ts, int64_t nanos) {
   // Split the duration so that nothing is ever scaled up to nanoseconds.
   int64_t seconds = 0;
   if (__builtin_add_overflow(ts.seconds, nanos / kNanosPerSecond, &seconds)) return std::nullopt;
-  return InRange(Normalize(seconds, int64_t{ts.nanos} + nanos % kNanosPerSecond));
+  auto out = InRange(Normalize(seconds, int64_t{ts.nanos} + nanos % kNanosPerSecond));
+  if (out) out->offset = ts.offset;
+  return out;
 }
 
 std::optional<Timestamp> SubtractDuration(const Timestamp& ts, int64_t nanos) {
   // Negating the parts, not the whole, keeps INT64_MIN usable.
   int64_t seconds = 0;
   if (__builtin_sub_overflow(ts.seconds, nanos / kNanosPerSecond, &seconds)) return std::nullopt;
-  return InRange(Normalize(seconds, int64_t{ts.nanos} - nanos % kNanosPerSecond));
+  auto out = InRange(Normalize(seconds, int64_t{ts.nanos} - nanos % kNanosPerSecond));
+  if (out) out->offset = ts.offset;
+  return out;
 }
 
 std::optional<int64_t> SubtractTimestamps(const Timestamp& a, const Timestamp& b) {

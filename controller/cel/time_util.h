@@ -16,6 +16,9 @@ namespace clausegate::cel {
 struct Timestamp {
   int64_t seconds = 0;  // since the Unix epoch
   int32_t nanos = 0;    // 0 <= nanos < 1e9
+  // Seconds east of UTC that the time was written in ("+02:00"): as Go keeps a
+  // time's zone, string() prints it there. Comparison and arithmetic ignore it.
+  int32_t offset = 0;
 };
 
 inline constexpr int64_t kNanosPerSecond = 1'000'000'000;

@@ -417,6 +417,11 @@ class Checker {
         result = subs_.Apply(accu);
         break;
       }
+      case MacroKind::kSortBy: {
+        Type key = body(0);
+        result = Resolve(e.offset, "@sortByAssociatedKeys", true, {range_type, Type::List(key)});
+        break;
+      }
       case MacroKind::kTransformMap: {
         Type accu = Type::Map(subs_.Fresh(), subs_.Fresh());
         Type pred = bodies == 2 ? body(0) : Type::Bool();

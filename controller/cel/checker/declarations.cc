@@ -5,8 +5,10 @@
 namespace clausegate::cel::checker {
 namespace {
 
-// `cel-oracle decls` for Kubernetes 1.37: "name member|global (args) -> result".
-// The differential test compares this table with the oracle's, line for line.
+// `cel-oracle decls` for Kubernetes 1.37: "name member|global (args) -> result",
+// each function's overloads in cel-go's order (the checker tries them in order, and
+// the first that applies binds the type parameters). The differential test compares
+// this table with the oracle's, line for line.
 constexpr std::string_view kKubernetes137 = R"(
 !_ global (bool) -> bool
 -_ global (double) -> double
@@ -14,14 +16,14 @@ constexpr std::string_view kKubernetes137 = R"(
 @in global (A, list(A)) -> bool
 @in global (A, map(A, B)) -> bool
 @not_strictly_false global (bool) -> bool
-@sortByAssociatedKeys member (list(T), list(bool)) -> list(T)
-@sortByAssociatedKeys member (list(T), list(bytes)) -> list(T)
-@sortByAssociatedKeys member (list(T), list(double)) -> list(T)
-@sortByAssociatedKeys member (list(T), list(duration)) -> list(T)
 @sortByAssociatedKeys member (list(T), list(int)) -> list(T)
-@sortByAssociatedKeys member (list(T), list(string)) -> list(T)
-@sortByAssociatedKeys member (list(T), list(timestamp)) -> list(T)
 @sortByAssociatedKeys member (list(T), list(uint)) -> list(T)
+@sortByAssociatedKeys member (list(T), list(double)) -> list(T)
+@sortByAssociatedKeys member (list(T), list(bool)) -> list(T)
+@sortByAssociatedKeys member (list(T), list(duration)) -> list(T)
+@sortByAssociatedKeys member (list(T), list(timestamp)) -> list(T)
+@sortByAssociatedKeys member (list(T), list(string)) -> list(T)
+@sortByAssociatedKeys member (list(T), list(bytes)) -> list(T)
 _!=_ global (A, A) -> bool
 _%_ global (int, int) -> int
 _%_ global (uint, uint) -> uint
@@ -33,10 +35,10 @@ _+_ global (bytes, bytes) -> bytes
 _+_ global (double, double) -> double
 _+_ global (duration, duration) -> duration
 _+_ global (duration, timestamp) -> timestamp
+_+_ global (timestamp, duration) -> timestamp
 _+_ global (int, int) -> int
 _+_ global (list(A), list(A)) -> list(A)
 _+_ global (string, string) -> string
-_+_ global (timestamp, duration) -> timestamp
 _+_ global (uint, uint) -> uint
 _-_ global (double, double) -> double
 _-_ global (duration, duration) -> duration
@@ -48,67 +50,67 @@ _/_ global (double, double) -> double
 _/_ global (int, int) -> int
 _/_ global (uint, uint) -> uint
 _<=_ global (bool, bool) -> bool
-_<=_ global (bytes, bytes) -> bool
+_<=_ global (int, int) -> bool
+_<=_ global (int, double) -> bool
+_<=_ global (int, uint) -> bool
+_<=_ global (uint, uint) -> bool
+_<=_ global (uint, double) -> bool
+_<=_ global (uint, int) -> bool
 _<=_ global (double, double) -> bool
 _<=_ global (double, int) -> bool
 _<=_ global (double, uint) -> bool
-_<=_ global (duration, duration) -> bool
-_<=_ global (int, double) -> bool
-_<=_ global (int, int) -> bool
-_<=_ global (int, uint) -> bool
 _<=_ global (string, string) -> bool
+_<=_ global (bytes, bytes) -> bool
 _<=_ global (timestamp, timestamp) -> bool
-_<=_ global (uint, double) -> bool
-_<=_ global (uint, int) -> bool
-_<=_ global (uint, uint) -> bool
+_<=_ global (duration, duration) -> bool
 _<_ global (bool, bool) -> bool
-_<_ global (bytes, bytes) -> bool
+_<_ global (int, int) -> bool
+_<_ global (int, double) -> bool
+_<_ global (int, uint) -> bool
+_<_ global (uint, uint) -> bool
+_<_ global (uint, double) -> bool
+_<_ global (uint, int) -> bool
 _<_ global (double, double) -> bool
 _<_ global (double, int) -> bool
 _<_ global (double, uint) -> bool
-_<_ global (duration, duration) -> bool
-_<_ global (int, double) -> bool
-_<_ global (int, int) -> bool
-_<_ global (int, uint) -> bool
 _<_ global (string, string) -> bool
+_<_ global (bytes, bytes) -> bool
 _<_ global (timestamp, timestamp) -> bool
-_<_ global (uint, double) -> bool
-_<_ global (uint, int) -> bool
-_<_ global (uint, uint) -> bool
+_<_ global (duration, duration) -> bool
 _==_ global (A, A) -> bool
 _>=_ global (bool, bool) -> bool
-_>=_ global (bytes, bytes) -> bool
+_>=_ global (int, int) -> bool
+_>=_ global (int, double) -> bool
+_>=_ global (int, uint) -> bool
+_>=_ global (uint, uint) -> bool
+_>=_ global (uint, double) -> bool
+_>=_ global (uint, int) -> bool
 _>=_ global (double, double) -> bool
 _>=_ global (double, int) -> bool
 _>=_ global (double, uint) -> bool
-_>=_ global (duration, duration) -> bool
-_>=_ global (int, double) -> bool
-_>=_ global (int, int) -> bool
-_>=_ global (int, uint) -> bool
 _>=_ global (string, string) -> bool
+_>=_ global (bytes, bytes) -> bool
 _>=_ global (timestamp, timestamp) -> bool
-_>=_ global (uint, double) -> bool
-_>=_ global (uint, int) -> bool
-_>=_ global (uint, uint) -> bool
+_>=_ global (duration, duration) -> bool
 _>_ global (bool, bool) -> bool
-_>_ global (bytes, bytes) -> bool
+_>_ global (int, int) -> bool
+_>_ global (int, double) -> bool
+_>_ global (int, uint) -> bool
+_>_ global (uint, uint) -> bool
+_>_ global (uint, double) -> bool
+_>_ global (uint, int) -> bool
 _>_ global (double, double) -> bool
 _>_ global (double, int) -> bool
 _>_ global (double, uint) -> bool
-_>_ global (duration, duration) -> bool
-_>_ global (int, double) -> bool
-_>_ global (int, int) -> bool
-_>_ global (int, uint) -> bool
 _>_ global (string, string) -> bool
+_>_ global (bytes, bytes) -> bool
 _>_ global (timestamp, timestamp) -> bool
-_>_ global (uint, double) -> bool
-_>_ global (uint, int) -> bool
-_>_ global (uint, uint) -> bool
+_>_ global (duration, duration) -> bool
 _?._ global (dyn, string) -> optional_type(V)
 _?_:_ global (bool, A, A) -> A
 _[?_] global (list(V), int) -> optional_type(V)
-_[?_] global (map(K, V), K) -> optional_type(V)
 _[?_] global (optional_type(list(V)), int) -> optional_type(V)
+_[?_] global (map(K, V), K) -> optional_type(V)
 _[?_] global (optional_type(map(K, V)), K) -> optional_type(V)
 _[_] global (list(A), int) -> A
 _[_] global (map(A, B), A) -> B
@@ -118,8 +120,8 @@ __not_strictly_false__ global (bool) -> bool
 _in_ global (A, list(A)) -> bool
 _in_ global (A, map(A, B)) -> bool
 _||_ global (bool, bool) -> bool
-add member (kubernetes.Quantity, int) -> kubernetes.Quantity
 add member (kubernetes.Quantity, kubernetes.Quantity) -> kubernetes.Quantity
+add member (kubernetes.Quantity, int) -> kubernetes.Quantity
 allowed member (kubernetes.authorization.Decision) -> bool
 asApproximateFloat member (kubernetes.Quantity) -> double
 asInteger member (kubernetes.Quantity) -> int
@@ -136,10 +138,10 @@ cidr global (string) -> net.CIDR
 compareTo member (kubernetes.Quantity, kubernetes.Quantity) -> int
 compareTo member (kubernetes.Semver, kubernetes.Semver) -> int
 contains member (string, string) -> bool
-containsCIDR member (net.CIDR, net.CIDR) -> bool
 containsCIDR member (net.CIDR, string) -> bool
-containsIP member (net.CIDR, net.IP) -> bool
+containsCIDR member (net.CIDR, net.CIDR) -> bool
 containsIP member (net.CIDR, string) -> bool
+containsIP member (net.CIDR, net.IP) -> bool
 distinct member (list(T)) -> list(T)
 double global (double) -> double
 double global (int) -> double
@@ -157,8 +159,8 @@ find member (string, string) -> string
 findAll member (string, string) -> list(string)
 findAll member (string, string, int) -> list(string)
 first member (list(V)) -> optional_type(V)
-flatten member (list(dyn), int) -> list(dyn)
 flatten member (list(list(T))) -> list(T)
+flatten member (list(dyn), int) -> list(dyn)
 format member (string, list(dyn)) -> string
 format.byte global () -> kubernetes.NamedFormat
 format.date global () -> kubernetes.NamedFormat
@@ -187,34 +189,34 @@ getFullYear member (timestamp) -> int
 getFullYear member (timestamp, string) -> int
 getHost member (kubernetes.URL) -> string
 getHostname member (kubernetes.URL) -> string
-getHours member (duration) -> int
 getHours member (timestamp) -> int
 getHours member (timestamp, string) -> int
-getMilliseconds member (duration) -> int
+getHours member (duration) -> int
 getMilliseconds member (timestamp) -> int
 getMilliseconds member (timestamp, string) -> int
-getMinutes member (duration) -> int
+getMilliseconds member (duration) -> int
 getMinutes member (timestamp) -> int
 getMinutes member (timestamp, string) -> int
+getMinutes member (duration) -> int
 getMonth member (timestamp) -> int
 getMonth member (timestamp, string) -> int
 getPort member (kubernetes.URL) -> string
 getQuery member (kubernetes.URL) -> map(string, list(string))
 getScheme member (kubernetes.URL) -> string
-getSeconds member (duration) -> int
 getSeconds member (timestamp) -> int
 getSeconds member (timestamp, string) -> int
+getSeconds member (duration) -> int
 group member (kubernetes.authorization.Authorizer, string) -> kubernetes.authorization.GroupCheck
 hasValue member (optional_type(V)) -> bool
 in global (A, list(A)) -> bool
 in global (A, map(A, B)) -> bool
 includes member (dyn, dyn) -> bool
-indexOf member (list(A), A) -> int
 indexOf member (string, string) -> int
 indexOf member (string, string, int) -> int
+indexOf member (list(A), A) -> int
+int global (int) -> int
 int global (double) -> int
 int global (duration) -> int
-int global (int) -> int
 int global (string) -> int
 int global (timestamp) -> int
 int global (uint) -> int
@@ -235,45 +237,45 @@ isLoopback member (net.IP) -> bool
 isQuantity global (string) -> bool
 isSemver global (string) -> bool
 isSemver global (string, bool) -> bool
-isSorted member (list(bool)) -> bool
-isSorted member (list(bytes)) -> bool
-isSorted member (list(double)) -> bool
-isSorted member (list(duration)) -> bool
 isSorted member (list(int)) -> bool
-isSorted member (list(string)) -> bool
-isSorted member (list(timestamp)) -> bool
 isSorted member (list(uint)) -> bool
+isSorted member (list(double)) -> bool
+isSorted member (list(bool)) -> bool
+isSorted member (list(duration)) -> bool
+isSorted member (list(timestamp)) -> bool
+isSorted member (list(string)) -> bool
+isSorted member (list(bytes)) -> bool
 isURL global (string) -> bool
 isUnspecified member (net.IP) -> bool
 join member (list(string)) -> string
 join member (list(string), string) -> string
 labelSelector member (kubernetes.authorization.ResourceCheck, string) -> kubernetes.authorization.ResourceCheck
 last member (list(V)) -> optional_type(V)
-lastIndexOf member (list(A), A) -> int
 lastIndexOf member (string, string) -> int
 lastIndexOf member (string, string, int) -> int
+lastIndexOf member (list(A), A) -> int
 lists.range global (int) -> list(int)
 lowerAscii member (string) -> string
 major member (kubernetes.Semver) -> int
 masked member (net.CIDR) -> net.CIDR
 matches global (string, string) -> bool
 matches member (string, string) -> bool
-max member (list(bool)) -> bool
-max member (list(bytes)) -> bytes
-max member (list(double)) -> double
-max member (list(duration)) -> duration
 max member (list(int)) -> int
-max member (list(string)) -> string
-max member (list(timestamp)) -> timestamp
 max member (list(uint)) -> uint
-min member (list(bool)) -> bool
-min member (list(bytes)) -> bytes
-min member (list(double)) -> double
-min member (list(duration)) -> duration
+max member (list(double)) -> double
+max member (list(bool)) -> bool
+max member (list(duration)) -> duration
+max member (list(timestamp)) -> timestamp
+max member (list(string)) -> string
+max member (list(bytes)) -> bytes
 min member (list(int)) -> int
-min member (list(string)) -> string
-min member (list(timestamp)) -> timestamp
 min member (list(uint)) -> uint
+min member (list(double)) -> double
+min member (list(bool)) -> bool
+min member (list(duration)) -> duration
+min member (list(timestamp)) -> timestamp
+min member (list(string)) -> string
+min member (list(bytes)) -> bytes
 minor member (kubernetes.Semver) -> int
 name member (kubernetes.authorization.ResourceCheck, string) -> kubernetes.authorization.ResourceCheck
 namespace member (kubernetes.authorization.ResourceCheck, string) -> kubernetes.authorization.ResourceCheck
@@ -300,54 +302,54 @@ sets.equivalent global (list(T), list(T)) -> bool
 sets.intersects global (list(T), list(T)) -> bool
 sign global (kubernetes.Quantity) -> int
 size global (bytes) -> int
-size global (list(A)) -> int
-size global (map(A, B)) -> int
-size global (string) -> int
 size member (bytes) -> int
+size global (list(A)) -> int
 size member (list(A)) -> int
+size global (map(A, B)) -> int
 size member (map(A, B)) -> int
+size global (string) -> int
 size member (string) -> int
 slice member (list(T), int, int) -> list(T)
-sort member (list(bool)) -> list(bool)
-sort member (list(bytes)) -> list(bytes)
-sort member (list(double)) -> list(double)
-sort member (list(duration)) -> list(duration)
 sort member (list(int)) -> list(int)
-sort member (list(string)) -> list(string)
-sort member (list(timestamp)) -> list(timestamp)
 sort member (list(uint)) -> list(uint)
+sort member (list(double)) -> list(double)
+sort member (list(bool)) -> list(bool)
+sort member (list(duration)) -> list(duration)
+sort member (list(timestamp)) -> list(timestamp)
+sort member (list(string)) -> list(string)
+sort member (list(bytes)) -> list(bytes)
 split member (string, string) -> list(string)
 split member (string, string, int) -> list(string)
 startsWith member (string, string) -> bool
+string global (string) -> string
 string global (bool) -> string
 string global (bytes) -> string
 string global (double) -> string
 string global (duration) -> string
 string global (int) -> string
-string global (net.CIDR) -> string
-string global (net.IP) -> string
-string global (string) -> string
 string global (timestamp) -> string
 string global (uint) -> string
+string global (net.IP) -> string
+string global (net.CIDR) -> string
 strings.quote global (string) -> string
-sub member (kubernetes.Quantity, int) -> kubernetes.Quantity
 sub member (kubernetes.Quantity, kubernetes.Quantity) -> kubernetes.Quantity
+sub member (kubernetes.Quantity, int) -> kubernetes.Quantity
 subresource member (kubernetes.authorization.ResourceCheck, string) -> kubernetes.authorization.ResourceCheck
 substring member (string, int) -> string
 substring member (string, int, int) -> string
-sum member (list(double)) -> double
-sum member (list(duration)) -> duration
 sum member (list(int)) -> int
 sum member (list(uint)) -> uint
+sum member (list(double)) -> double
+sum member (list(duration)) -> duration
+timestamp global (timestamp) -> timestamp
 timestamp global (int) -> timestamp
 timestamp global (string) -> timestamp
-timestamp global (timestamp) -> timestamp
 trim member (string) -> string
 type global (A) -> type(A)
+uint global (uint) -> uint
 uint global (double) -> uint
 uint global (int) -> uint
 uint global (string) -> uint
-uint global (uint) -> uint
 unwrapOpt member (list(optional_type(V))) -> list(V)
 upperAscii member (string) -> string
 url global (string) -> kubernetes.URL
@@ -463,7 +465,6 @@ std::shared_ptr<const Declarations> Declarations::Build(Profile profile) {
   d->profile_ = profile;
   AddTable(kKubernetes137, &d->functions_, &d->lines_);
   if (profile == Profile::kClausegate) AddTable(kClausegateExtras, &d->functions_, &d->lines_);
-  std::sort(d->lines_.begin(), d->lines_.end());
   return d;
 }
 

@@ -41,7 +41,8 @@ class Declarations {
   Profile profile() const { return profile_; }
   // The overloads of a function, or null if the environment has no such function.
   const std::vector<OverloadDecl>* Find(std::string_view name) const;
-  // Every overload, one line each, as `cel-oracle decls` prints them (sorted).
+  // Every overload, one line each, as `cel-oracle decls` prints them (functions by
+  // name, overloads in declaration order).
   std::vector<std::string> Lines() const;
 
  private:

@@ -197,16 +197,23 @@ func (e *evaluator) env(decls map[string]*cel.Type) (*cel.Env, string, error) {
 	return env, key.String(), nil
 }
 
-// printDecls writes every function overload of the environment, one line each, sorted:
-// "name member|global (arg, ...) -> result", types as the checker formats them.
+// printDecls writes every function overload of the environment, one line each:
+// "name member|global (arg, ...) -> result", types as the checker formats them;
+// functions by name, each function's overloads in the order they are declared (the
+// order the checker tries them in, which decides how type parameters are bound).
 func printDecls(w io.Writer) error {
 	env, _, err := newEvaluator().env(map[string]*cel.Type{})
 	if err != nil {
 		return err
 	}
-	var lines []string
-	for name, fn := range env.Functions() {
-		for _, o := range fn.OverloadDecls() {
+	fns := env.Functions()
+	names := make([]string, 0, len(fns))
+	for name := range fns {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, o := range fns[name].OverloadDecls() {
 			var args []string
 			for _, a := range o.ArgTypes() {
 				args = append(args, checker.FormatCELType(a))
@@ -215,13 +222,10 @@ func printDecls(w io.Writer) error {
 			if o.IsMemberFunction() {
 				style = "member"
 			}
-			lines = append(lines, fmt.Sprintf("%s %s (%s) -> %s", name, style, strings.Join(args, ", "), checker.FormatCELType(o.ResultType())))
-		}
-	}
-	sort.Strings(lines)
-	for _, l := range lines {
-		if _, err := fmt.Fprintln(w, l); err != nil {
-			return err
+			if _, err := fmt.Fprintf(w, "%s %s (%s) -> %s\n", name, style, strings.Join(args, ", "),
+				checker.FormatCELType(o.ResultType())); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

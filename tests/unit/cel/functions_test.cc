@@ -8,6 +8,20 @@
 using namespace clausegate::cel;
 using namespace clausegate::cel::testing;
 
+TEST_CASE("functions: sortBy, optional.unwrap and unwrapOpt", "[cel][functions]") {
+  CHECK(EvalTagged("['bb', 'a', 'ccc'].sortBy(s, s.size())") ==
+        R"({"list":[{"string":"a"},{"string":"bb"},{"string":"ccc"}]})");
+  CHECK(EvalTagged("[2, 1, 2, 1].sortBy(x, 0)") == R"({"list":[{"int":"2"},{"int":"1"},{"int":"2"},{"int":"1"}]})");
+  CHECK(EvalError("[1, 2].sortBy(x, x == 1 ? dyn(1) : dyn('a'))") == "list elements must have the same type");
+  CHECK(EvalError("[1].sortBy(x, [x])") == "list elements must be comparable");
+  CHECK(EvalError("dyn({'a': 1}).sortBy(x, x)").starts_with("no such overload"));
+  CHECK(EvalError("{}.sortBy(x, x)").starts_with("compile: sortBy can only be applied to"));
+  CHECK(EvalTagged("optional.unwrap([optional.of(1), optional.none()])") == R"({"list":[{"int":"1"}]})");
+  CHECK(EvalTagged("[optional.none(), optional.of('a')].unwrapOpt()") == R"({"list":[{"string":"a"}]})");
+  CHECK(EvalError("optional.unwrap([1])") == "value 1 is not optional");
+  CHECK(EvalError("[1, 1].transformMapEntry(i, v, {v: i})") == "insert failed: key 1 already exists");
+}
+
 TEST_CASE("functions: arithmetic and overflow", "[cel][functions]") {
   CHECK(EvalTagged("7 / 2") == R"({"int":"3"})");
   CHECK(EvalTagged("-7 % 3") == R"({"int":"-1"})");
@@ -56,19 +70,19 @@ TEST_CASE("functions: timestamps and durations", "[cel][functions]") {
   CHECK(EvalTagged("timestamp('2024-02-29T12:00:00Z').getDayOfMonth()") == R"({"int":"28"})");
   CHECK(EvalTagged("timestamp('2024-02-29T23:30:00Z').getDate('Europe/Berlin')") == R"({"int":"1"})");
   CHECK(EvalTagged("timestamp('2024-07-01T00:00:00Z').getHours('America/New_York')") == R"({"int":"20"})");
-  CHECK(EvalTagged("string(timestamp('2024-01-01T00:00:00+01:00'))") == R"({"string":"2023-12-31T23:00:00Z"})");
+  CHECK(EvalTagged("string(timestamp('2024-01-01T00:00:00+01:00'))") == R"({"string":"2024-01-01T00:00:00+01:00"})");
   CHECK(EvalTagged("duration('1h30m').getMinutes()") == R"({"int":"90"})");
   CHECK(EvalTagged("string(duration('1.5s'))") == R"({"string":"1.5s"})");
   CHECK(EvalTagged("timestamp('2024-01-02T00:00:00Z') - timestamp('2024-01-01T00:00:00Z') == duration('24h')") ==
         R"({"bool":true})");
   CHECK(EvalError("timestamp('2024-13-01T00:00:00Z')") != "");
-  // A literal zone is loaded when the expression is compiled; a bad one is a compile error.
-  CHECK(EvalError("timestamp('2024-01-01T00:00:00Z').getHours('Mars/Olympus')") ==
-        "compile: unknown time zone: 'Mars/Olympus'");
+  // A literal zone is loaded when the expression is compiled; a bad one fails when
+  // evaluated, as in cel-go.
+  CHECK(EvalError("timestamp('2024-01-01T00:00:00Z').getHours('Mars/Olympus')") == "unknown time zone Mars/Olympus");
   // A computed zone is loaded when evaluated.
   CHECK(EvalTagged("timestamp('2024-07-01T00:00:00Z').getHours('America/' + 'New_York')") == R"({"int":"20"})");
   CHECK(EvalError("timestamp('2024-01-01T00:00:00Z').getHours('Mars/' + 'Olympus')") ==
-        "unknown time zone: 'Mars/Olympus'");
+        "unknown time zone Mars/Olympus");
   CHECK(EvalError("timestamp('2024-01-01T00:00:00Z').getHours('../../etc/passwd')") != "");
   CHECK(EvalError("duration('1y')") != "");
 }

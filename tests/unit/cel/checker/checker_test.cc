@@ -95,6 +95,19 @@ TEST_CASE("checker: literal arguments are validated when compiled", "[cel][check
   CHECK(Issue("s.matches('(')") == "invalid matches argument");
   CHECK(Issue("matches('(', s)") == "invalid matches argument");  // cel-go checks the first argument
   CHECK(Issue("duration('1h')") == "");
+  // Constant conversions are computed when the program is built, as the API server does.
+  CHECK(Issue("true ? 1 : int('x')") == "program instantiation failed: cannot convert 'x' to int");
+  CHECK(Issue("uint(-0.5) == 0u") == "program instantiation failed: uint out of range");
+  CHECK(Issue("int(s) == 1") == "");
+}
+
+TEST_CASE("checker: sortBy and the overload order that binds type parameters", "[cel][checker]") {
+  CHECK(TypeOf("l.sortBy(i, -i)") == "list(int)");
+  CHECK(Issue("l.sortBy(i, [i])") ==
+        "found no matching overload for '@sortByAssociatedKeys' applied to 'list(int).(list(list(int)))'");
+  // v > 0 binds v to int (the first overload of _>_ that applies), so v + 1 checks.
+  CHECK(Issue("{}.transformMap(k, v, v > 0, v + 1)") == "");
+  CHECK(TypeOf("optional.unwrap([optional.of(1)])") == "list(int)");
 }
 
 TEST_CASE("checker: typed variables", "[cel][checker]") {
