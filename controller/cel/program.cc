@@ -13,7 +13,8 @@ namespace clausegate::cel {
 
 Env::Env(checker::Profile profile) : declarations_(checker::Declarations::Build(profile)) {
   for (auto table : {StandardOverloads(), StringOverloads(), MathOverloads(), ListOverloads(),
-                     OptionalOverloads(), RegexOverloads(), KubernetesOverloads()}) {
+                     OptionalOverloads(), RegexOverloads(), KubernetesOverloads(),
+                     FormatOverloads(profile == checker::Profile::kKubernetes)}) {
     for (const Overload& o : table) functions_[o.name].push_back(&o);
   }
 }
@@ -245,7 +246,8 @@ Value Index(const Value& container, const Value& key, bool optional, Frame& f) {
   if (c.kind() == Kind::kList) {
     auto i = ListIndex(key);
     if (!i) return NoSuchOverload("_[_]");
-    if (*i > 0 && !f.Charge(*i / 16)) return CostError();
+    // Document arrays are walked to the index: charge what is walked, never more than the list.
+    if (*i > 0 && !f.Charge(std::min<int64_t>(*i, static_cast<int64_t>(c.list_size())) / 16)) return CostError();
     if (*i < 0 || static_cast<size_t>(*i) >= c.list_size()) {
       if (chained) return Value::OptionalNone();
       return Value::Error("index out of range: " + std::to_string(*i));

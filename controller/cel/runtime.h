@@ -143,6 +143,8 @@ std::span<const Overload> ListOverloads();
 std::span<const Overload> OptionalOverloads();
 std::span<const Overload> RegexOverloads();
 std::span<const Overload> KubernetesOverloads();
+// string.format(): Kubernetes 1.37's formatter, or cel-spec's (see format.h).
+std::span<const Overload> FormatOverloads(bool kubernetes);
 
 // sortBy: `items` ordered by their `keys` (same length), stably; the keys must be of
 // one comparable kind.

@@ -1,5 +1,6 @@
 // The CEL strings extension: charAt, indexOf, lastIndexOf, lowerAscii, upperAscii,
-// replace, split, substring, trim, join, format, strings.quote, reverse.
+// replace, split, substring, trim, join, strings.quote, reverse (format is in
+// format.cc).
 // Indices count code points, as in cel-go.
 
 #include <algorithm>
@@ -285,169 +286,6 @@ Value Quote(Args a, Frame& f) {
   return Value::String(std::move(out));
 }
 
-// --- format ------------------------------------------------------------------
-
-const char* FormatTypeName(const Value& v) {
-  switch (v.kind()) {
-    case Kind::kNull: return "null_type";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return "int";
-    case Kind::kUint: return "uint";
-    case Kind::kDouble: return "double";
-    case Kind::kString: return "string";
-    case Kind::kBytes: return "bytes";
-    case Kind::kList: return "list";
-    case Kind::kMap: return "map";
-    case Kind::kType: return "type";
-    case Kind::kTimestamp: return "google.protobuf.Timestamp";
-    case Kind::kDuration: return "google.protobuf.Duration";
-    case Kind::kOptional: return "optional_type";
-    default: return "unknown";
-  }
-}
-
-Value FormatError(const std::string& what, const Value& v) {
-  return Value::Error("error during formatting: " + what + ", was given " + FormatTypeName(v));
-}
-
-std::optional<std::string> NonFinite(double d) {
-  if (std::isnan(d)) return "NaN";
-  if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
-  return std::nullopt;
-}
-
-std::string Radix(uint64_t u, unsigned base, bool upper) {
-  if (u == 0) return "0";
-  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-  std::string s;
-  while (u) {
-    s.insert(s.begin(), digits[u % base]);
-    u /= base;
-  }
-  return s;
-}
-
-std::optional<std::string> Integral(const Value& v, unsigned base, bool upper) {
-  if (v.kind() == Kind::kInt) {
-    int64_t i = v.int_value();
-    uint64_t mag = i < 0 ? 0 - static_cast<uint64_t>(i) : static_cast<uint64_t>(i);
-    return (i < 0 ? "-" : "") + Radix(mag, base, upper);
-  }
-  if (v.kind() == Kind::kUint) return Radix(v.uint_value(), base, upper);
-  return std::nullopt;
-}
-
-Value FormatFn(Args a, Frame& f) {
-  std::string_view fmt = a[0].string_value();
-  const Value& list = a[1];
-  std::vector<Value> args;
-  list.ForEachElement([&](const Value& v) {
-    args.push_back(v);
-    return true;
-  });
-  std::string out;
-  size_t next = 0;
-  for (size_t i = 0; i < fmt.size(); ++i) {
-    char c = fmt[i];
-    if (c != '%') {
-      out += c;
-      continue;
-    }
-    if (i + 1 < fmt.size() && fmt[i + 1] == '%') {
-      out += '%';
-      ++i;
-      continue;
-    }
-    ++i;
-    int precision = -1;
-    if (i < fmt.size() && fmt[i] == '.') {
-      ++i;
-      precision = 0;
-      while (i < fmt.size() && std::isdigit(static_cast<unsigned char>(fmt[i])) && precision < 1000) {
-        precision = precision * 10 + (fmt[i] - '0');
-        ++i;
-      }
-    }
-    if (i >= fmt.size()) return Value::Error("could not parse formatting clause: unexpected end of format string");
-    char verb = fmt[i];
-    if (std::string_view("sdfeboxX").find(verb) == std::string_view::npos) {
-      return Value::Error(std::string("could not parse formatting clause: unrecognized formatting clause \"") + verb + "\"");
-    }
-    if (next >= args.size()) return Value::Error("index " + std::to_string(next) + " out of range");
-    const Value& v = args[next++];
-    switch (verb) {
-      case 's': {
-        WorkBudget work = f.Remaining();
-        out += ValueToString(v, &work);
-        if (!f.Settle(work)) return Value::Error(std::string(kCostExceeded));
-        break;
-      }
-      case 'd': {
-        if (v.kind() == Kind::kDouble && NonFinite(v.double_value())) {
-          out += *NonFinite(v.double_value());
-          break;
-        }
-        auto s = Integral(v, 10, false);
-        if (!s) return FormatError("decimal clause can only be used on integers", v);
-        out += *s;
-        break;
-      }
-      case 'f':
-      case 'e': {
-        double d;
-        if (v.kind() == Kind::kDouble) d = v.double_value();
-        else if (v.kind() == Kind::kInt) d = static_cast<double>(v.int_value());
-        else if (v.kind() == Kind::kUint) d = static_cast<double>(v.uint_value());
-        else return FormatError(verb == 'f' ? "fixed-point clause can only be used on doubles" : "scientific clause can only be used on doubles", v);
-        if (auto nf = NonFinite(d)) {
-          out += *nf;
-          break;
-        }
-        char spec[16];
-        std::snprintf(spec, sizeof spec, "%%.%d%c", precision < 0 ? 6 : std::min(precision, 100), verb);
-        char buf[512];
-        std::snprintf(buf, sizeof buf, spec, d);
-        out += buf;
-        break;
-      }
-      case 'b': {
-        if (v.kind() == Kind::kBool) {
-          out += v.bool_value() ? "1" : "0";
-          break;
-        }
-        auto s = Integral(v, 2, false);
-        if (!s) return FormatError("only integers and bools can be formatted as binary", v);
-        out += *s;
-        break;
-      }
-      case 'o': {
-        auto s = Integral(v, 8, false);
-        if (!s) return FormatError("octal clause can only be used on integers", v);
-        out += *s;
-        break;
-      }
-      case 'x':
-      case 'X': {
-        bool upper = verb == 'X';
-        if (v.kind() == Kind::kString || v.kind() == Kind::kBytes) {
-          for (unsigned char ch : v.string_value()) {
-            const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-            out += digits[ch >> 4];
-            out += digits[ch & 15];
-          }
-          break;
-        }
-        auto s = Integral(v, 16, upper);
-        if (!s) return FormatError("only integers, byte buffers, and strings can be formatted as hex", v);
-        out += *s;
-        break;
-      }
-    }
-    ChargeText(f, out.size());
-  }
-  return Value::String(std::move(out));
-}
-
 constexpr KindMask kI = K(Kind::kInt), kS = K(Kind::kString), kL = K(Kind::kList);
 
 constexpr Overload kStrings[] = {
@@ -468,7 +306,6 @@ constexpr Overload kStrings[] = {
     {"join", true, 1, {kL}, Join},
     {"join", true, 2, {kL, kS}, JoinSep},
     {"reverse", true, 1, {kS}, Reverse},
-    {"format", true, 2, {kS, kL}, FormatFn},
     {"strings.quote", false, 1, {kS}, Quote},
 };
 

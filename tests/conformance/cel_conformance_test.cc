@@ -46,7 +46,8 @@ struct Outcome {
 };
 
 Outcome RunCase(const nlohmann::json& c) {
-  cel::Env env;
+  // cel-spec's string.format(), not Kubernetes 1.37's (see cel/format.h).
+  cel::Env env(cel::checker::Profile::kClausegate);
   std::unordered_map<std::string, cel::Value> bindings;
   if (c.contains("bindings")) {
     auto b = cel::BindingsFromTagged(c["bindings"]);

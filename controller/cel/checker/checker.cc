@@ -6,6 +6,7 @@
 
 #include <re2/re2.h>
 
+#include "cel/format.h"
 #include "cel/parser.h"
 #include "cel/time_util.h"
 
@@ -510,9 +511,112 @@ class Checker {
     }
   }
 
+  // The name cel-go gives a type in format() errors.
+  static std::string TypeName(const Type& t) {
+    switch (t.kind) {
+      case TypeKind::kList: return "list";
+      case TypeKind::kMap: return "map";
+      case TypeKind::kTimestamp: return "google.protobuf.Timestamp";
+      case TypeKind::kDuration: return "google.protobuf.Duration";
+      case TypeKind::kNull: return "null_type";
+      case TypeKind::kType: return "type";
+      case TypeKind::kOpaque:
+      case TypeKind::kObject:
+      case TypeKind::kParam: return t.name;
+      default: return FormatType(t);
+    }
+  }
+
+  static bool KindIn(const Type& t, std::initializer_list<TypeKind> kinds) {
+    if (t.kind == TypeKind::kDyn) return true;
+    return std::find(kinds.begin(), kinds.end(), t.kind) != kinds.end();
+  }
+
+  // What %s accepts, looking into list and map literals; the offending expression.
+  const Expr* NotStringable(const Expr& e) const {
+    const Type& t = FinalType(e);
+    if (!KindIn(t, {TypeKind::kList, TypeKind::kMap, TypeKind::kInt, TypeKind::kUint, TypeKind::kDouble, TypeKind::kBool,
+                    TypeKind::kString, TypeKind::kTimestamp, TypeKind::kBytes, TypeKind::kDuration, TypeKind::kType,
+                    TypeKind::kNull})) {
+      return &e;
+    }
+    if (e.kind == ExprKind::kList) {
+      for (const auto& a : e.args) {
+        if (const Expr* bad = NotStringable(*a)) return bad;
+      }
+    }
+    if (e.kind == ExprKind::kMap) {
+      for (const MapEntry& m : e.entries) {
+        if (const Expr* bad = NotStringable(*m.key)) return bad;
+        if (const Expr* bad = NotStringable(*m.value)) return bad;
+      }
+    }
+    return nullptr;
+  }
+
+  // The strings extension's check of a literal format string applied to a list
+  // literal: clauses that parse, arguments of types they take, none left over.
+  void ValidateFormat(const Expr& call) {
+    if (decls_.profile() != Profile::kKubernetes || !call.target || call.target->kind != ExprKind::kConst ||
+        call.target->constant.kind() != Kind::kString || call.args.size() != 1 || call.args[0]->kind != ExprKind::kList) {
+      return;
+    }
+    const Expr& list = *call.args[0];
+    std::string text;
+    size_t seen = 0;
+    uint32_t at = call.offset;
+    auto err = WalkFormat(
+        call.target->constant.string_value(), list.args.size(), false,
+        [&](size_t index, const FormatClause& c, std::string*) -> std::optional<std::string> {
+          const Expr& arg = *list.args[index];
+          const Type& t = FinalType(arg);
+          at = arg.offset;
+          auto bad = [&](const char* what, const Type& ty) {
+            return std::optional<std::string>("error during formatting: " + std::string(what) + ", was given " +
+                                              TypeName(ty));
+          };
+          switch (c.verb) {
+            case 's':
+              if (const Expr* wrong = NotStringable(arg)) {
+                at = wrong->offset;
+                return bad("string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, "
+                           "types, durations, and timestamps",
+                           FinalType(*wrong));
+              }
+              return std::nullopt;
+            case 'd':
+              if (KindIn(t, {TypeKind::kInt, TypeKind::kUint})) return std::nullopt;
+              return bad("decimal clause can only be used on integers", t);
+            case 'f':
+              if (KindIn(t, {TypeKind::kDouble, TypeKind::kString})) return std::nullopt;
+              return bad("fixed-point clause can only be used on doubles", t);
+            case 'e':
+              if (KindIn(t, {TypeKind::kDouble, TypeKind::kString})) return std::nullopt;
+              return bad("scientific clause can only be used on doubles", t);
+            case 'b':
+              if (KindIn(t, {TypeKind::kInt, TypeKind::kUint, TypeKind::kBool})) return std::nullopt;
+              return bad("only integers and bools can be formatted as binary", t);
+            case 'o':
+              if (KindIn(t, {TypeKind::kInt, TypeKind::kUint})) return std::nullopt;
+              return bad("octal clause can only be used on integers", t);
+            default:
+              if (KindIn(t, {TypeKind::kInt, TypeKind::kUint, TypeKind::kString, TypeKind::kBytes})) return std::nullopt;
+              return bad("only integers, byte buffers, and strings can be formatted as hex", t);
+          }
+        },
+        &text, &seen);
+    if (err) {
+      Report(at, *err);
+    } else if (list.args.size() > seen) {
+      Report(call.offset, "too many arguments supplied to string.format (expected " + std::to_string(seen) + ", got " +
+                              std::to_string(list.args.size()) + ")");
+    }
+  }
+
   void Validate(const Expr& e, bool in_exempt) {
     if (e.kind == ExprKind::kCall) {
       ValidateLiteral(e, e.name);
+      if (e.name == "format") ValidateFormat(e);
       if (e.name == "format" || (e.name == "bind" && decls_.profile() == Profile::kClausegate)) in_exempt = true;
     }
     if (e.kind == ExprKind::kComprehension && e.macro == MacroKind::kBind) in_exempt = true;

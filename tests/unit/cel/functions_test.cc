@@ -8,6 +8,39 @@
 using namespace clausegate::cel;
 using namespace clausegate::cel::testing;
 
+// Kubernetes 1.37's format() (the policies' profile); the runtime tests above use
+// cel-spec's, as the clausegate profile does.
+std::string K8sFormat(const std::string& expr) {
+  Env env(checker::Profile::kKubernetes);
+  auto c = Compile(expr, env);
+  if (c.error) return "compile: " + c.error->message;
+  Activation act(env);
+  Value v = c.program->Evaluate(act);
+  return v.is_error() ? "error: " + v.error_message() : std::string(v.string_value());
+}
+
+TEST_CASE("functions: format() as Kubernetes 1.37 formats", "[cel][functions]") {
+  CHECK(K8sFormat("'%.2f'.format([1234.5])") == "1,234.50");
+  CHECK(K8sFormat("'%.2f'.format([0.125])") == "0.12");
+  CHECK(K8sFormat("'%f'.format([-0.0])") == "0.000000");
+  CHECK(K8sFormat("'%.2f'.format([-0.0001])") == "-0.00");
+  CHECK(K8sFormat("'%f'.format([double('-inf')])") == "-∞");
+  CHECK(K8sFormat("'%f'.format(['NaN'])") == "NaN");
+  CHECK(K8sFormat("'%e'.format([1234.5])") == "1.234500×10⁰³");
+  CHECK(K8sFormat("'%e'.format([0.000123456789])") == "1.234568×10⁻⁰⁴");
+  CHECK(K8sFormat("'%.10e'.format([double('nan')])") == "       NaN");  // the precision is a width
+  CHECK(K8sFormat("'%s'.format([[1, 'a', 2.5, b'b', null, double('inf')]])") ==
+        "[1, \"a\", 2.500000, b\"b\", null, \"+Inf\"]");
+  CHECK(K8sFormat("'%s'.format([{'b': [1], 'a': {'x': 1.0}}])") == "{\"a\":{\"x\":1.000000}, \"b\":[1]}");
+  CHECK(K8sFormat("'%s'.format([[timestamp(0), duration('1m')]])") ==
+        "[timestamp(\"1970-01-01T00:00:00Z\"), duration(\"60s\")]");
+  CHECK(K8sFormat("'%s'.format([dyn(b'\\xff')])").starts_with("error: error during formatting: could not convert"));
+  CHECK(K8sFormat("'%x %X %o %b'.format([-255, b'\\x01\\xff', -8, true])") == "-ff 01FF -10 1");
+  CHECK(K8sFormat("'%.1000f'.format([1.0])").size() == 234);  // the precision is kept in a byte
+  CHECK(K8sFormat("'%s'.format(dyn([[optional.of(1)]]))") ==
+        "error: error during formatting: no formatting function for optional_type");
+}
+
 TEST_CASE("functions: sortBy, optional.unwrap and unwrapOpt", "[cel][functions]") {
   CHECK(EvalTagged("['bb', 'a', 'ccc'].sortBy(s, s.size())") ==
         R"({"list":[{"string":"a"},{"string":"bb"},{"string":"ccc"}]})");

@@ -110,6 +110,20 @@ TEST_CASE("checker: sortBy and the overload order that binds type parameters", "
   CHECK(TypeOf("optional.unwrap([optional.of(1)])") == "list(int)");
 }
 
+TEST_CASE("checker: format() of a literal is checked as the strings extension checks it", "[cel][checker]") {
+  CHECK(Issue("'%f'.format([3])") ==
+        "error during formatting: fixed-point clause can only be used on doubles, was given int");
+  CHECK(Issue("'%s %s'.format(['a'])") == "index 1 out of range");
+  CHECK(Issue("'%s'.format(['a', 'b'])") == "too many arguments supplied to string.format (expected 1, got 2)");
+  CHECK(Issue("'%'.format([])") == "unexpected end of string");
+  CHECK(Issue("'%z'.format([1])") == "could not parse formatting clause: unrecognized formatting clause \"z\"");
+  CHECK(Issue("'%s'.format([[optional.of(1)]])") ==
+        "error during formatting: string clause can only be used on strings, bools, bytes, ints, doubles, maps, lists, "
+        "types, durations, and timestamps, was given optional_type");
+  CHECK(Issue("'%d %s'.format([x, x])") == "");
+  CHECK(Issue("'%s'.format(x)") == "");  // not a list literal: checked when evaluated
+}
+
 TEST_CASE("checker: typed variables", "[cel][checker]") {
   Env env;
   env.DeclareVariable("now", Type::Timestamp());
