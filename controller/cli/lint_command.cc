@@ -54,7 +54,30 @@ int RunLintCommand(std::span<const std::string> args, std::ostream& out, std::os
     return 2;
   }
   size_t selected = 0;
-  for (const auto& p : loaded.policies) selected += selector->Matches(p.labels);
+  for (const auto& p : loaded.policies) {
+    if (!selector->Matches(p.labels)) continue;
+    ++selected;
+    if (p.cel_environment == cel::checker::Profile::kKubernetes) continue;
+    // An opt-in to clausegate's CEL extras: say whether it costs the policy its
+    // portability to a ValidatingAdmissionPolicy, and where.
+    Issue note{p.origin.file, p.origin.position, ""};
+    if (p.not_vap.empty()) {
+      note.message = "note: policy \"" + p.name + "\" uses spec.celEnvironment: " +
+                     std::string(cel::checker::ProfileName(p.cel_environment)) +
+                     ", but every expression would also run as a ValidatingAdmissionPolicy (Kubernetes 1.37)";
+      out << note.ToString() << "\n";
+    } else {
+      note.message = "warning: policy \"" + p.name + "\" would not run as a ValidatingAdmissionPolicy (Kubernetes 1.37): " +
+                     std::to_string(p.not_vap.size()) + (p.not_vap.size() == 1 ? " expression uses" : " expressions use") +
+                     " spec.celEnvironment: " + std::string(cel::checker::ProfileName(p.cel_environment));
+      out << note.ToString() << "\n";
+      for (const Issue& i : p.not_vap) {
+        Issue w = i;
+        w.message = "warning: " + i.message;
+        out << w.ToString() << "\n";
+      }
+    }
+  }
   for (const auto& ex : loaded.exceptions) {
     Issue note{ex.origin.file, ex.origin.position, ""};
     for (const auto& why : ex.incomplete) {

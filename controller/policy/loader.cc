@@ -271,8 +271,21 @@ class PolicyReader {
                                                         {{"kubernetes-1.37", cel::checker::Profile::kKubernetes},
                                                          {"clausegate", cel::checker::Profile::kClausegate}})
                             .value_or(cel::checker::Profile::kKubernetes);
-    // The variables as a ValidatingAdmissionPolicy declares them, and `now`.
+    // The variables as a ValidatingAdmissionPolicy declares them, and `now`. A
+    // policy in the clausegate environment is also checked in Kubernetes' own, to
+    // say what would keep it from running as a ValidatingAdmissionPolicy.
     auto env = std::make_shared<cel::Env>(p.cel_environment);
+    std::optional<cel::Env> vap;
+    if (p.cel_environment != cel::checker::Profile::kKubernetes) {
+      vap.emplace(cel::checker::Profile::kKubernetes);
+      for (const char* dyn : {"object", "oldObject", "params"}) vap->DeclareVariable(dyn);
+      vap->DeclareVariable("request", AdmissionRequestType());
+      vap->DeclareVariable("namespaceObject", NamespaceObjectType());
+      vap->DeclareVariable("now", cel::checker::Type::Timestamp());
+      vap->DeclareNamespace("variables");
+    }
+    vap_ = vap ? &*vap : nullptr;
+    not_vap_ = &p.not_vap;
     p.slots.object = env->DeclareVariable("object");
     p.slots.old_object = env->DeclareVariable("oldObject");
     p.slots.request = env->DeclareVariable("request", AdmissionRequestType());
@@ -295,6 +308,8 @@ class PolicyReader {
     ReadValidations(spec, *env, &p);
     ReadAuditAnnotations(spec, *env, &p);
     p.env = std::move(env);
+    vap_ = nullptr;
+    not_vap_ = nullptr;
     return p;
   }
 
@@ -455,6 +470,14 @@ class PolicyReader {
       r_.Report(node, path + ": " + want + " but got " + cel::checker::FormatType(compiled.type));
       return std::nullopt;
     }
+    if (vap_) {
+      auto k8s = cel::Compile(e.expression, *vap_);
+      if (k8s.error) {
+        not_vap_->push_back({e.origin.file,
+                             r_.ScalarTextStart(node, k8s.error->position.line, k8s.error->position.column),
+                             path + ": " + k8s.error->message});
+      }
+    }
     e.program = compiled.program;
     e.type = compiled.type;
     return e;
@@ -485,6 +508,7 @@ class PolicyReader {
       auto e = Compile(list[i]["expression"], name, ip + ".expression", env, yields);
       if (slots && declare && !name.empty()) {
         slots->push_back(declare->DeclareVariable("variables." + name, e ? e->type : cel::checker::Type::Dyn()));
+        if (vap_) vap_->DeclareVariable("variables." + name, e ? e->type : cel::checker::Type::Dyn());
       }
       if (e) out.push_back(std::move(*e));
     }
@@ -578,6 +602,8 @@ class PolicyReader {
   }
 
   DocReader& r_;
+  cel::Env* vap_ = nullptr;                 // the Kubernetes environment, for a policy that opts out of it
+  std::vector<Issue>* not_vap_ = nullptr;  // where its refusals go
   const std::vector<Catalogue>& catalogues_;
 };
 

@@ -123,6 +123,10 @@ struct Policy {
   // spec.celEnvironment: the Kubernetes VAP environment unless the policy opts in to
   // clausegate's extras (then it could not run as a ValidatingAdmissionPolicy).
   cel::checker::Profile cel_environment = cel::checker::Profile::kKubernetes;
+  // With the clausegate environment: the expressions Kubernetes 1.37 would refuse,
+  // with its reason (lint reports them; an empty list means the policy would run
+  // as a ValidatingAdmissionPolicy all the same).
+  std::vector<Issue> not_vap;
   Slots slots;
 };
 
