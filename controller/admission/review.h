@@ -23,7 +23,7 @@ struct ReviewResult {
 };
 
 struct ReviewOptions {
-  cel::Timestamp now;
+  clausegate::Timestamp now;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   // Namespaces when known (from the cluster); null: unknown.
   const engine::NamespaceIndex* namespaces = nullptr;

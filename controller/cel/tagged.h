@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cel/value.h"
+#include "cel/values/value.h"
 #include "common/status.h"
 
 namespace clausegate::cel {
@@ -27,8 +27,5 @@ nlohmann::json ToPlainJson(const Value& v);
 // Structural identity for tests: kinds must match exactly (1 != 1u != 1.0) and
 // NaN is identical to NaN.
 bool IdenticalValues(const Value& a, const Value& b);
-
-std::string Base64Encode(std::string_view bytes);
-std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace clausegate::cel

@@ -7,7 +7,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "cel/program.h"
+#include "cel/runtime/program.h"
 #include "cel/tagged.h"
 #include "cli/args.h"
 #include "json/document.h"

@@ -104,9 +104,9 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
     err << "clausegate check: " << sel_error << "\n";
     return 2;
   }
-  cel::Timestamp now;
+  clausegate::Timestamp now;
   if (!o.now.empty()) {
-    auto t = cel::ParseTimestamp(o.now);
+    auto t = clausegate::ParseTimestamp(o.now);
     if (!t) {
       err << "clausegate check: --now \"" << o.now << "\" is not an RFC 3339 timestamp\n";
       return 2;

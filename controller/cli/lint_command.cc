@@ -34,9 +34,9 @@ int RunLintCommand(std::span<const std::string> args, std::ostream& out, std::os
     err << "clausegate lint: " << sel_error << "\n";
     return 2;
   }
-  cel::Timestamp now;
+  clausegate::Timestamp now;
   if (!now_text.empty()) {
-    auto t = cel::ParseTimestamp(now_text);
+    auto t = clausegate::ParseTimestamp(now_text);
     if (!t) {
       err << "clausegate lint: --now \"" << now_text << "\" is not an RFC 3339 timestamp\n";
       return 2;
@@ -84,8 +84,8 @@ int RunLintCommand(std::span<const std::string> args, std::ostream& out, std::os
       note.message = "warning: exception \"" + ex.name + "\" has no effect: it " + why;
       out << note.ToString() << "\n";
     }
-    if (ex.expires && cel::CompareTimestamps(*ex.expires, now) <= 0) {
-      note.message = "warning: exception \"" + ex.name + "\" has no effect: it expired at " + cel::FormatTimestamp(*ex.expires);
+    if (ex.expires && clausegate::CompareTimestamps(*ex.expires, now) <= 0) {
+      note.message = "warning: exception \"" + ex.name + "\" has no effect: it expired at " + clausegate::FormatTimestamp(*ex.expires);
       out << note.ToString() << "\n";
     }
   }

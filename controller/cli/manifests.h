@@ -80,7 +80,7 @@ struct RequestDefaults {
   std::vector<std::string> groups;
   std::string default_namespace = "default";
   std::map<std::string, std::map<std::string, std::string>> namespace_labels;
-  cel::Timestamp now;
+  clausegate::Timestamp now;
 };
 
 struct Prepared {

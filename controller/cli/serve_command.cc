@@ -203,7 +203,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   auto clock = [] {
     auto since = std::chrono::system_clock::now().time_since_epoch();
     auto secs = std::chrono::duration_cast<std::chrono::seconds>(since);
-    return cel::Timestamp{secs.count(),
+    return clausegate::Timestamp{secs.count(),
                           static_cast<int32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(since - secs).count())};
   };
   server::WebhookServer webhook(config, store, metrics, clock, out);

@@ -106,9 +106,9 @@ void ReadSuites(const policy::SourceFile& src, std::vector<Suite>* suites, std::
         }
       }
       std::string now = spec["now"].IsScalar() ? spec["now"].Scalar() : "2026-01-01T00:00:00Z";
-      auto ts = cel::ParseTimestamp(now);
+      auto ts = clausegate::ParseTimestamp(now);
       if (!ts) issues->push_back({src.path, Pos(spec["now"]), "spec.now: not an RFC 3339 timestamp"});
-      s.defaults.now = ts.value_or(cel::Timestamp{});
+      s.defaults.now = ts.value_or(clausegate::Timestamp{});
       YAML::Node results = spec["results"];
       if (!results.IsSequence() || results.size() == 0) {
         issues->push_back({src.path, Pos(spec), "spec.results: list the expected results"});

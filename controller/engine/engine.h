@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "cel/value.h"
+#include "cel/values/value.h"
 #include "json/document.h"
 #include "policy/model.h"
 
@@ -49,7 +49,7 @@ struct Input {
   // Labels of the request's namespace, when known; namespace_object likewise.
   std::optional<std::map<std::string, std::string>> namespace_labels;
   cel::Value namespace_object;
-  cel::Timestamp now;
+  clausegate::Timestamp now;
   // Past this, evaluation stops and each unfinished rule follows its policy's
   // failurePolicy.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();

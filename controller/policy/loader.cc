@@ -639,7 +639,7 @@ void ReadException(DocReader& r, const YAML::Node& doc, LoadResult* out) {
   ex.justification = r.String(spec, "justification", "spec").value_or("");
   ex.ticket = r.String(spec, "ticket", "spec").value_or("");
   if (auto expires = r.String(spec, "expires", "spec")) {
-    ex.expires = cel::ParseTimestamp(*expires);
+    ex.expires = clausegate::ParseTimestamp(*expires);
     if (!ex.expires) r.Report(spec["expires"], "spec.expires: \"" + *expires + "\" is not an RFC 3339 timestamp");
   }
   // An incomplete exception is not an error in the set: it has no effect, and

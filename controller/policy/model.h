@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "cel/program.h"
-#include "cel/time_util.h"
+#include "cel/runtime/program.h"
+#include "common/time_util.h"
 #include "common/source_position.h"
 #include "json/document.h"
 
@@ -143,7 +143,7 @@ struct PolicyException {
   std::vector<std::string> kinds;       // empty: any
   std::string justification;
   std::string ticket;
-  std::optional<cel::Timestamp> expires;
+  std::optional<clausegate::Timestamp> expires;
   Origin origin;
   // Why the exception has no effect, if it has none (incomplete); expiry is
   // judged at evaluation time against `now`.

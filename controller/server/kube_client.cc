@@ -9,7 +9,7 @@
 #include <openssl/pem.h>
 #include <nlohmann/json.hpp>
 
-#include "cel/tagged.h"
+#include "common/base64.h"
 #include "json/yaml.h"
 
 namespace clausegate::server {
@@ -138,7 +138,7 @@ std::optional<KubeConfig> KubeConfig::FromKubeconfig(const std::string& path, st
     return s.str();
   };
   auto data = [](const nlohmann::json& o, const char* key) {
-    return o.is_object() && o.contains(key) && o[key].is_string() ? cel::Base64Decode(o[key].get<std::string>()).value_or("")
+    return o.is_object() && o.contains(key) && o[key].is_string() ? clausegate::Base64Decode(o[key].get<std::string>()).value_or("")
                                                                    : std::string();
   };
   KubeConfig c;

@@ -13,7 +13,7 @@
 #include <openssl/pem.h>
 #include <nlohmann/json.hpp>
 
-#include "cel/tagged.h"
+#include "common/base64.h"
 #include "json/yaml.h"
 
 namespace clausegate::server {

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "cel/time_util.h"
+#include "common/time_util.h"
 #include "json/document.h"
 #include "server/http/http_server.h"
 #include "server/metrics.h"
@@ -53,7 +53,7 @@ class DecoderPool {
 
 class WebhookServer {
  public:
-  using Clock = std::function<cel::Timestamp()>;
+  using Clock = std::function<clausegate::Timestamp()>;
   WebhookServer(ServerConfig config, PolicyStore& store, Metrics& metrics, Clock clock, std::ostream& log);
   ~WebhookServer();
 

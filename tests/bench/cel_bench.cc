@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cel/program.h"
+#include "cel/runtime/program.h"
 #include "json/document.h"
 
 namespace cel = clausegate::cel;

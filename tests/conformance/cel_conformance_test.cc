@@ -13,7 +13,7 @@
 #include <set>
 #include <sstream>
 
-#include "cel/program.h"
+#include "cel/runtime/program.h"
 #include "cel/tagged.h"
 
 namespace cel = clausegate::cel;

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "cel/program.h"
+#include "cel/runtime/program.h"
 #include "json/document.h"
 
 namespace cel = clausegate::cel;

@@ -6,9 +6,9 @@
 
 #include <re2/re2.h>
 
-#include "cel/format.h"
-#include "cel/parser.h"
-#include "cel/time_util.h"
+#include "cel/syntax/format_string.h"
+#include "cel/syntax/parser.h"
+#include "common/time_util.h"
 
 namespace clausegate::cel::checker {
 namespace {

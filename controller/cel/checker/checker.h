@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "cel/ast.h"
+#include "cel/syntax/ast.h"
 #include "cel/checker/declarations.h"
 #include "cel/checker/types.h"
 

@@ -159,7 +159,7 @@ struct Fixture {
     in.old_object = old.empty() ? cel::Value::Null() : Doc(old);
     in.request = RequestValue(in.info);
     in.namespace_labels = ns_labels;
-    in.now = *cel::ParseTimestamp("2026-06-01T00:00:00Z");
+    in.now = *clausegate::ParseTimestamp("2026-06-01T00:00:00Z");
     return set->Evaluate(in);
   }
 };

@@ -15,7 +15,7 @@
 
 #include <httplib.h>
 
-#include "cel/tagged.h"
+#include "common/base64.h"
 #include "server/namespace_cache.h"
 
 using namespace clausegate::server;
@@ -156,7 +156,7 @@ TEST_CASE("namespace cache: kubeconfig with inline CA and client certificate ove
   int port = api.bind_to_any_port("127.0.0.1");
   std::thread server([&] { api.listen_after_bind(); });
 
-  auto b64 = [](const std::string& s) { return clausegate::cel::Base64Encode(s); };
+  auto b64 = [](const std::string& s) { return clausegate::Base64Encode(s); };
   std::string kubeconfig = dir + "/kubeconfig";
   std::ofstream(kubeconfig) << "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
                             << "contexts:\n- name: test\n  context: {cluster: c, user: u}\n"

@@ -4,7 +4,7 @@
 
 #include "cel/checker/declarations.h"
 #include "cel/checker/types.h"
-#include "cel/program.h"
+#include "cel/runtime/program.h"
 
 namespace clausegate::cel::checker {
 namespace {

@@ -1,0 +1,1138 @@
+#include "cel/runtime/program.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "cel/checker/checker.h"
+#include "cel/runtime/runtime.h"
+
+namespace clausegate::cel {
+
+// ---------------------------------------------------------------------------
+// Env and Activation
+
+
+int Env::DeclareVariable(std::string_view name, checker::Type type) {
+  auto [it, inserted] = variables_.emplace(std::string(name), static_cast<int>(variables_.size()));
+  variable_types_[std::string(name)] = std::move(type);
+  for (size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
+    prefixes_.emplace(name.substr(0, dot));
+  }
+  return it->second;
+}
+
+const checker::Type* Env::FindVariableType(std::string_view name) const {
+  auto it = variable_types_.find(std::string(name));
+  return it == variable_types_.end() ? nullptr : &it->second;
+}
+
+bool Env::IsVariablePrefix(std::string_view prefix) const { return prefixes_.count(std::string(prefix)) != 0; }
+
+std::optional<int> Env::FindVariable(std::string_view name) const {
+  auto it = variables_.find(std::string(name));
+  if (it == variables_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Env::SetConstant(int index, Value value, std::shared_ptr<const void> owner) {
+  constants_[index] = std::move(value);
+  if (owner) owners_.push_back(std::move(owner));
+}
+
+const Value* Env::FindConstant(int index) const {
+  auto it = constants_.find(index);
+  return it == constants_.end() ? nullptr : &it->second;
+}
+
+const std::vector<const Overload*>& Env::FindFunction(std::string_view name) const {
+  static const std::vector<const Overload*> kNone;  // empty, never mutated
+  auto it = functions_.find(name);
+  return it == functions_.end() ? kNone : it->second;
+}
+
+Activation::Activation(const Env& env)
+    : values_(env.variable_count()), state_(env.variable_count(), 0), providers_(env.variable_count()) {}
+
+void Activation::Bind(int index, Value v) {
+  values_[static_cast<size_t>(index)] = std::move(v);
+  state_[static_cast<size_t>(index)] = 1;
+}
+
+void Activation::BindLazy(int index, std::function<Value()> provider) {
+  providers_[static_cast<size_t>(index)] = std::move(provider);
+  state_[static_cast<size_t>(index)] = 2;
+}
+
+Value Activation::Get(int index) const {
+  auto i = static_cast<size_t>(index);
+  switch (state_[i]) {
+    case 1: return values_[i];
+    case 2:
+      state_[i] = 3;
+      values_[i] = providers_[i]();
+      state_[i] = 1;
+      return values_[i];
+    case 3: return Value::Error("variable refers to itself");
+    default: return Value::Error("no value bound to variable");
+  }
+}
+
+Value NoSuchOverload(std::string_view fn) {
+  return Value::Error("no such overload: " + std::string(fn));
+}
+Value NoSuchKey(std::string_view key) { return Value::Error("no such key: '" + std::string(key) + "'"); }
+
+// ---------------------------------------------------------------------------
+// Nodes
+
+namespace {
+
+using NodePtr = std::unique_ptr<Node>;
+
+class ConstNode : public Node {
+ public:
+  explicit ConstNode(Value v) : v_(std::move(v)) {}
+  Value Eval(Frame&) const override { return v_; }
+  const Value* constant() const override { return &v_; }
+
+ private:
+  Value v_;
+};
+
+class VariableNode : public Node {
+ public:
+  explicit VariableNode(int index) : index_(index) {}
+  Value Eval(Frame& f) const override { return f.activation().Get(index_); }
+
+ private:
+  int index_;
+};
+
+class LocalNode : public Node {
+ public:
+  explicit LocalNode(size_t slot) : slot_(slot) {}
+  Value Eval(Frame& f) const override { return f.local(slot_); }
+
+ private:
+  size_t slot_;
+};
+
+class ErrorNode : public Node {
+ public:
+  explicit ErrorNode(std::string msg) : msg_(std::move(msg)) {}
+  Value Eval(Frame&) const override { return Value::Error(msg_); }
+
+ private:
+  std::string msg_;
+};
+
+Value CostError() { return Value::Error(std::string(kCostExceeded)); }
+Value UnsupportedListIndex() { return Value::Error("unsupported index type 'string' in list"); }
+
+// Field selection a.b, a.?b and has(a.b), with optional chaining.
+class SelectNode : public Node {
+ public:
+  enum class Mode { kValue, kTest, kOptional };
+  SelectNode(NodePtr operand, std::string_view field, Mode mode, bool memoise)
+      : operand_(std::move(operand)), field_(field), mode_(mode), memoise_(memoise) {}
+
+  Value Eval(Frame& f) const override {
+    Value v = operand_->Eval(f);
+    if (v.is_error()) return v;
+    bool chained = false;
+    if (v.kind() == Kind::kOptional) {
+      if (!v.optional_has_value()) return mode_ == Mode::kTest ? Value::Bool(false) : v;
+      chained = mode_ != Mode::kTest;
+      v = v.optional_value();
+    }
+    // As cel-go: a list is indexed by numbers, so a field name is an error however asked.
+    if (v.kind() == Kind::kList) return UnsupportedListIndex();
+    if (v.kind() != Kind::kMap) {
+      // As cel-go: a presence test (has, ?.) on a value without fields finds nothing;
+      // a plain selection is a missing key.
+      // (A plain selection after an optional one, `.?a.b`, is not a presence test.)
+      if (mode_ == Mode::kTest) return Value::Bool(false);
+      if (mode_ == Mode::kOptional) return Value::OptionalNone();
+      return NoSuchKey(field_);
+    }
+    auto found = f.FindField(v, field_, memoise_);
+    switch (mode_) {
+      case Mode::kTest: return Value::Bool(found.has_value());
+      case Mode::kOptional: return found ? Value::Optional(std::move(*found)) : Value::OptionalNone();
+      case Mode::kValue:
+        if (chained) return found ? Value::Optional(std::move(*found)) : Value::OptionalNone();
+        if (!found) return NoSuchKey(field_);
+        return std::move(*found);
+    }
+    return Value();
+  }
+
+ private:
+  NodePtr operand_;
+  std::string_view field_;  // interned in the Program
+  Mode mode_;
+  bool memoise_;
+};
+
+// `root.?f1.?f2...?fn.orValue(default)` in one step: the commonest shape in
+// Kubernetes policies, evaluated without building the intermediate optionals.
+class OptionalPathNode : public Node {
+ public:
+  OptionalPathNode(NodePtr root, std::vector<std::string_view> fields, std::vector<bool> memoise, NodePtr fallback)
+      : root_(std::move(root)), fields_(std::move(fields)), memoise_(std::move(memoise)), fallback_(std::move(fallback)) {}
+
+  Value Eval(Frame& f) const override {
+    if (!f.Charge(1)) return CostError();
+    // orValue evaluates its argument only when the optional is empty (as cel-go).
+    Value v = root_->Eval(f);
+    if (v.is_error()) return v;
+    if (v.kind() == Kind::kOptional) {
+      if (!v.optional_has_value()) return fallback_->Eval(f);
+      v = v.optional_value();
+    }
+    for (size_t i = 0; i < fields_.size(); ++i) {
+      // ?. on a value without fields (null, a number) finds nothing; a list refuses a name.
+      if (v.kind() == Kind::kList) return UnsupportedListIndex();
+      if (v.kind() != Kind::kMap) return fallback_->Eval(f);
+      auto found = f.FindField(v, fields_[i], memoise_[i]);
+      if (!found) return fallback_->Eval(f);
+      v = std::move(*found);
+    }
+    return v;
+  }
+
+ private:
+  NodePtr root_;
+  std::vector<std::string_view> fields_;  // interned in the Program
+  std::vector<bool> memoise_;             // per field: is this path read elsewhere too?
+  NodePtr fallback_;
+};
+
+// Converts an index to a list position; nullopt if it is not an integral number.
+std::optional<int64_t> ListIndex(const Value& k) {
+  switch (k.kind()) {
+    case Kind::kInt: return k.int_value();
+    case Kind::kUint:
+      if (k.uint_value() > static_cast<uint64_t>(INT64_MAX)) return -1;
+      return static_cast<int64_t>(k.uint_value());
+    case Kind::kDouble: {
+      double d = k.double_value();
+      if (d != std::trunc(d) || d < -9.2e18 || d > 9.2e18) return std::nullopt;
+      return static_cast<int64_t>(d);
+    }
+    default: return std::nullopt;
+  }
+}
+
+// a[k] and a[?k]. Document lists are walked to the position and document
+// objects scanned, so both are charged in proportion.
+Value Index(const Value& container, const Value& key, bool optional, Frame& f) {
+  if (container.is_error()) return container;
+  if (key.is_error()) return key;
+  Value c = container;
+  bool chained = optional;
+  if (c.kind() == Kind::kOptional) {
+    if (!c.optional_has_value()) return c;
+    c = c.optional_value();
+    chained = true;
+  }
+  if (c.kind() == Kind::kList) {
+    auto i = ListIndex(key);
+    if (!i) return NoSuchOverload("_[_]");
+    // Document arrays are walked to the index: charge what is walked, never more than the list.
+    if (*i > 0 && !f.Charge(std::min<int64_t>(*i, static_cast<int64_t>(c.list_size())) / 16)) return CostError();
+    if (*i < 0 || static_cast<size_t>(*i) >= c.list_size()) {
+      if (chained) return Value::OptionalNone();
+      return Value::Error("index out of range: " + std::to_string(*i));
+    }
+    Value e = c.list_at(static_cast<size_t>(*i));
+    return chained ? Value::Optional(std::move(e)) : e;
+  }
+  if (c.kind() == Kind::kMap) {
+    if (!(key.is_numeric() || key.kind() == Kind::kBool || key.kind() == Kind::kString)) {
+      if (chained) return Value::OptionalNone();
+      return Value::Error("no such key: unsupported key type");
+    }
+    f.ChargeLookup(c);
+    auto found = c.MapFind(key);
+    if (!found) {
+      if (chained) return Value::OptionalNone();
+      return NoSuchKey(ValueToString(key));
+    }
+    return chained ? Value::Optional(std::move(*found)) : std::move(*found);
+  }
+  // As cel-go: an optional index into a value that cannot be indexed finds nothing.
+  if (chained) return Value::OptionalNone();
+  return NoSuchOverload("_[_]");
+}
+
+class IndexNode : public Node {
+ public:
+  IndexNode(NodePtr c, NodePtr k, bool optional) : c_(std::move(c)), k_(std::move(k)), optional_(optional) {}
+  Value Eval(Frame& f) const override {
+    Value c = c_->Eval(f);
+    if (c.is_error()) return c;
+    return Index(c, k_->Eval(f), optional_, f);
+  }
+
+ private:
+  NodePtr c_, k_;
+  bool optional_;
+};
+
+// opt.or(other) and opt.orValue(fallback): the argument is evaluated only when the
+// optional is empty (cel-go plans them so).
+class OptionalOrNode : public Node {
+ public:
+  OptionalOrNode(NodePtr optional, NodePtr alternative, bool value)
+      : optional_(std::move(optional)), alternative_(std::move(alternative)), value_(value) {}
+  Value Eval(Frame& f) const override {
+    Value o = optional_->Eval(f);
+    if (o.is_error()) return o;
+    if (o.kind() != Kind::kOptional) return NoSuchOverload(value_ ? "orValue" : "or");
+    if (o.optional_has_value()) return value_ ? o.optional_value() : o;
+    Value alt = alternative_->Eval(f);
+    if (!value_ && !alt.is_error() && alt.kind() != Kind::kOptional) return NoSuchOverload("or");
+    return alt;
+  }
+
+ private:
+  NodePtr optional_, alternative_;
+  bool value_;
+};
+
+// && and || : errors are absorbed when the other side decides the result.
+class LogicNode : public Node {
+ public:
+  LogicNode(NodePtr l, NodePtr r, bool is_and) : l_(std::move(l)), r_(std::move(r)), and_(is_and) {}
+  Value Eval(Frame& f) const override {
+    Value l = l_->Eval(f);
+    if (l.kind() == Kind::kBool && l.bool_value() != and_) return l;  // short circuit
+    Value r = r_->Eval(f);
+    if (r.kind() == Kind::kBool && r.bool_value() != and_) return r;
+    if (l.kind() == Kind::kBool && r.kind() == Kind::kBool) return r;
+    if (l.is_error()) return l;
+    if (r.is_error()) return r;
+    return NoSuchOverload(and_ ? "_&&_" : "_||_");
+  }
+
+ private:
+  NodePtr l_, r_;
+  bool and_;
+};
+
+class NotNode : public Node {
+ public:
+  explicit NotNode(NodePtr e) : e_(std::move(e)) {}
+  Value Eval(Frame& f) const override {
+    Value v = e_->Eval(f);
+    if (v.kind() == Kind::kBool) return Value::Bool(!v.bool_value());
+    if (v.is_error()) return v;
+    return NoSuchOverload("!_");
+  }
+
+ private:
+  NodePtr e_;
+};
+
+class ConditionalNode : public Node {
+ public:
+  ConditionalNode(NodePtr c, NodePtr t, NodePtr e) : c_(std::move(c)), t_(std::move(t)), e_(std::move(e)) {}
+  Value Eval(Frame& f) const override {
+    Value c = c_->Eval(f);
+    if (c.kind() == Kind::kBool) return c.bool_value() ? t_->Eval(f) : e_->Eval(f);
+    if (c.is_error()) return c;
+    return NoSuchOverload("_?_:_");
+  }
+
+ private:
+  NodePtr c_, t_, e_;
+};
+
+class EqualsNode : public Node {
+ public:
+  EqualsNode(NodePtr l, NodePtr r, bool negate) : l_(std::move(l)), r_(std::move(r)), negate_(negate) {}
+  Value Eval(Frame& f) const override {
+    Value l = l_->Eval(f);
+    if (l.is_error()) return l;
+    Value r = r_->Eval(f);
+    if (r.is_error()) return r;
+    WorkBudget work = f.Remaining();
+    bool eq = ValuesEqual(l, r, &work);
+    if (!f.Settle(work)) return CostError();
+    return Value::Bool(eq != negate_);
+  }
+
+ private:
+  NodePtr l_, r_;
+  bool negate_;
+};
+
+class CompareNode : public Node {
+ public:
+  enum class Op { kLt, kLe, kGt, kGe };
+  CompareNode(NodePtr l, NodePtr r, Op op, std::string_view name)
+      : l_(std::move(l)), r_(std::move(r)), op_(op), name_(name) {}
+  Value Eval(Frame& f) const override {
+    Value l = l_->Eval(f);
+    if (l.is_error()) return l;
+    Value r = r_->Eval(f);
+    if (r.is_error()) return r;
+    Order o = CompareValues(l, r);
+    switch (o) {
+      case Order::kNoOverload: return NoSuchOverload(name_);
+      case Order::kUnordered: return Value::Error("NaN values cannot be ordered");  // as cel-go
+      case Order::kLess: return Value::Bool(op_ == Op::kLt || op_ == Op::kLe);
+      case Order::kEqual: return Value::Bool(op_ == Op::kLe || op_ == Op::kGe);
+      case Order::kGreater: return Value::Bool(op_ == Op::kGt || op_ == Op::kGe);
+    }
+    return Value();
+  }
+
+ private:
+  NodePtr l_, r_;
+  Op op_;
+  std::string_view name_;
+};
+
+class InNode : public Node {
+ public:
+  InNode(NodePtr e, NodePtr c) : e_(std::move(e)), c_(std::move(c)) {}
+  Value Eval(Frame& f) const override {
+    Value e = e_->Eval(f);
+    if (e.is_error()) return e;
+    Value c = c_->Eval(f);
+    if (c.is_error()) return c;
+    if (c.kind() == Kind::kList) {
+      bool found = false;
+      WorkBudget work = f.Remaining();
+      c.ForEachElement([&](const Value& v) {
+        found = ValuesEqual(e, v, &work);
+        return !found && !work.exhausted();
+      });
+      if (!f.Settle(work)) return CostError();
+      return Value::Bool(found);
+    }
+    if (c.kind() == Kind::kMap) {
+      f.ChargeLookup(c);
+      if (!f.Charge(1)) return CostError();
+      return Value::Bool(c.MapFind(e).has_value());
+    }
+    return NoSuchOverload("@in");
+  }
+
+ private:
+  NodePtr e_, c_;
+};
+
+class ListNode : public Node {
+ public:
+  ListNode(std::vector<NodePtr> elems, std::vector<bool> optional)
+      : elems_(std::move(elems)), optional_(std::move(optional)) {}
+  Value Eval(Frame& f) const override {
+    if (!f.Charge(static_cast<int64_t>(elems_.size()))) return CostError();
+    std::vector<Value> out;
+    out.reserve(elems_.size());
+    for (size_t i = 0; i < elems_.size(); ++i) {
+      Value v = elems_[i]->Eval(f);
+      if (v.is_error()) return v;
+      if (optional_[i]) {
+        if (v.kind() != Kind::kOptional) return NoSuchOverload("optional list element");
+        if (!v.optional_has_value()) continue;
+        out.push_back(v.optional_value());
+      } else {
+        out.push_back(std::move(v));
+      }
+    }
+    return Value::List(std::move(out));
+  }
+
+ private:
+  std::vector<NodePtr> elems_;
+  std::vector<bool> optional_;
+};
+
+class MapNode : public Node {
+ public:
+  struct Entry {
+    NodePtr key, value;
+    bool optional;
+  };
+  explicit MapNode(std::vector<Entry> entries) : entries_(std::move(entries)) {}
+  Value Eval(Frame& f) const override {
+    if (!f.Charge(static_cast<int64_t>(entries_.size()))) return CostError();
+    std::vector<std::pair<Value, Value>> out;
+    out.reserve(entries_.size());
+    for (const Entry& e : entries_) {
+      Value k = e.key->Eval(f);
+      if (k.is_error()) return k;
+      Value v = e.value->Eval(f);
+      if (v.is_error()) return v;
+      if (e.optional) {
+        if (v.kind() != Kind::kOptional) return NoSuchOverload("optional map entry");
+        if (!v.optional_has_value()) continue;
+        v = v.optional_value();
+      }
+      out.emplace_back(std::move(k), std::move(v));
+    }
+    return Value::Map(std::move(out));
+  }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+class CallNode : public Node {
+ public:
+  CallNode(std::string name, std::vector<const Overload*> overloads, std::vector<NodePtr> args)
+      : name_(std::move(name)), overloads_(std::move(overloads)), args_(std::move(args)) {}
+
+  // An overload that prepared a literal argument at compile time (see
+  // Overload::prepare); it is tried first, with its state.
+  bool all_arguments_constant() const {
+    return std::all_of(args_.begin(), args_.end(), [](const NodePtr& a) { return a->constant() != nullptr; });
+  }
+
+  void SetPrepared(const Overload* o, std::shared_ptr<const void> state) {
+    prepared_ = o;
+    prepared_state_ = std::move(state);
+  }
+
+  Value Eval(Frame& f) const override {
+    if (!f.Charge(1)) return CostError();
+    switch (args_.size()) {
+      case 0: return Dispatch(std::span<const Value>(), f);
+      case 1: return EvalFixed<1>(f);
+      case 2: return EvalFixed<2>(f);
+      case 3: return EvalFixed<3>(f);
+      default: break;
+    }
+    std::vector<Value> vals(args_.size());
+    for (size_t i = 0; i < args_.size(); ++i) {
+      vals[i] = args_[i]->Eval(f);
+      if (vals[i].is_error()) return vals[i];
+    }
+    return Dispatch(vals, f);
+  }
+
+  // Arguments in a fixed-size local array: no allocation on the common arities.
+  template <size_t N>
+  Value EvalFixed(Frame& f) const {
+    Value vals[N];
+    for (size_t i = 0; i < N; ++i) {
+      vals[i] = args_[i]->Eval(f);
+      if (vals[i].is_error()) return vals[i];
+    }
+    return Dispatch(std::span<const Value>(vals, N), f);
+  }
+
+  Value Dispatch(std::span<const Value> args, Frame& f) const {
+    if (prepared_ && Matches(*prepared_, args)) {
+      Value r = prepared_->prepared_impl(args, prepared_state_.get(), f);
+      if (f.exhausted()) return CostError();
+      return r;
+    }
+    for (const Overload* o : overloads_) {
+      if (Matches(*o, args)) {
+        Value r = o->impl(args, f);
+        if (f.exhausted()) return CostError();
+        return r;
+      }
+    }
+    return NoSuchOverload(name_);
+  }
+
+  static bool Matches(const Overload& o, std::span<const Value> args) {
+    for (size_t i = 0; i < args.size(); ++i) {
+      KindMask m = o.kinds[std::min<size_t>(i, o.arity - 1)];
+      if (!(m & K(args[i].kind()))) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::string name_;
+  std::vector<const Overload*> overloads_;
+  std::vector<NodePtr> args_;
+  const Overload* prepared_ = nullptr;
+  std::shared_ptr<const void> prepared_state_;
+};
+
+// The macros. Iteration variables live in local slots.
+class ComprehensionNode : public Node {
+ public:
+  ComprehensionNode(MacroKind macro, NodePtr range, size_t slot1, std::optional<size_t> slot2,
+                    NodePtr pred, NodePtr transform, bool map_entries = false)
+      : macro_(macro), range_(std::move(range)), slot1_(slot1), slot2_(slot2),
+        pred_(std::move(pred)), transform_(std::move(transform)), map_entries_(map_entries) {}
+
+  Value Eval(Frame& f) const override {
+    Value range = range_->Eval(f);
+    if (range.is_error()) return range;
+    switch (macro_) {
+      case MacroKind::kBind:
+        f.local(slot1_) = range;
+        return transform_->Eval(f);
+      case MacroKind::kOptMap:
+      case MacroKind::kOptFlatMap: {
+        if (range.kind() != Kind::kOptional) return NoSuchOverload(macro_ == MacroKind::kOptMap ? "optMap" : "optFlatMap");
+        if (!range.optional_has_value()) return range;
+        f.local(slot1_) = range.optional_value();
+        Value r = transform_->Eval(f);
+        if (r.is_error() || macro_ == MacroKind::kOptFlatMap) {
+          if (!r.is_error() && r.kind() != Kind::kOptional) return NoSuchOverload("optFlatMap");
+          return r;
+        }
+        return Value::Optional(std::move(r));
+      }
+      default: break;
+    }
+    if (range.kind() != Kind::kList && range.kind() != Kind::kMap) return NoSuchOverload("comprehension range");
+    if (macro_ == MacroKind::kSortBy && range.kind() != Kind::kList) return NoSuchOverload("@sortByAssociatedKeys");
+    return Iterate(range, f);
+  }
+
+ private:
+  // Binds the loop variables for one step: (elem) / (index, elem) for lists,
+  // (key) / (key, value) for maps.
+  void BindStep(Frame& f, const Value& first, const Value& second) const {
+    f.local(slot1_) = first;
+    if (slot2_) f.local(*slot2_) = second;
+  }
+
+  Value Iterate(const Value& range, Frame& f) const {
+    bool is_list = range.kind() == Kind::kList;
+    Value result;
+    std::optional<Value> error;
+    bool done = false;
+    int64_t count = 0;
+    std::vector<Value> list_out;
+    std::vector<std::pair<Value, Value>> map_out;
+    std::vector<Value> keys;  // sortBy
+    int64_t index = 0;
+
+    auto step = [&](const Value& a, const Value& b) -> bool {
+      if (!f.Charge(1)) {
+        done = true;
+        return false;
+      }
+      BindStep(f, a, b);
+      switch (macro_) {
+        case MacroKind::kAll:
+        case MacroKind::kExists: {
+          bool decisive = macro_ == MacroKind::kExists;  // exists stops on true, all on false
+          Value p = pred_->Eval(f);
+          if (p.kind() == Kind::kBool) {
+            if (p.bool_value() == decisive) {
+              result = p;
+              done = true;
+              return false;
+            }
+          } else if (!error) {
+            error = p.is_error() ? p : NoSuchOverload(decisive ? "exists" : "all");
+          }
+          return true;
+        }
+        case MacroKind::kExistsOne: {
+          Value p = pred_->Eval(f);
+          if (p.kind() != Kind::kBool) {
+            error = p.is_error() ? p : NoSuchOverload("exists_one");
+            return false;
+          }
+          if (p.bool_value()) ++count;
+          return true;
+        }
+        case MacroKind::kSortBy: {
+          Value key = transform_->Eval(f);
+          if (key.is_error()) {
+            error = key;
+            return false;
+          }
+          list_out.push_back(a);
+          keys.push_back(std::move(key));
+          return true;
+        }
+        case MacroKind::kMap:
+        case MacroKind::kFilter:
+        case MacroKind::kTransformList:
+        case MacroKind::kTransformMap: {
+          if (pred_) {
+            Value p = pred_->Eval(f);
+            if (p.kind() != Kind::kBool) {
+              error = p.is_error() ? p : NoSuchOverload("filter");
+              return false;
+            }
+            if (!p.bool_value()) return true;
+          }
+          if (macro_ == MacroKind::kFilter) {
+            list_out.push_back(a);
+            return true;
+          }
+          Value t = transform_->Eval(f);
+          if (t.is_error()) {
+            error = t;
+            return false;
+          }
+          if (macro_ == MacroKind::kTransformMap && map_entries_) {
+            // transformMapEntry: the transform gives entries to add; a key given twice is an error.
+            if (t.kind() != Kind::kMap) {
+              error = NoSuchOverload("cel.@mapInsert");
+              return false;
+            }
+            t.ForEachEntry([&](const Value& k, const Value& v) {
+              for (const auto& [known, unused] : map_out) {
+                if (!f.Charge(1)) return false;
+                if (ValuesEqual(known, k)) {
+                  error = Value::Error("insert failed: key " + ValueToString(k) + " already exists");
+                  return false;
+                }
+              }
+              map_out.emplace_back(k, v);
+              return true;
+            });
+            return !error && !f.exhausted();
+          }
+          if (macro_ == MacroKind::kTransformMap) {
+            map_out.emplace_back(a, std::move(t));
+          } else {
+            list_out.push_back(std::move(t));
+          }
+          return true;
+        }
+        default: return false;
+      }
+    };
+
+    if (is_list) {
+      range.ForEachElement([&](const Value& e) {
+        bool more = slot2_ ? step(Value::Int(index), e) : step(e, Value());
+        ++index;
+        return more;
+      });
+    } else {
+      range.ForEachEntry([&](const Value& k, const Value& v) { return step(k, v); });
+    }
+    if (f.exhausted()) return CostError();
+    switch (macro_) {
+      case MacroKind::kAll:
+      case MacroKind::kExists:
+        if (done) return result;
+        if (error) return *error;
+        return Value::Bool(macro_ == MacroKind::kAll);
+      case MacroKind::kExistsOne:
+        if (error) return *error;
+        return Value::Bool(count == 1);
+      case MacroKind::kTransformMap:
+        if (error) return *error;
+        return Value::Map(std::move(map_out));
+      case MacroKind::kSortBy:
+        if (error) return *error;
+        return SortByKeys(std::move(list_out), keys, f);
+      default:
+        if (error) return *error;
+        return Value::List(std::move(list_out));
+    }
+  }
+
+  MacroKind macro_;
+  NodePtr range_;
+  size_t slot1_;
+  std::optional<size_t> slot2_;
+  NodePtr pred_;
+  NodePtr transform_;
+  bool map_entries_;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Planner: Expr -> Node tree, resolving names and overloads once.
+
+class Planner {
+ public:
+  Planner(const Env& env, const CompileOptions& options, std::string_view source)
+      : env_(env), options_(options), source_(source) {}
+
+  CompileResult Run(const Expr& root) {
+    program_ = std::shared_ptr<Program>(new Program());
+    CountPaths(root);
+    NodePtr node = Plan(root);
+    CompileResult r;
+    if (error_) {
+      r.error = std::move(error_);
+      return r;
+    }
+    auto program = std::move(program_);
+    program->root_ = std::move(node);
+    program->owners_ = env_.constant_owners();
+    program->local_count_ = max_locals_;
+    r.program = std::move(program);
+    return r;
+  }
+
+ private:
+  NodePtr Fail(const Expr& e, std::string message) {
+    if (!error_) error_ = CompileError{PositionAt(source_, e.offset), std::move(message)};
+    return std::make_unique<ConstNode>(Value());
+  }
+
+  // "x.a.b" for a chain of selects on a name; empty for anything else. Shadowed
+  // names may share a key: that only costs an unneeded memo, never a wrong value.
+  static std::string PathKey(const Expr& e) {
+    if (e.kind == ExprKind::kIdent) return e.name;
+    if (e.kind != ExprKind::kSelect || e.test_only || !e.target) return "";
+    std::string base = PathKey(*e.target);
+    return base.empty() ? "" : base + "." + e.name;
+  }
+  void CountPaths(const Expr& e) {
+    if (e.kind == ExprKind::kSelect) {
+      std::string key = PathKey(e);
+      if (!key.empty()) ++path_counts_[key];
+    }
+    if (e.target) CountPaths(*e.target);
+    for (const auto& a : e.args) CountPaths(*a);
+    for (const auto& m : e.entries) {
+      CountPaths(*m.key);
+      CountPaths(*m.value);
+    }
+  }
+  // Whether the value of this select is read more than once in the program.
+  bool Repeated(const Expr& e) const {
+    auto it = path_counts_.find(PathKey(e));
+    return it != path_counts_.end() && !it->first.empty() && it->second > 1;
+  }
+
+  // Field names live in the Program, one copy per distinct name, so that their
+  // addresses identify them (see Frame::FindField).
+  std::string_view Intern(const std::string& name) {
+    return *program_->names_.insert(name).first;
+  }
+
+  std::optional<size_t> FindLocal(std::string_view name) const {
+    for (size_t i = scopes_.size(); i-- > 0;) {
+      if (scopes_[i].first == name) return scopes_[i].second;
+    }
+    return std::nullopt;
+  }
+
+  // Resolves a.b.c against declared qualified variables, longest prefix first.
+  // Returns the planned node and sets *consumed to the number of selects used.
+  static bool QualifiedName(const Expr& e, std::string* out) {
+    if (e.kind == ExprKind::kIdent) {
+      *out = e.name;
+      return true;
+    }
+    if (e.kind == ExprKind::kSelect && !e.test_only && !e.optional_select && e.target) {
+      if (!QualifiedName(*e.target, out)) return false;
+      *out += "." + e.name;
+      return true;
+    }
+    return false;
+  }
+
+  std::optional<Value> TypeIdentifier(std::string_view name) {
+    static constexpr std::string_view kTypes[] = {
+        type_names::kNull, type_names::kBool, type_names::kInt, type_names::kUint, type_names::kDouble,
+        type_names::kString, type_names::kBytes, type_names::kList, type_names::kMap, type_names::kType,
+        type_names::kTimestamp, type_names::kDuration, type_names::kOptional};
+    for (auto t : kTypes) {
+      if (t == name) return Value::Type(t);
+    }
+    return std::nullopt;
+  }
+
+  NodePtr VariableOrConstant(int index) {
+    program_->reads_.insert(index);
+    if (const Value* c = env_.FindConstant(index)) return std::make_unique<ConstNode>(*c);
+    return std::make_unique<VariableNode>(index);
+  }
+
+  // The value of an expression known at compile time: a literal, a constant
+  // variable, or a field of one (params.pattern); nullopt otherwise.
+  std::optional<Value> CompileTimeValue(const Expr& e) const {
+    if (e.kind == ExprKind::kConst) return e.constant;
+    if (e.kind == ExprKind::kIdent) {
+      if (FindLocal(e.name)) return std::nullopt;
+      auto idx = env_.FindVariable(e.name);
+      const Value* c = idx ? env_.FindConstant(*idx) : nullptr;
+      return c ? std::optional<Value>(*c) : std::nullopt;
+    }
+    if (e.kind == ExprKind::kSelect && !e.test_only && !e.optional_select && e.target) {
+      auto base = CompileTimeValue(*e.target);
+      if (!base || base->kind() != Kind::kMap) return std::nullopt;
+      return base->MapFindString(e.name);
+    }
+    return std::nullopt;
+  }
+
+  NodePtr PlanIdent(const Expr& e, const std::string& name) {
+    if (auto slot = FindLocal(name)) return std::make_unique<LocalNode>(*slot);
+    if (auto idx = env_.FindVariable(name)) return VariableOrConstant(*idx);
+    if (auto t = TypeIdentifier(name)) return std::make_unique<ConstNode>(*t);
+    std::string msg = "undeclared reference to '" + name + "'";
+    if (options_.strict) return Fail(e, msg);
+    return std::make_unique<ErrorNode>(msg + " (in container '')");
+  }
+
+  // Whether some dotted prefix of `qname` ("a", "a.b", ...) is a declared variable.
+  bool DeclaredPrefix(const std::string& qname) const {
+    for (size_t dot = qname.find('.'); ; dot = qname.find('.', dot + 1)) {
+      if (env_.FindVariable(qname.substr(0, dot))) return true;
+      if (dot == std::string::npos) return false;
+    }
+  }
+
+  NodePtr PlanSelect(const Expr& e) {
+    // A dotted name may be a declared qualified variable (longest prefix wins),
+    // unless its root is a local variable.
+    std::string qname;
+    if (!e.test_only && !e.optional_select && QualifiedName(e, &qname)) {
+      std::string root = qname.substr(0, qname.find('.'));
+      if (!FindLocal(root)) {
+        if (auto idx = env_.FindVariable(qname)) return VariableOrConstant(*idx);
+        if (auto t = TypeIdentifier(qname)) return std::make_unique<ConstNode>(*t);
+        // Name the whole dotted reference ("variables.b"), not just its root.
+        if (options_.strict && !TypeIdentifier(root) && !DeclaredPrefix(qname)) {
+          const Expr* start = &e;
+          while (start->target) start = start->target.get();
+          return Fail(*start, "undeclared reference to '" + qname + "'");
+        }
+      }
+    }
+    auto mode = e.test_only ? SelectNode::Mode::kTest
+                : e.optional_select ? SelectNode::Mode::kOptional : SelectNode::Mode::kValue;
+    return std::make_unique<SelectNode>(Plan(*e.target), Intern(e.name), mode, Repeated(e));
+  }
+
+  NodePtr PlanCall(const Expr& e) {
+    const std::string& fn = e.name;
+    std::vector<const Expr*> args;
+    // A member call on a bare name that is a function namespace (strings.quote,
+    // math.greatest, optional.of) is a global call.
+    std::string global_name = fn;
+    bool member = e.target != nullptr;
+    if (member && e.target->kind == ExprKind::kIdent && !FindLocal(e.target->name) &&
+        !env_.FindVariable(e.target->name)) {
+      std::string qualified = e.target->name + "." + fn;
+      if (!env_.FindFunction(qualified).empty()) {
+        global_name = qualified;
+        member = false;
+      }
+    }
+    if (member) args.push_back(e.target.get());
+    for (auto& a : e.args) args.push_back(a.get());
+
+    auto arg = [&](size_t i) { return Plan(*args[i]); };
+    if (!member && args.size() == 2) {
+      if (fn == op::kAnd || fn == op::kOr) return std::make_unique<LogicNode>(arg(0), arg(1), fn == op::kAnd);
+      if (fn == op::kEq || fn == op::kNe) return std::make_unique<EqualsNode>(arg(0), arg(1), fn == op::kNe);
+      if (fn == op::kLt) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kLt, op::kLt);
+      if (fn == op::kLe) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kLe, op::kLe);
+      if (fn == op::kGt) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kGt, op::kGt);
+      if (fn == op::kGe) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kGe, op::kGe);
+      if (fn == op::kIn) return std::make_unique<InNode>(arg(0), arg(1));
+      if (fn == op::kIndex || fn == op::kOptIndex) {
+        return std::make_unique<IndexNode>(arg(0), arg(1), fn == op::kOptIndex);
+      }
+    }
+    if (!member && fn == op::kNot && args.size() == 1) return std::make_unique<NotNode>(arg(0));
+    if (!member && fn == op::kCond && args.size() == 3) {
+      return std::make_unique<ConditionalNode>(arg(0), arg(1), arg(2));
+    }
+    if (NodePtr path = PlanOptionalPath(fn, member, args)) return path;
+    if (member && args.size() == 2 && (fn == "or" || fn == "orValue") && !env_.FindFunction(fn).empty()) {
+      return std::make_unique<OptionalOrNode>(arg(0), arg(1), fn == "orValue");
+    }
+
+    std::vector<const Overload*> candidates;
+    for (const Overload* o : env_.FindFunction(global_name)) {
+      bool arity_ok = o->variadic ? args.size() >= o->arity : args.size() == o->arity;
+      if (o->member == member && arity_ok) candidates.push_back(o);
+    }
+    if (candidates.empty()) {
+      std::string msg = env_.FindFunction(global_name).empty()
+                            ? "undeclared reference to '" + global_name + "'"
+                            : "no matching overload for '" + global_name + "' with " + std::to_string(args.size()) +
+                                  (member ? " arguments (including the receiver)" : " arguments");
+      if (options_.strict) return Fail(e, msg);
+      // Still evaluate the arguments: their errors take precedence, as in cel-go.
+      std::vector<NodePtr> planned;
+      for (size_t i = 0; i < args.size(); ++i) planned.push_back(arg(i));
+      return std::make_unique<CallNode>(global_name, std::vector<const Overload*>{}, std::move(planned));
+    }
+    std::vector<NodePtr> planned;
+    for (size_t i = 0; i < args.size(); ++i) planned.push_back(arg(i));
+    auto call = std::make_unique<CallNode>(global_name, candidates, std::move(planned));
+    NodePtr node = PlanPrepared(candidates, args, std::move(call));
+    return FoldConversion(e, global_name, member, std::move(node));
+  }
+
+  // A type conversion of a constant is computed once, when the program is built,
+  // as the API server's cel-go does: one that fails refuses the expression, even
+  // in a branch that would never run (int('x') is no policy anyone meant).
+  NodePtr FoldConversion(const Expr& e, const std::string& fn, bool member, NodePtr node) {
+    static constexpr std::string_view kConversions[] = {"bool", "bytes",     "double", "duration", "dyn",
+                                                        "int",  "string",    "timestamp", "type",  "uint"};
+    if (member || e.args.size() != 1 || !options_.strict || !options_.check ||
+        std::find(std::begin(kConversions), std::end(kConversions), fn) == std::end(kConversions)) {
+      return node;
+    }
+    const auto* call = dynamic_cast<const CallNode*>(node.get());
+    if (!call || !call->all_arguments_constant()) return node;
+    Activation none(env_);
+    Frame frame(none, nullptr, 1'000'000);
+    Value v = node->Eval(frame);
+    if (v.is_error()) return Fail(e, "program instantiation failed: " + v.error_message());
+    return std::make_unique<ConstNode>(std::move(v));
+  }
+
+  // Lets an overload prepare a literal argument once (see Overload::prepare).
+  NodePtr PlanPrepared(const std::vector<const Overload*>& candidates, const std::vector<const Expr*>& args,
+                       std::unique_ptr<CallNode> call) {
+    for (const Overload* o : candidates) {
+      if (!o->prepare || o->prepare_arg >= args.size()) continue;
+      const Expr& literal = *args[o->prepare_arg];
+      std::optional<Value> known = CompileTimeValue(literal);
+      if (!known || !(o->kinds[o->prepare_arg] & K(known->kind()))) continue;
+      Prepared p = o->prepare(*known);
+      if (!p.state && p.error.empty()) continue;
+      if (!p.state) {
+        if (options_.strict) return Fail(literal, p.error);
+        return std::make_unique<ErrorNode>(p.error);
+      }
+      call->SetPrepared(o, std::move(p.state));
+      break;
+    }
+    return call;
+  }
+
+  // x.?a.?b.orValue(d) -> OptionalPathNode. Only chains made entirely of `?.`
+  // selects qualify, so that the fused node has exactly the chained semantics.
+  NodePtr PlanOptionalPath(const std::string& fn, bool member, const std::vector<const Expr*>& args) {
+    if (fn != "orValue" || !member || args.size() != 2) return nullptr;
+    std::vector<std::string_view> fields;
+    std::vector<bool> memoise;
+    const Expr* e = args[0];
+    while (e->kind == ExprKind::kSelect && e->optional_select && !e->test_only) {
+      fields.push_back(Intern(e->name));
+      memoise.push_back(Repeated(*e));
+      e = e->target.get();
+    }
+    if (fields.empty()) return nullptr;
+    std::reverse(fields.begin(), fields.end());
+    std::reverse(memoise.begin(), memoise.end());
+    return std::make_unique<OptionalPathNode>(Plan(*e), std::move(fields), std::move(memoise), Plan(*args[1]));
+  }
+
+  NodePtr PlanComprehension(const Expr& e) {
+    NodePtr range = Plan(*e.args[0]);  // for bind: the init expression
+    size_t mark = scopes_.size();
+    size_t slot1 = next_local_++;
+    std::optional<size_t> slot2;
+    scopes_.emplace_back(e.var1, slot1);
+    if (!e.var2.empty()) {
+      slot2 = next_local_++;
+      scopes_.emplace_back(e.var2, *slot2);
+    }
+    max_locals_ = std::max(max_locals_, next_local_);
+    NodePtr pred, transform;
+    size_t nbodies = e.args.size() - 1;
+    switch (e.macro) {
+      case MacroKind::kAll:
+      case MacroKind::kExists:
+      case MacroKind::kExistsOne:
+      case MacroKind::kFilter: pred = Plan(*e.args[1]); break;
+      case MacroKind::kMap:
+      case MacroKind::kTransformList:
+      case MacroKind::kTransformMap:
+        if (nbodies == 2) pred = Plan(*e.args[1]);
+        transform = Plan(*e.args.back());
+        break;
+      case MacroKind::kOptMap:
+      case MacroKind::kOptFlatMap:
+      case MacroKind::kSortBy:
+      case MacroKind::kBind: transform = Plan(*e.args.back()); break;
+    }
+    scopes_.resize(mark);
+    next_local_ = slot1;
+    return std::make_unique<ComprehensionNode>(e.macro, std::move(range), slot1, slot2, std::move(pred),
+                                               std::move(transform), e.name == "transformMapEntry");
+  }
+
+ public:
+  NodePtr Plan(const Expr& e) {
+    switch (e.kind) {
+      case ExprKind::kConst: return std::make_unique<ConstNode>(e.constant);
+      case ExprKind::kIdent: return PlanIdent(e, e.name);
+      case ExprKind::kSelect: return PlanSelect(e);
+      case ExprKind::kCall: return PlanCall(e);
+      case ExprKind::kList: {
+        std::vector<NodePtr> elems;
+        for (auto& a : e.args) elems.push_back(Plan(*a));
+        return std::make_unique<ListNode>(std::move(elems), e.optional_elements);
+      }
+      case ExprKind::kMap: {
+        std::vector<MapNode::Entry> entries;
+        for (auto& m : e.entries) entries.push_back({Plan(*m.key), Plan(*m.value), m.optional});
+        return std::make_unique<MapNode>(std::move(entries));
+      }
+      case ExprKind::kComprehension: return PlanComprehension(e);
+    }
+    return Fail(e, "unknown expression kind");
+  }
+
+ private:
+  const Env& env_;
+  const CompileOptions& options_;
+  std::string_view source_;
+  std::shared_ptr<Program> program_;
+  std::unordered_map<std::string, int> path_counts_;
+  std::optional<CompileError> error_;
+  std::vector<std::pair<std::string, size_t>> scopes_;
+  size_t next_local_ = 0;
+  size_t max_locals_ = 0;
+};
+
+Program::~Program() = default;
+
+Value Program::Evaluate(const Activation& activation, const EvalOptions& options, EvalStats* stats) const {
+  Value small[8];
+  std::vector<Value> big;
+  Value* locals = small;
+  if (local_count_ > 8) {
+    big.resize(local_count_);
+    locals = big.data();
+  }
+  Frame frame(activation, locals, options.cost_budget, options.deadline);
+  Value v = root_->Eval(frame);
+  if (stats) stats->cost = frame.cost();
+  if (frame.past_deadline()) return Value::Error(std::string(kDeadlineExceeded));
+  if (frame.exhausted()) return Value::Error(std::string(kCostExceeded));
+  return v;
+}
+
+CompileResult Compile(std::string_view source, const Env& env, const CompileOptions& options) {
+  ParseResult parsed = Parse(source, options.parse);
+  if (parsed.error) {
+    CompileResult r;
+    r.error = CompileError{parsed.error->position, parsed.error->message};
+    return r;
+  }
+  checker::Type type;
+  if (options.check) {
+    checker::Variables vars{[&env](std::string_view n) { return env.FindVariableType(n); },
+                            [&env](std::string_view n) { return env.IsVariablePrefix(n); }};
+    checker::CheckResult checked = checker::Check(*parsed.expr, vars, env.declarations());
+    if (!checked.issues.empty()) {
+      CompileResult r;
+      r.error = CompileError{PositionAt(source, checked.issues.front().offset), checked.issues.front().message};
+      return r;
+    }
+    type = std::move(checked.type);
+  }
+  CompileResult r = Planner(env, options, source).Run(*parsed.expr);
+  if (!r.error) r.type = std::move(type);
+  return r;
+}
+
+}  // namespace clausegate::cel

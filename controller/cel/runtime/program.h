@@ -1,0 +1,146 @@
+#pragma once
+// Compile once, evaluate many.
+//
+//   Env env;                                  // declarations: variables, function libraries
+//   int obj = env.DeclareVariable("object");
+//   auto compiled = Compile("object.spec.containers.all(c, ...)", env);
+//   Activation act(env); act.Bind(obj, Value::Json(doc->root()));
+//   Value v = compiled.program->Evaluate(act);
+//
+// A Program is immutable and may be evaluated from many threads at once; each
+// evaluation has its own Activation and its own cost budget.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "cel/checker/declarations.h"
+#include "cel/checker/types.h"
+#include "cel/syntax/parser.h"
+#include "cel/values/value.h"
+
+namespace clausegate::cel {
+
+class Frame;
+struct Overload;
+
+// The declarations an expression is compiled against.
+class Env {
+ public:
+  // The profile decides which functions and macros the type checker accepts, and
+  // which formatter format() uses. (Defined with the libraries: libraries/environment.cc.)
+  explicit Env(checker::Profile profile = checker::Profile::kKubernetes);
+
+  // Declares a variable (a simple or qualified name such as "variables.x") with its
+  // static type (dyn unless known) and returns its index for Activation::Bind.
+  int DeclareVariable(std::string_view name, checker::Type type = checker::Type::Dyn());
+  std::optional<int> FindVariable(std::string_view name) const;
+  const checker::Type* FindVariableType(std::string_view name) const;
+  // Whether some declared variable's name starts with "<prefix>.", or the prefix
+  // was declared a namespace of variables (`variables`, before any is declared).
+  bool IsVariablePrefix(std::string_view prefix) const;
+  void DeclareNamespace(std::string_view prefix) { prefixes_.emplace(prefix); }
+  const checker::Declarations& declarations() const { return *declarations_; }
+  size_t variable_count() const { return variables_.size(); }
+
+  // Fixes a declared variable's value at compile time (a policy's params): reads of
+  // it become constants, and functions can prepare arguments drawn from it (a regex
+  // in params is compiled once). `owner` keeps what the value reads alive; programs
+  // compiled against this Env hold it.
+  void SetConstant(int index, Value value, std::shared_ptr<const void> owner);
+  const Value* FindConstant(int index) const;
+  const std::vector<std::shared_ptr<const void>>& constant_owners() const { return owners_; }
+
+  // Overloads of a function by name; empty if none.
+  const std::vector<const Overload*>& FindFunction(std::string_view name) const;
+
+ private:
+  std::shared_ptr<const checker::Declarations> declarations_;
+  std::unordered_map<std::string, int> variables_;
+  std::unordered_map<std::string, checker::Type> variable_types_;
+  std::unordered_set<std::string> prefixes_;
+  std::unordered_map<int, Value> constants_;
+  std::vector<std::shared_ptr<const void>> owners_;
+  std::unordered_map<std::string_view, std::vector<const Overload*>> functions_;
+};
+
+// Values for the declared variables of one evaluation. Not thread-safe: one per
+// evaluation context (request).
+class Activation {
+ public:
+  explicit Activation(const Env& env);
+
+  void Bind(int index, Value v);
+  // The provider runs at most once, the first time the variable is read.
+  void BindLazy(int index, std::function<Value()> provider);
+  // An unbound variable reads as an error ("no value bound to ...").
+  Value Get(int index) const;
+
+ private:
+  mutable std::vector<Value> values_;
+  mutable std::vector<uint8_t> state_;  // 0 unbound, 1 bound, 2 lazy, 3 evaluating
+  std::vector<std::function<Value()>> providers_;
+};
+
+struct EvalOptions {
+  int64_t cost_budget = 1'000'000;  // comparable to Kubernetes' per-expression limit
+  // Wall-clock bound: past it the evaluation stops with "evaluation deadline
+  // exceeded". Checked every few hundred units of cost, so it costs nothing.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+};
+
+struct EvalStats {
+  int64_t cost = 0;
+};
+
+class Node;  // the evaluable form, private to the runtime
+
+class Program {
+ public:
+  ~Program();
+  Value Evaluate(const Activation& activation, const EvalOptions& options = {}, EvalStats* stats = nullptr) const;
+  // Whether the expression reads the declared variable (or constant) `index`.
+  bool Reads(int index) const { return reads_.count(index) != 0; }
+
+ private:
+  friend class Planner;
+  Program() = default;
+  std::unique_ptr<Node> root_;
+  size_t local_count_ = 0;
+  std::unordered_set<std::string> names_;  // interned field names (node-based: stable addresses)
+  std::vector<std::shared_ptr<const void>> owners_;  // of the Env's constants
+  std::unordered_set<int> reads_;                    // declared variables it reads
+};
+
+struct CompileOptions {
+  // Strict: unknown variables and functions are compile errors (policies). When
+  // false they become evaluation errors (as the conformance suite expects).
+  bool strict = true;
+  // Type-check against the Env's declarations (as the API server checks a
+  // ValidatingAdmissionPolicy) before planning; with `strict`, also build the
+  // program as the API server does (constant conversions computed, and refused
+  // when they fail).
+  bool check = true;
+  ParseLimits parse;
+};
+
+struct CompileError {
+  SourcePosition position;
+  std::string message;
+};
+
+struct CompileResult {
+  std::shared_ptr<const Program> program;  // null on error
+  std::optional<CompileError> error;
+  checker::Type type;  // the checked type of the result (dyn when unchecked or unknown)
+};
+
+CompileResult Compile(std::string_view source, const Env& env, const CompileOptions& options = {});
+
+}  // namespace clausegate::cel
