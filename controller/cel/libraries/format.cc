@@ -55,6 +55,18 @@ std::optional<std::string> NonFinite(double d) {
   return std::nullopt;
 }
 
+// The bytes of a string or bytes value, two hex digits each (both formatters' %x).
+std::string HexBytes(std::string_view bytes, bool upper) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char ch : bytes) {
+    out += digits[ch >> 4];
+    out += digits[ch & 15];
+  }
+  return out;
+}
+
 std::string Radix(uint64_t u, unsigned base, bool upper) {
   if (u == 0) return "0";
   const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
@@ -170,11 +182,7 @@ Value FormatSpec(Args a, Frame& f) {
       case 'X': {
         bool upper = verb == 'X';
         if (v.kind() == Kind::kString || v.kind() == Kind::kBytes) {
-          for (unsigned char ch : v.string_value()) {
-            const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-            out += digits[ch >> 4];
-            out += digits[ch & 15];
-          }
+          out += HexBytes(v.string_value(), upper);
           break;
         }
         auto s = Integral(v, 16, upper);
@@ -404,15 +412,7 @@ std::optional<std::string> KubernetesClause(const Value& v, const FormatClause& 
       return std::nullopt;
     default: {  // x, X
       bool upper = c.verb == 'X';
-      if (v.kind() == Kind::kString || v.kind() == Kind::kBytes) {
-        const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-        std::string out;
-        for (unsigned char ch : v.string_value()) {
-          out += digits[ch >> 4];
-          out += digits[ch & 15];
-        }
-        return out;
-      }
+      if (v.kind() == Kind::kString || v.kind() == Kind::kBytes) return HexBytes(v.string_value(), upper);
       if (auto s = Integral(v, 16, upper)) return s;
       *error = ClauseError("only integers, byte buffers, and strings can be formatted as hex", FormatTypeName(v));
       return std::nullopt;
