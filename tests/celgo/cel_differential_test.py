@@ -438,6 +438,9 @@ def sanity(tools):
         if raw_kind(r) != ek or (ek == "value" and not same_tagged(r["value"], expect["value"])) or \
                 (ek != "value" and expect[ek] not in r[ek]):
             bad.append("  %s: %s: the oracle says %s, expected %s" % (line["id"], line["expr"], show_result(r), show_result(expect)))
+        elif "cost" in line and r.get("cost") != line["cost"]:
+            # cel-go's actual cost, as its runtime cost tracker and Kubernetes' cost functions count it
+            bad.append("  %s: %s: the oracle's actual cost is %s, expected %s" % (line["id"], line["expr"], r.get("cost"), line["cost"]))
     log("oracle sanity: %d hand-verified expressions (tests/celgo/sanity.jsonl), %d as expected"
         % (len(lines), len(lines) - len(bad)))
     for b in bad:

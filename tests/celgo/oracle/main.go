@@ -399,7 +399,10 @@ func (e *evaluator) evalOne(text []byte) map[string]any {
 		out["error"] = c.progErr
 		return out
 	}
-	val, err := evalRecovering(c.prog, vals)
+	val, cost, err := evalRecovering(c.prog, vals)
+	if cost != nil {
+		out["cost"] = *cost
+	}
 	if err != nil {
 		out["error"] = err.Error()
 		return out
@@ -421,14 +424,19 @@ func (e *evaluator) evalOne(text []byte) map[string]any {
 	return out
 }
 
-func evalRecovering(prog cel.Program, vals map[string]any) (v ref.Val, err error) {
+// evalRecovering evaluates, with the actual cost cel-go tracked (the API server's
+// cost tracking), if the evaluation got far enough to have one.
+func evalRecovering(prog cel.Program, vals map[string]any) (v ref.Val, cost *uint64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			v, err = nil, fmt.Errorf("panic: %v", r)
+			v, cost, err = nil, nil, fmt.Errorf("panic: %v", r)
 		}
 	}()
-	v, _, err = prog.ContextEval(context.Background(), vals)
-	return v, err
+	v, details, err := prog.ContextEval(context.Background(), vals)
+	if details != nil {
+		cost = details.ActualCost()
+	}
+	return v, cost, err
 }
 
 // compileForEval compiles as the admission plugin's CompileCELExpression does (the
