@@ -32,7 +32,8 @@ constexpr const char* kUsage =
     "  expression, whatever it starts with.\n"
     "  --batch     one JSON object per input line: {\"id\":..., \"expr\":\"...\", \"bindings\":{tagged},\n"
     "              \"json_bindings\":{plain JSON}, \"types\":{name: type}, \"profile\":P}; one line out for each: {\"id\":..., \"value\":tagged},\n"
-    "              {\"id\":..., \"error\":\"...\"} (evaluation) or {\"id\":..., \"compile_error\":\"...\"}\n";
+    "              {\"id\":..., \"error\":\"...\"} (evaluation) or {\"id\":..., \"compile_error\":\"...\"};\n"
+    "              an evaluation also gives its actual cost, as the API server counts it: \"cost\":N\n";
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
@@ -118,12 +119,14 @@ nlohmann::json EvaluateLine(const nlohmann::json& line, json::Decoder& decoder) 
   }
   cel::Activation act(env);
   for (auto& [i, v] : bound) act.Bind(i, v);
-  cel::Value v = compiled.program->Evaluate(act);
+  cel::EvalStats stats;
+  cel::Value v = compiled.program->Evaluate(act, {}, &stats);
   if (v.is_error()) {
     out["error"] = v.error_message();
   } else {
     out["value"] = cel::ToTagged(v);
   }
+  out["cost"] = stats.cost;
   return out;
 }
 

@@ -48,7 +48,7 @@ check dash-typed     0 '{"int":"-2"}' '' cel --typed -- '-2'
 check dash-flag-text 2 '' "undeclared reference to 'typed'" cel -- --typed
 check flag-equals    0 '4' '' cel 'x + 1' '--bindings={"x": {"int": "3"}}'
 check two-exprs      2 '' 'unexpected argument "2"' cel 1 2
-check cost-budget    1 '{"error":"cost budget exceeded"}' '' cel "lists.range(1000).all(i, lists.range(1000).all(j, lists.range(10).all(k, true)))"
+check cost-limit     1 '{"error":"operation cancelled: actual cost limit exceeded"}' '' cel "lists.range(1000).all(i, lists.range(1000).all(j, lists.range(10).all(k, true)))"
 
 rm -f /tmp/cg_cel_err.$$ /tmp/cg_cel_b.$$.json
 echo "cel command: $passes passed, $fails failed"

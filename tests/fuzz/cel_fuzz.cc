@@ -30,7 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     act.Bind(object, cel::Value::Json((*doc)->root()));
     act.Bind(x, cel::Value::Int(7));
     cel::EvalOptions eval;
-    eval.cost_budget = 20000;  // keeps each input fast
+    eval.cost_limit = 20000;  // keeps each input fast
+    eval.work_budget = 20000;
     (void)compiled.program->Evaluate(act, eval);
   }
   return 0;

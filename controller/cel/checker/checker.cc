@@ -71,6 +71,7 @@ class Checker {
     r.type = subs_.Apply(t, true);
     if (issues_.empty()) Validate(root, false);
     r.issues = std::move(issues_);
+    r.overloads = std::move(overloads_);
     return r;
   }
 
@@ -229,6 +230,8 @@ class Checker {
       return ok ? Type::Bool() : Type::Error();
     }
     std::optional<Type> result;
+    const OverloadDecl* only = nullptr;
+    size_t matched = 0;
     for (const OverloadDecl& o : *overloads) {
       if (o.member != member) continue;
       Type r;
@@ -245,6 +248,8 @@ class Checker {
         if (!subs_.AssignableList(args, want)) continue;
         r = subs_.Apply(Rename(o.result, fresh));
       }
+      only = &o;
+      ++matched;
       if (!result) {
         result = r;
       } else if (result->kind != TypeKind::kDyn && !Equivalent(*result, r)) {
@@ -257,6 +262,7 @@ class Checker {
       Report(offset, "found no matching overload for '" + name + "' applied to '" + FormatCall(shown, member) + "'");
       return Type::Error();
     }
+    if (resolving_ && matched == 1) overloads_[resolving_] = only;
     return *result;
   }
 
@@ -285,7 +291,9 @@ class Checker {
       offsets.push_back(e.args[i]->offset);
     }
     arg_offsets_ = offsets;
+    resolving_ = &e;
     Type t = Resolve(e.offset, name, member, args);
+    resolving_ = nullptr;
     arg_offsets_.clear();
     return t;
   }
@@ -420,7 +428,9 @@ class Checker {
       }
       case MacroKind::kSortBy: {
         Type key = body(0);
+        resolving_ = &e;
         result = Resolve(e.offset, "@sortByAssociatedKeys", true, {range_type, Type::List(key)});
+        resolving_ = nullptr;
         break;
       }
       case MacroKind::kTransformMap: {
@@ -633,6 +643,8 @@ class Checker {
   const Declarations& decls_;
   Substitutions subs_;
   std::unordered_map<const Expr*, Type> types_;
+  std::unordered_map<const Expr*, const OverloadDecl*> overloads_;
+  const Expr* resolving_ = nullptr;  // the call whose overloads Resolve is matching
   std::vector<std::pair<std::string, Type>> locals_;
   std::vector<uint32_t> arg_offsets_;  // of the call being resolved, for && and || mismatches
   std::vector<Issue> issues_;

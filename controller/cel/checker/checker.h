@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "cel/syntax/ast.h"
@@ -24,6 +25,9 @@ struct Issue {
 struct CheckResult {
   Type type;                  // of the whole expression (dyn where unknown)
   std::vector<Issue> issues;  // empty when the expression checks
+  // Per call (and sortBy), the overload it resolved to where exactly one matched:
+  // cel-go's runtime then knows the overload, and some costs depend on it.
+  std::unordered_map<const Expr*, const OverloadDecl*> overloads;
 };
 
 // The declared variables: `find` gives the type of a (possibly qualified) name, or

@@ -25,8 +25,14 @@ class Wrapped : public OpaqueValue {
     return o && Same(v_, o->v_);
   }
   std::string ToString() const override { return Print(v_); }
+  std::optional<uint64_t> Size() const override { return SizeOf(v_); }
 
  private:
+  // Kubernetes' IP and CIDR are sized in bytes: of the address, of the prefix.
+  static std::optional<uint64_t> SizeOf(const ext::IpAddress& ip) { return ip.family == 4 ? 4 : 16; }
+  static std::optional<uint64_t> SizeOf(const ext::Cidr& c) { return (c.prefix_length + 7) / 8; }
+  template <typename U>
+  static std::optional<uint64_t> SizeOf(const U&) { return std::nullopt; }
   static bool Same(const ext::Quantity& a, const ext::Quantity& b) { return a.Compare(b) == 0; }
   static bool Same(const ext::Url& a, const ext::Url& b) {
     return a.scheme == b.scheme && a.host == b.host && a.EscapedPath() == b.EscapedPath() && a.raw_query == b.raw_query;

@@ -200,6 +200,10 @@ Value Last(Args a, Frame&) {
 Value Range(Args a, Frame& f) {
   int64_t n = a[0].int_value();
   if (n < 0) return Value::Error("lists.range: size must be non-negative, got " + std::to_string(n));
+  constexpr int64_t kMaxRange = 1'000'000;  // cel-go's default bound
+  if (n > kMaxRange) {
+    return Value::Error("lists.range: size " + std::to_string(n) + " exceeds maximum allowed (" + std::to_string(kMaxRange) + ")");
+  }
   if (!f.Charge(n)) return Value::Error(std::string(kCostExceeded));  // bounds n before reserve
   std::vector<Value> out;
   out.reserve(static_cast<size_t>(n));

@@ -1,9 +1,11 @@
 #include "cel/runtime/program.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "cel/checker/checker.h"
+#include "cel/runtime/cost.h"
 #include "cel/runtime/runtime.h"
 
 namespace clausegate::cel {
@@ -99,22 +101,72 @@ class ConstNode : public Node {
   Value v_;
 };
 
+// Names cost what cel-go counts for them as attributes (one, or none where the
+// attribute is resolved without being a step of its own; see Planner::Plan).
 class VariableNode : public Node {
  public:
-  explicit VariableNode(int index) : index_(index) {}
-  Value Eval(Frame& f) const override { return f.activation().Get(index_); }
+  VariableNode(int index, uint32_t cost) : index_(index), cost_(cost) {}
+  Value Eval(Frame& f) const override {
+    f.Observe(cost_);
+    return f.activation().Get(index_);
+  }
 
  private:
   int index_;
+  uint32_t cost_;
+};
+
+// A variable fixed at compile time (a policy's params): still an attribute to cel-go,
+// so not a constant for the planner's folding.
+class ConstantReadNode : public Node {
+ public:
+  ConstantReadNode(Value v, uint32_t cost) : v_(std::move(v)), cost_(cost) {}
+  Value Eval(Frame& f) const override {
+    f.Observe(cost_);
+    return v_;
+  }
+
+ private:
+  Value v_;
+  uint32_t cost_;
 };
 
 class LocalNode : public Node {
  public:
-  explicit LocalNode(size_t slot) : slot_(slot) {}
-  Value Eval(Frame& f) const override { return f.local(slot_); }
+  LocalNode(size_t slot, uint32_t cost) : slot_(slot), cost_(cost) {}
+  Value Eval(Frame& f) const override {
+    f.Observe(cost_);
+    return f.local(slot_);
+  }
 
  private:
   size_t slot_;
+  uint32_t cost_;
+};
+
+// A read of a variable bound lazily, as cel-go binds cel.bind's variable and
+// optMap's: its value (or, for optMap, its cost: the target read again and
+// value()) is due on the first read, and never if it is not read. The state slot
+// holds the pending cost as an int until then.
+class LazyLocalNode : public Node {
+ public:
+  LazyLocalNode(size_t slot, size_t state, const Node* init, uint32_t cost)
+      : slot_(slot), state_(state), init_(init), cost_(cost) {}
+  Value Eval(Frame& f) const override {
+    Value& pending = f.local(state_);
+    if (pending.kind() == Kind::kInt) {
+      f.Observe(static_cast<uint64_t>(pending.int_value()));
+      pending = Value::Null();
+      if (init_) f.local(slot_) = init_->Eval(f);
+    }
+    f.Observe(cost_);
+    return f.local(slot_);
+  }
+
+ private:
+  size_t slot_, state_;
+  const Node* init_;  // cel.bind's init expression, owned by its ComprehensionNode
+  uint32_t cost_;
 };
 
 class ErrorNode : public Node {
@@ -133,11 +185,13 @@ Value UnsupportedListIndex() { return Value::Error("unsupported index type 'stri
 class SelectNode : public Node {
  public:
   enum class Mode { kValue, kTest, kOptional };
-  SelectNode(NodePtr operand, std::string_view field, Mode mode, bool memoise)
-      : operand_(std::move(operand)), field_(field), mode_(mode), memoise_(memoise) {}
+  // `top`: the unit of an attribute whose root is not a name (f(x).a), counted here.
+  SelectNode(NodePtr operand, std::string_view field, Mode mode, bool memoise, uint32_t top)
+      : operand_(std::move(operand)), field_(field), mode_(mode), memoise_(memoise), top_(top) {}
 
   Value Eval(Frame& f) const override {
     Value v = operand_->Eval(f);
+    f.Observe(top_);
     if (v.is_error()) return v;
     bool chained = false;
     if (v.kind() == Kind::kOptional) {
@@ -145,6 +199,10 @@ class SelectNode : public Node {
       chained = mode_ != Mode::kTest;
       v = v.optional_value();
     }
+    // The qualifier costs one when applied; a presence-style one (?., or after one)
+    // only when it finds something. A presence test always does.
+    bool presence_style = mode_ == Mode::kOptional || chained;
+    if (!presence_style) f.Observe(1);
     // As cel-go: a list is indexed by numbers, so a field name is an error however asked.
     if (v.kind() == Kind::kList) return UnsupportedListIndex();
     if (v.kind() != Kind::kMap) {
@@ -156,6 +214,7 @@ class SelectNode : public Node {
       return NoSuchKey(field_);
     }
     auto found = f.FindField(v, field_, memoise_);
+    if (presence_style && found) f.Observe(1);
     switch (mode_) {
       case Mode::kTest: return Value::Bool(found.has_value());
       case Mode::kOptional: return found ? Value::Optional(std::move(*found)) : Value::OptionalNone();
@@ -172,19 +231,23 @@ class SelectNode : public Node {
   std::string_view field_;  // interned in the Program
   Mode mode_;
   bool memoise_;
+  uint32_t top_;
 };
 
 // `root.?f1.?f2...?fn.orValue(default)` in one step: the commonest shape in
 // Kubernetes policies, evaluated without building the intermediate optionals.
 class OptionalPathNode : public Node {
  public:
-  OptionalPathNode(NodePtr root, std::vector<std::string_view> fields, std::vector<bool> memoise, NodePtr fallback)
-      : root_(std::move(root)), fields_(std::move(fields)), memoise_(std::move(memoise)), fallback_(std::move(fallback)) {}
+  OptionalPathNode(NodePtr root, std::vector<std::string_view> fields, std::vector<bool> memoise, NodePtr fallback,
+                   uint32_t top)
+      : root_(std::move(root)), fields_(std::move(fields)), memoise_(std::move(memoise)), fallback_(std::move(fallback)),
+        top_(top) {}
 
   Value Eval(Frame& f) const override {
     if (!f.Charge(1)) return CostError();
     // orValue evaluates its argument only when the optional is empty (as cel-go).
     Value v = root_->Eval(f);
+    f.Observe(top_);
     if (v.is_error()) return v;
     if (v.kind() == Kind::kOptional) {
       if (!v.optional_has_value()) return fallback_->Eval(f);
@@ -196,6 +259,7 @@ class OptionalPathNode : public Node {
       if (v.kind() != Kind::kMap) return fallback_->Eval(f);
       auto found = f.FindField(v, fields_[i], memoise_[i]);
       if (!found) return fallback_->Eval(f);
+      f.Observe(1);  // each ?. qualifier that finds its field
       v = std::move(*found);
     }
     return v;
@@ -206,6 +270,7 @@ class OptionalPathNode : public Node {
   std::vector<std::string_view> fields_;  // interned in the Program
   std::vector<bool> memoise_;             // per field: is this path read elsewhere too?
   NodePtr fallback_;
+  uint32_t top_;
 };
 
 // Converts an index to a list position; nullopt if it is not an integral number.
@@ -268,16 +333,25 @@ Value Index(const Value& container, const Value& key, bool optional, Frame& f) {
 
 class IndexNode : public Node {
  public:
-  IndexNode(NodePtr c, NodePtr k, bool optional) : c_(std::move(c)), k_(std::move(k)), optional_(optional) {}
+  IndexNode(NodePtr c, NodePtr k, bool optional, uint32_t top)
+      : c_(std::move(c)), k_(std::move(k)), optional_(optional), top_(top) {}
   Value Eval(Frame& f) const override {
     Value c = c_->Eval(f);
+    f.Observe(top_);
     if (c.is_error()) return c;
-    return Index(c, k_->Eval(f), optional_, f);
+    // An empty optional ends the chain: the key is never evaluated (as cel-go's attributes).
+    if (c.kind() == Kind::kOptional && !c.optional_has_value()) return c;
+    Value r = Index(c, k_->Eval(f), optional_, f);
+    // As a select: one when applied, or, presence-style, when it finds an element.
+    bool presence_style = optional_ || c.kind() == Kind::kOptional;
+    if (!presence_style || (r.kind() == Kind::kOptional && r.optional_has_value())) f.Observe(1);
+    return r;
   }
 
  private:
   NodePtr c_, k_;
   bool optional_;
+  uint32_t top_;
 };
 
 // opt.or(other) and opt.orValue(fallback): the argument is evaluated only when the
@@ -326,6 +400,7 @@ class NotNode : public Node {
   explicit NotNode(NodePtr e) : e_(std::move(e)) {}
   Value Eval(Frame& f) const override {
     Value v = e_->Eval(f);
+    f.Observe(1);
     if (v.kind() == Kind::kBool) return Value::Bool(!v.bool_value());
     if (v.is_error()) return v;
     return NoSuchOverload("!_");
@@ -353,9 +428,12 @@ class EqualsNode : public Node {
  public:
   EqualsNode(NodePtr l, NodePtr r, bool negate) : l_(std::move(l)), r_(std::move(r)), negate_(negate) {}
   Value Eval(Frame& f) const override {
+    // Both sides are evaluated, as cel-go does, so that both are counted.
     Value l = l_->Eval(f);
-    if (l.is_error()) return l;
     Value r = r_->Eval(f);
+    f.Observe(CostOfCall(negate_ ? CallCost::kTenthOfSmaller : CallCost::kEquals, std::array<Value, 2>{l, r}, Value(),
+                         f.cost_headroom()));
+    if (l.is_error()) return l;
     if (r.is_error()) return r;
     WorkBudget work = f.Remaining();
     bool eq = ValuesEqual(l, r, &work);
@@ -371,12 +449,13 @@ class EqualsNode : public Node {
 class CompareNode : public Node {
  public:
   enum class Op { kLt, kLe, kGt, kGe };
-  CompareNode(NodePtr l, NodePtr r, Op op, std::string_view name)
-      : l_(std::move(l)), r_(std::move(r)), op_(op), name_(name) {}
+  CompareNode(NodePtr l, NodePtr r, Op op, std::string_view name, CallCost cost)
+      : l_(std::move(l)), r_(std::move(r)), op_(op), name_(name), cost_(cost) {}
   Value Eval(Frame& f) const override {
     Value l = l_->Eval(f);
-    if (l.is_error()) return l;
     Value r = r_->Eval(f);
+    f.Observe(CostOfCall(cost_, std::array<Value, 2>{l, r}, Value(), f.cost_headroom()));
+    if (l.is_error()) return l;
     if (r.is_error()) return r;
     Order o = CompareValues(l, r);
     switch (o) {
@@ -393,15 +472,17 @@ class CompareNode : public Node {
   NodePtr l_, r_;
   Op op_;
   std::string_view name_;
+  CallCost cost_;
 };
 
 class InNode : public Node {
  public:
-  InNode(NodePtr e, NodePtr c) : e_(std::move(e)), c_(std::move(c)) {}
+  InNode(NodePtr e, NodePtr c, CallCost cost) : e_(std::move(e)), c_(std::move(c)), cost_(cost) {}
   Value Eval(Frame& f) const override {
     Value e = e_->Eval(f);
-    if (e.is_error()) return e;
     Value c = c_->Eval(f);
+    f.Observe(CostOfCall(cost_, std::array<Value, 2>{e, c}, Value(), f.cost_headroom()));
+    if (e.is_error()) return e;
     if (c.is_error()) return c;
     if (c.kind() == Kind::kList) {
       bool found = false;
@@ -423,6 +504,7 @@ class InNode : public Node {
 
  private:
   NodePtr e_, c_;
+  CallCost cost_;
 };
 
 class ListNode : public Node {
@@ -430,6 +512,7 @@ class ListNode : public Node {
   ListNode(std::vector<NodePtr> elems, std::vector<bool> optional)
       : elems_(std::move(elems)), optional_(std::move(optional)) {}
   Value Eval(Frame& f) const override {
+    f.Observe(kListCreateCost);
     if (!f.Charge(static_cast<int64_t>(elems_.size()))) return CostError();
     std::vector<Value> out;
     out.reserve(elems_.size());
@@ -460,6 +543,7 @@ class MapNode : public Node {
   };
   explicit MapNode(std::vector<Entry> entries) : entries_(std::move(entries)) {}
   Value Eval(Frame& f) const override {
+    f.Observe(kMapCreateCost);
     if (!f.Charge(static_cast<int64_t>(entries_.size()))) return CostError();
     std::vector<std::pair<Value, Value>> out;
     out.reserve(entries_.size());
@@ -484,8 +568,12 @@ class MapNode : public Node {
 
 class CallNode : public Node {
  public:
-  CallNode(std::string name, std::vector<const Overload*> overloads, std::vector<NodePtr> args)
-      : name_(std::move(name)), overloads_(std::move(overloads)), args_(std::move(args)) {}
+  // `stops_at_error`: the call stops at its first failed argument, uncounted, as
+  // cel-go's calls of three or more arguments do (and its compiled regex calls).
+  CallNode(std::string name, std::vector<const Overload*> overloads, std::vector<NodePtr> args, CallCost cost,
+           bool stops_at_error = false)
+      : name_(std::move(name)), overloads_(std::move(overloads)), args_(std::move(args)), cost_(cost),
+        stops_at_error_(stops_at_error || args_.size() > 2) {}
 
   // An overload that prepared a literal argument at compile time (see
   // Overload::prepare); it is tried first, with its state.
@@ -501,7 +589,7 @@ class CallNode : public Node {
   Value Eval(Frame& f) const override {
     if (!f.Charge(1)) return CostError();
     switch (args_.size()) {
-      case 0: return Dispatch(std::span<const Value>(), f);
+      case 0: return Counted(std::span<const Value>(), Dispatch(std::span<const Value>(), f), f);
       case 1: return EvalFixed<1>(f);
       case 2: return EvalFixed<2>(f);
       case 3: return EvalFixed<3>(f);
@@ -510,20 +598,34 @@ class CallNode : public Node {
     std::vector<Value> vals(args_.size());
     for (size_t i = 0; i < args_.size(); ++i) {
       vals[i] = args_[i]->Eval(f);
-      if (vals[i].is_error()) return vals[i];
+      if (vals[i].is_error()) return i + 1 < args_.size() ? vals[i] : Counted(vals, vals[i], f);
     }
-    return Dispatch(vals, f);
+    return Counted(vals, Dispatch(vals, f), f);
   }
 
   // Arguments in a fixed-size local array: no allocation on the common arities.
+  // As cel-go: a call of one or two arguments evaluates both before it fails on
+  // an error, and counts its own cost; a longer one stops at the error, and is
+  // counted only if that was its last argument.
   template <size_t N>
   Value EvalFixed(Frame& f) const {
     Value vals[N];
+    std::span<const Value> args(vals, N);
+    size_t failed = N;
     for (size_t i = 0; i < N; ++i) {
       vals[i] = args_[i]->Eval(f);
-      if (vals[i].is_error()) return vals[i];
+      if (vals[i].is_error() && failed == N) {
+        failed = i;
+        if (stops_at_error_ && i + 1 < N) return vals[i];  // arguments left unevaluated: uncounted
+      }
     }
-    return Dispatch(std::span<const Value>(vals, N), f);
+    if (failed != N) return Counted(args, vals[failed], f);
+    return Counted(args, Dispatch(args, f), f);
+  }
+
+  Value Counted(std::span<const Value> args, Value result, Frame& f) const {
+    f.Observe(CostOfCall(cost_, args, result, f.cost_headroom()));
+    return result;
   }
 
   Value Dispatch(std::span<const Value> args, Frame& f) const {
@@ -554,45 +656,79 @@ class CallNode : public Node {
   std::string name_;
   std::vector<const Overload*> overloads_;
   std::vector<NodePtr> args_;
+  CallCost cost_;
+  bool stops_at_error_;
   const Overload* prepared_ = nullptr;
   std::shared_ptr<const void> prepared_state_;
 };
+
+// What cel-go's expansion of a macro costs besides its range and its bodies (see
+// Planner::MacroCostOf), in units observed one by one and in cel-go's order, so
+// that a count stopped by the limit stops where cel-go's does.
+struct MacroCost {
+  uint32_t start = 0;      // once, before the loop
+  uint32_t condition = 0;  // before each element, and once more when the loop stops early
+  uint32_t step = 0;       // each element, before its predicate
+  uint32_t kept = 0;       // each element the filter keeps (exists_one: whose predicate holds), before the transform
+  bool list = false;       // then a list built around the element or the transform (r + [t])
+  uint32_t completed = 0;  // then, once the transform is evaluated
+  uint32_t result = 0;     // once, at the end
+  CallCost sort = CallCost::kUnit;  // sortBy's call that orders by the keys
+};
+
+void ObserveUnits(Frame& f, uint32_t n) {
+  for (uint32_t i = 0; i < n; ++i) f.Observe(1);
+}
 
 // The macros. Iteration variables live in local slots.
 class ComprehensionNode : public Node {
  public:
   ComprehensionNode(MacroKind macro, NodePtr range, size_t slot1, std::optional<size_t> slot2,
-                    NodePtr pred, NodePtr transform, bool map_entries = false)
-      : macro_(macro), range_(std::move(range)), slot1_(slot1), slot2_(slot2),
-        pred_(std::move(pred)), transform_(std::move(transform)), map_entries_(map_entries) {}
+                    std::optional<size_t> lazy_state, NodePtr pred, NodePtr transform, bool map_entries, MacroCost cost)
+      : macro_(macro), range_(std::move(range)), slot1_(slot1), slot2_(slot2), lazy_state_(lazy_state),
+        pred_(std::move(pred)), transform_(std::move(transform)), map_entries_(map_entries), cost_(cost) {}
 
   Value Eval(Frame& f) const override {
+    if (macro_ == MacroKind::kBind) {
+      f.local(*lazy_state_) = Value::Int(0);  // the init expression is due on the first read
+      return transform_->Eval(f);
+    }
+    uint64_t before = f.actual_cost();
     Value range = range_->Eval(f);
-    if (range.is_error()) return range;
     switch (macro_) {
-      case MacroKind::kBind:
-        f.local(slot1_) = range;
-        return transform_->Eval(f);
       case MacroKind::kOptMap:
-      case MacroKind::kOptFlatMap: {
-        if (range.kind() != Kind::kOptional) return NoSuchOverload(macro_ == MacroKind::kOptMap ? "optMap" : "optFlatMap");
-        if (!range.optional_has_value()) return range;
-        f.local(slot1_) = range.optional_value();
-        Value r = transform_->Eval(f);
-        if (r.is_error() || macro_ == MacroKind::kOptFlatMap) {
-          if (!r.is_error() && r.kind() != Kind::kOptional) return NoSuchOverload("optFlatMap");
-          return r;
-        }
-        return Value::Optional(std::move(r));
-      }
+      case MacroKind::kOptFlatMap: return OptionalMap(std::move(range), f.actual_cost() - before, f);
       default: break;
     }
+    if (range.is_error()) return range;
     if (range.kind() != Kind::kList && range.kind() != Kind::kMap) return NoSuchOverload("comprehension range");
     if (macro_ == MacroKind::kSortBy && range.kind() != Kind::kList) return NoSuchOverload("@sortByAssociatedKeys");
     return Iterate(range, f);
   }
 
  private:
+  // cel-go expands o.optMap(x, e) to
+  //   o.hasValue() ? optional.of(cel.bind(x, o.value(), e)) : optional.none()
+  // (optFlatMap without optional.of), so the target is counted twice when it has a value.
+  Value OptionalMap(Value range, uint64_t range_cost, Frame& f) const {
+    f.Observe(1);  // hasValue()
+    if (range.is_error()) return range;
+    if (range.kind() != Kind::kOptional) return NoSuchOverload(macro_ == MacroKind::kOptMap ? "optMap" : "optFlatMap");
+    if (!range.optional_has_value()) {
+      f.Observe(1);  // optional.none()
+      return range;
+    }
+    f.local(slot1_) = range.optional_value();
+    f.local(*lazy_state_) = Value::Int(static_cast<int64_t>(range_cost + 1));  // o.value(), if x is read
+    Value r = transform_->Eval(f);
+    if (macro_ == MacroKind::kOptMap) f.Observe(1);  // optional.of
+    if (r.is_error() || macro_ == MacroKind::kOptFlatMap) {
+      if (!r.is_error() && r.kind() != Kind::kOptional) return NoSuchOverload("optFlatMap");
+      return r;
+    }
+    return Value::Optional(std::move(r));
+  }
+
   // Binds the loop variables for one step: (elem) / (index, elem) for lists,
   // (key) / (key, value) for maps.
   void BindStep(Frame& f, const Value& first, const Value& second) const {
@@ -600,8 +736,11 @@ class ComprehensionNode : public Node {
     if (slot2_) f.local(*slot2_) = second;
   }
 
+  // As cel-go, a loop goes on past an error (its result is that error) unless the
+  // macro's condition stops it, so that every element is counted.
   Value Iterate(const Value& range, Frame& f) const {
     bool is_list = range.kind() == Kind::kList;
+    size_t size = is_list ? range.list_size() : range.map_size();
     Value result;
     std::optional<Value> error;
     bool done = false;
@@ -610,12 +749,25 @@ class ComprehensionNode : public Node {
     std::vector<std::pair<Value, Value>> map_out;
     std::vector<Value> keys;  // sortBy
     int64_t index = 0;
+    size_t steps = 0;
+    auto fail = [&](Value e) {
+      if (!error) error = std::move(e);
+    };
+    ObserveUnits(f, cost_.start);
+    // After the transform: the list around it, then the rest.
+    auto kept_done = [&] {
+      if (cost_.list) f.Observe(kListCreateCost);
+      ObserveUnits(f, cost_.completed);
+    };
 
     auto step = [&](const Value& a, const Value& b) -> bool {
       if (!f.Charge(1)) {
         done = true;
         return false;
       }
+      ++steps;
+      ObserveUnits(f, cost_.condition);
+      ObserveUnits(f, cost_.step);
       BindStep(f, a, b);
       switch (macro_) {
         case MacroKind::kAll:
@@ -628,26 +780,27 @@ class ComprehensionNode : public Node {
               done = true;
               return false;
             }
-          } else if (!error) {
-            error = p.is_error() ? p : NoSuchOverload(decisive ? "exists" : "all");
+          } else {
+            fail(p.is_error() ? p : NoSuchOverload(decisive ? "exists" : "all"));
           }
           return true;
         }
         case MacroKind::kExistsOne: {
           Value p = pred_->Eval(f);
           if (p.kind() != Kind::kBool) {
-            error = p.is_error() ? p : NoSuchOverload("exists_one");
-            return false;
+            fail(p.is_error() ? p : NoSuchOverload("exists_one"));
+          } else if (p.bool_value()) {
+            ObserveUnits(f, cost_.kept);
+            ++count;
           }
-          if (p.bool_value()) ++count;
           return true;
         }
         case MacroKind::kSortBy: {
+          ObserveUnits(f, cost_.kept);
           Value key = transform_->Eval(f);
-          if (key.is_error()) {
-            error = key;
-            return false;
-          }
+          kept_done();
+          if (key.is_error()) fail(key);
+          if (error) return true;
           list_out.push_back(a);
           keys.push_back(std::move(key));
           return true;
@@ -659,38 +812,47 @@ class ComprehensionNode : public Node {
           if (pred_) {
             Value p = pred_->Eval(f);
             if (p.kind() != Kind::kBool) {
-              error = p.is_error() ? p : NoSuchOverload("filter");
-              return false;
+              fail(p.is_error() ? p : NoSuchOverload("filter"));
+              return true;
             }
             if (!p.bool_value()) return true;
           }
+          if (macro_ == MacroKind::kTransformMap && !map_entries_ && error) {
+            // cel.@mapInsert(r, k, t) stops at r, already the error: only r is read.
+            f.Observe(1);
+            return true;
+          }
+          ObserveUnits(f, cost_.kept);
           if (macro_ == MacroKind::kFilter) {
-            list_out.push_back(a);
+            kept_done();
+            if (!error) list_out.push_back(a);
             return true;
           }
           Value t = transform_->Eval(f);
+          kept_done();
           if (t.is_error()) {
-            error = t;
-            return false;
+            fail(t);
+            return true;
           }
+          if (error) return true;
           if (macro_ == MacroKind::kTransformMap && map_entries_) {
             // transformMapEntry: the transform gives entries to add; a key given twice is an error.
             if (t.kind() != Kind::kMap) {
-              error = NoSuchOverload("cel.@mapInsert");
-              return false;
+              fail(NoSuchOverload("cel.@mapInsert"));
+              return true;
             }
             t.ForEachEntry([&](const Value& k, const Value& v) {
               for (const auto& [known, unused] : map_out) {
                 if (!f.Charge(1)) return false;
                 if (ValuesEqual(known, k)) {
-                  error = Value::Error("insert failed: key " + ValueToString(k) + " already exists");
+                  fail(Value::Error("insert failed: key " + ValueToString(k) + " already exists"));
                   return false;
                 }
               }
               map_out.emplace_back(k, v);
               return true;
             });
-            return !error && !f.exhausted();
+            return !f.exhausted();
           }
           if (macro_ == MacroKind::kTransformMap) {
             map_out.emplace_back(a, std::move(t));
@@ -713,6 +875,8 @@ class ComprehensionNode : public Node {
       range.ForEachEntry([&](const Value& k, const Value& v) { return step(k, v); });
     }
     if (f.exhausted()) return CostError();
+    if (done && steps < size) ObserveUnits(f, cost_.condition);  // the condition that stopped the loop
+    ObserveUnits(f, cost_.result);
     switch (macro_) {
       case MacroKind::kAll:
       case MacroKind::kExists:
@@ -725,9 +889,15 @@ class ComprehensionNode : public Node {
       case MacroKind::kTransformMap:
         if (error) return *error;
         return Value::Map(std::move(map_out));
-      case MacroKind::kSortBy:
-        if (error) return *error;
+      case MacroKind::kSortBy: {
+        if (error) {
+          f.Observe(1);
+          return *error;
+        }
+        Value key_list = Value::List(keys);
+        f.Observe(CostOfCall(cost_.sort, std::array<Value, 2>{range, key_list}, Value(), f.cost_headroom()));
         return SortByKeys(std::move(list_out), keys, f);
+      }
       default:
         if (error) return *error;
         return Value::List(std::move(list_out));
@@ -738,9 +908,11 @@ class ComprehensionNode : public Node {
   NodePtr range_;
   size_t slot1_;
   std::optional<size_t> slot2_;
+  std::optional<size_t> lazy_state_;  // bind, optMap, optFlatMap: see LazyLocalNode
   NodePtr pred_;
   NodePtr transform_;
   bool map_entries_;
+  MacroCost cost_;
 };
 
 }  // namespace
@@ -750,8 +922,10 @@ class ComprehensionNode : public Node {
 
 class Planner {
  public:
-  Planner(const Env& env, const CompileOptions& options, std::string_view source)
-      : env_(env), options_(options), source_(source) {}
+  // `overloads`: what the checker resolved (CheckResult::overloads); empty unchecked.
+  Planner(const Env& env, const CompileOptions& options, std::string_view source,
+          const std::unordered_map<const Expr*, const checker::OverloadDecl*>& overloads)
+      : env_(env), options_(options), source_(source), overloads_(overloads) {}
 
   CompileResult Run(const Expr& root) {
     program_ = std::shared_ptr<Program>(new Program());
@@ -808,11 +982,18 @@ class Planner {
     return *program_->names_.insert(name).first;
   }
 
-  std::optional<size_t> FindLocal(std::string_view name) const {
+  struct Local {
+    std::string name;
+    size_t slot;
+    std::optional<size_t> lazy_state;  // bound lazily (LazyLocalNode)
+    const Node* init = nullptr;
+  };
+
+  const Local* FindLocal(std::string_view name) const {
     for (size_t i = scopes_.size(); i-- > 0;) {
-      if (scopes_[i].first == name) return scopes_[i].second;
+      if (scopes_[i].name == name) return &scopes_[i];
     }
-    return std::nullopt;
+    return nullptr;
   }
 
   // Resolves a.b.c against declared qualified variables, longest prefix first.
@@ -830,7 +1011,7 @@ class Planner {
     return false;
   }
 
-  std::optional<Value> TypeIdentifier(std::string_view name) {
+  static std::optional<Value> TypeIdentifier(std::string_view name) {
     static constexpr std::string_view kTypes[] = {
         type_names::kNull, type_names::kBool, type_names::kInt, type_names::kUint, type_names::kDouble,
         type_names::kString, type_names::kBytes, type_names::kList, type_names::kMap, type_names::kType,
@@ -841,11 +1022,43 @@ class Planner {
     return std::nullopt;
   }
 
-  NodePtr VariableOrConstant(int index) {
+  NodePtr VariableOrConstant(int index, uint32_t cost) {
     program_->reads_.insert(index);
-    if (const Value* c = env_.FindConstant(index)) return std::make_unique<ConstNode>(*c);
-    return std::make_unique<VariableNode>(index);
+    if (const Value* c = env_.FindConstant(index)) return std::make_unique<ConstantReadNode>(*c, cost);
+    return std::make_unique<VariableNode>(index, cost);
   }
+
+  const checker::OverloadDecl* Unique(const Expr& e) const {
+    auto it = overloads_.find(&e);
+    return it == overloads_.end() ? nullptr : it->second;
+  }
+
+  // Whether cel-go plans this expression as an attribute: a name, a selection, an
+  // index, or a conditional. It costs one unit however many qualifiers follow, and
+  // each qualifier one more; an attribute resolved inside another step (an index
+  // key, a branch of ?:, a presence test) does not count its own unit.
+  bool IsAttribute(const Expr& e) const {
+    switch (e.kind) {
+      case ExprKind::kIdent: return FindLocal(e.name) || env_.FindVariable(e.name) || !TypeIdentifier(e.name);
+      case ExprKind::kSelect: return !e.test_only;
+      case ExprKind::kCall:
+        return !e.target && (e.name == op::kIndex || e.name == op::kOptIndex || e.name == op::kCond);
+      default: return false;
+    }
+  }
+  // Plans the operand of a qualifier: the attribute continues (its unit is counted
+  // at its root unless `drop`), or the operand is a value the qualifier starts an
+  // attribute on (and the qualifier counts that attribute's unit: `top`).
+  NodePtr PlanOperand(const Expr& operand, bool drop, uint32_t* top) {
+    if (IsAttribute(operand)) {
+      *top = 0;
+      return Plan(operand, drop);
+    }
+    *top = drop ? 0 : 1;
+    return Plan(operand);
+  }
+  // An index key or a branch of ?:, resolved without its own unit if an attribute.
+  NodePtr PlanResolved(const Expr& e) { return IsAttribute(e) ? Plan(e, true) : Plan(e); }
 
   // The value of an expression known at compile time: a literal, a constant
   // variable, or a field of one (params.pattern); nullopt otherwise.
@@ -865,9 +1078,13 @@ class Planner {
     return std::nullopt;
   }
 
-  NodePtr PlanIdent(const Expr& e, const std::string& name) {
-    if (auto slot = FindLocal(name)) return std::make_unique<LocalNode>(*slot);
-    if (auto idx = env_.FindVariable(name)) return VariableOrConstant(*idx);
+  NodePtr PlanIdent(const Expr& e, const std::string& name, bool drop) {
+    uint32_t cost = drop ? 0 : 1;
+    if (const Local* l = FindLocal(name)) {
+      if (l->lazy_state) return std::make_unique<LazyLocalNode>(l->slot, *l->lazy_state, l->init, cost);
+      return std::make_unique<LocalNode>(l->slot, cost);
+    }
+    if (auto idx = env_.FindVariable(name)) return VariableOrConstant(*idx, cost);
     if (auto t = TypeIdentifier(name)) return std::make_unique<ConstNode>(*t);
     std::string msg = "undeclared reference to '" + name + "'";
     if (options_.strict) return Fail(e, msg);
@@ -882,14 +1099,18 @@ class Planner {
     }
   }
 
-  NodePtr PlanSelect(const Expr& e) {
+  NodePtr PlanSelect(const Expr& e, bool drop) {
     // A dotted name may be a declared qualified variable (longest prefix wins),
     // unless its root is a local variable.
     std::string qname;
     if (!e.test_only && !e.optional_select && QualifiedName(e, &qname)) {
       std::string root = qname.substr(0, qname.find('.'));
       if (!FindLocal(root)) {
-        if (auto idx = env_.FindVariable(qname)) return VariableOrConstant(*idx);
+        if (auto idx = env_.FindVariable(qname)) {
+          // To cel-go a name and its selections: a unit, and one per selection.
+          auto components = static_cast<uint32_t>(std::count(qname.begin(), qname.end(), '.') + 1);
+          return VariableOrConstant(*idx, components - (drop ? 1 : 0));
+        }
         if (auto t = TypeIdentifier(qname)) return std::make_unique<ConstNode>(*t);
         // Name the whole dotted reference ("variables.b"), not just its root.
         if (options_.strict && !TypeIdentifier(root) && !DeclaredPrefix(qname)) {
@@ -901,10 +1122,12 @@ class Planner {
     }
     auto mode = e.test_only ? SelectNode::Mode::kTest
                 : e.optional_select ? SelectNode::Mode::kOptional : SelectNode::Mode::kValue;
-    return std::make_unique<SelectNode>(Plan(*e.target), Intern(e.name), mode, Repeated(e));
+    uint32_t top = 0;
+    NodePtr operand = PlanOperand(*e.target, drop || e.test_only, &top);  // presence tests are free
+    return std::make_unique<SelectNode>(std::move(operand), Intern(e.name), mode, Repeated(e), top);
   }
 
-  NodePtr PlanCall(const Expr& e) {
+  NodePtr PlanCall(const Expr& e, bool drop) {
     const std::string& fn = e.name;
     std::vector<const Expr*> args;
     // A member call on a bare name that is a function namespace (strings.quote,
@@ -923,21 +1146,24 @@ class Planner {
     for (auto& a : e.args) args.push_back(a.get());
 
     auto arg = [&](size_t i) { return Plan(*args[i]); };
+    CallCost cost = CallCostFor(global_name, Unique(e));
     if (!member && args.size() == 2) {
       if (fn == op::kAnd || fn == op::kOr) return std::make_unique<LogicNode>(arg(0), arg(1), fn == op::kAnd);
       if (fn == op::kEq || fn == op::kNe) return std::make_unique<EqualsNode>(arg(0), arg(1), fn == op::kNe);
-      if (fn == op::kLt) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kLt, op::kLt);
-      if (fn == op::kLe) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kLe, op::kLe);
-      if (fn == op::kGt) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kGt, op::kGt);
-      if (fn == op::kGe) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kGe, op::kGe);
-      if (fn == op::kIn) return std::make_unique<InNode>(arg(0), arg(1));
+      if (fn == op::kLt) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kLt, op::kLt, cost);
+      if (fn == op::kLe) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kLe, op::kLe, cost);
+      if (fn == op::kGt) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kGt, op::kGt, cost);
+      if (fn == op::kGe) return std::make_unique<CompareNode>(arg(0), arg(1), CompareNode::Op::kGe, op::kGe, cost);
+      if (fn == op::kIn) return PlanIn(arg(0), arg(1), cost);
       if (fn == op::kIndex || fn == op::kOptIndex) {
-        return std::make_unique<IndexNode>(arg(0), arg(1), fn == op::kOptIndex);
+        uint32_t top = 0;
+        NodePtr container = PlanOperand(*args[0], drop, &top);
+        return std::make_unique<IndexNode>(std::move(container), PlanResolved(*args[1]), fn == op::kOptIndex, top);
       }
     }
     if (!member && fn == op::kNot && args.size() == 1) return std::make_unique<NotNode>(arg(0));
     if (!member && fn == op::kCond && args.size() == 3) {
-      return std::make_unique<ConditionalNode>(arg(0), arg(1), arg(2));
+      return std::make_unique<ConditionalNode>(arg(0), PlanResolved(*args[1]), PlanResolved(*args[2]));
     }
     if (NodePtr path = PlanOptionalPath(fn, member, args)) return path;
     if (member && args.size() == 2 && (fn == "or" || fn == "orValue") && !env_.FindFunction(fn).empty()) {
@@ -958,13 +1184,34 @@ class Planner {
       // Still evaluate the arguments: their errors take precedence, as in cel-go.
       std::vector<NodePtr> planned;
       for (size_t i = 0; i < args.size(); ++i) planned.push_back(arg(i));
-      return std::make_unique<CallNode>(global_name, std::vector<const Overload*>{}, std::move(planned));
+      return std::make_unique<CallNode>(global_name, std::vector<const Overload*>{}, std::move(planned), cost);
     }
     std::vector<NodePtr> planned;
     for (size_t i = 0; i < args.size(); ++i) planned.push_back(arg(i));
-    auto call = std::make_unique<CallNode>(global_name, candidates, std::move(planned));
+    // A regex call with a constant pattern is compiled ahead by cel-go into a call
+    // that stops at its first failed argument, uncounted.
+    bool compiled_regex = (global_name == "matches" || global_name == "find" || global_name == "findAll") &&
+                          planned.size() >= 2 && planned[1]->constant();
+    auto call = std::make_unique<CallNode>(global_name, candidates, std::move(planned), cost, compiled_regex);
     NodePtr node = PlanPrepared(candidates, args, std::move(call));
     return FoldConversion(e, global_name, member, std::move(node));
+  }
+
+  // `x in [constant primitives]` is a set lookup to cel-go, and costs nothing of its
+  // own; `x in []` is false without evaluating x.
+  NodePtr PlanIn(NodePtr lhs, NodePtr rhs, CallCost cost) {
+    const Value* list = rhs->constant();
+    if (cost == CallCost::kInList && list && list->kind() == Kind::kList) {
+      bool primitive = true;
+      list->ForEachElement([&](const Value& v) {
+        Kind k = v.kind();
+        primitive = k == Kind::kBool || k == Kind::kInt || k == Kind::kUint || k == Kind::kDouble || k == Kind::kString;
+        return primitive;
+      });
+      if (primitive && list->list_size() == 0) return std::make_unique<ConstNode>(Value::Bool(false));
+      if (primitive) cost = CallCost::kFree;
+    }
+    return std::make_unique<InNode>(std::move(lhs), std::move(rhs), cost);
   }
 
   // A type conversion of a constant is computed once, when the program is built,
@@ -1021,18 +1268,22 @@ class Planner {
     if (fields.empty()) return nullptr;
     std::reverse(fields.begin(), fields.end());
     std::reverse(memoise.begin(), memoise.end());
-    return std::make_unique<OptionalPathNode>(Plan(*e), std::move(fields), std::move(memoise), Plan(*args[1]));
+    uint32_t top = 0;
+    NodePtr root = PlanOperand(*e, false, &top);
+    return std::make_unique<OptionalPathNode>(std::move(root), std::move(fields), std::move(memoise), Plan(*args[1]), top);
   }
 
   NodePtr PlanComprehension(const Expr& e) {
     NodePtr range = Plan(*e.args[0]);  // for bind: the init expression
     size_t mark = scopes_.size();
     size_t slot1 = next_local_++;
-    std::optional<size_t> slot2;
-    scopes_.emplace_back(e.var1, slot1);
+    std::optional<size_t> slot2, lazy_state;
+    bool lazy = e.macro == MacroKind::kBind || e.macro == MacroKind::kOptMap || e.macro == MacroKind::kOptFlatMap;
+    if (lazy) lazy_state = next_local_++;
+    scopes_.push_back({e.var1, slot1, lazy_state, e.macro == MacroKind::kBind ? range.get() : nullptr});
     if (!e.var2.empty()) {
       slot2 = next_local_++;
-      scopes_.emplace_back(e.var2, *slot2);
+      scopes_.push_back({e.var2, *slot2});
     }
     max_locals_ = std::max(max_locals_, next_local_);
     NodePtr pred, transform;
@@ -1055,26 +1306,74 @@ class Planner {
     }
     scopes_.resize(mark);
     next_local_ = slot1;
-    return std::make_unique<ComprehensionNode>(e.macro, std::move(range), slot1, slot2, std::move(pred),
-                                               std::move(transform), e.name == "transformMapEntry");
+    MacroCost cost = MacroCostOf(e);
+    // r + [t] with a constant t adds a constant list, which cel-go builds once (free).
+    if (transform && transform->constant()) cost.list = false;
+    return std::make_unique<ComprehensionNode>(e.macro, std::move(range), slot1, slot2, lazy_state, std::move(pred),
+                                               std::move(transform), e.name == "transformMapEntry", cost);
+  }
+
+  // The cost of cel-go's expansion of each macro, besides its range and bodies:
+  //   all     condition @not_strictly_false(r) 2, step r && p 1
+  //   exists  condition @not_strictly_false(!r) 3, step r || p 1
+  //   exists_one  step p ? r + 1 : r (2 when p holds), result r == 1 (2)
+  //   map, transformList  step r + [t] (r, the list, +: 12; under a filter only where
+  //           it holds; a constant [t] is built once, free)
+  //   filter  step p ? r + [x] : r (13 where p holds)
+  //   transformMap  step cel.@mapInsert(r, k, t) (r and k, then 1 for the call once t
+  //                 is evaluated; once r is an error, the call stops there: 1)
+  //   transformMapEntry  step cel.@mapInsert(r, t) (r, then the call)
+  //   sortBy  cel.bind(in, l, in.@sortByAssociatedKeys(in.map(x, k))): 2 names, the map's
+  //           steps and result, and the ordering call
+  // and, except where noted, the result r (1). cel.bind and optMap have no loop.
+  MacroCost MacroCostOf(const Expr& e) const {
+    MacroCost c;
+    switch (e.macro) {
+      case MacroKind::kAll: c = {.condition = 2, .step = 1, .result = 1}; break;
+      case MacroKind::kExists: c = {.condition = 3, .step = 1, .result = 1}; break;
+      case MacroKind::kExistsOne: c = {.kept = 2, .result = 2}; break;
+      case MacroKind::kMap:
+      case MacroKind::kTransformList: c = {.kept = 1, .list = true, .completed = 1, .result = 1}; break;
+      case MacroKind::kFilter: c = {.kept = 2, .list = true, .completed = 1, .result = 1}; break;
+      case MacroKind::kTransformMap:
+        c = e.name == "transformMapEntry" ? MacroCost{.kept = 1, .completed = 1, .result = 1}
+                                          : MacroCost{.kept = 2, .completed = 1, .result = 1};
+        break;
+      case MacroKind::kSortBy:
+        c = {.start = 2, .kept = 1, .list = true, .completed = 1, .result = 1,
+             .sort = CallCostFor("@sortByAssociatedKeys", Unique(e))};
+        break;
+      default: break;
+    }
+    return c;
   }
 
  public:
-  NodePtr Plan(const Expr& e) {
+  // `drop_top`: the expression is an attribute resolved inside another step, whose
+  // own unit cel-go does not count (see IsAttribute).
+  NodePtr Plan(const Expr& e, bool drop_top = false) {
     switch (e.kind) {
       case ExprKind::kConst: return std::make_unique<ConstNode>(e.constant);
-      case ExprKind::kIdent: return PlanIdent(e, e.name);
-      case ExprKind::kSelect: return PlanSelect(e);
-      case ExprKind::kCall: return PlanCall(e);
+      case ExprKind::kIdent: return PlanIdent(e, e.name, drop_top);
+      case ExprKind::kSelect: return PlanSelect(e, drop_top);
+      case ExprKind::kCall: return PlanCall(e, drop_top);
       case ExprKind::kList: {
         std::vector<NodePtr> elems;
-        for (auto& a : e.args) elems.push_back(Plan(*a));
-        return std::make_unique<ListNode>(std::move(elems), e.optional_elements);
+        bool constant = std::find(e.optional_elements.begin(), e.optional_elements.end(), true) == e.optional_elements.end();
+        for (auto& a : e.args) {
+          elems.push_back(Plan(*a));
+          constant = constant && elems.back()->constant();
+        }
+        return Folded(std::make_unique<ListNode>(std::move(elems), e.optional_elements), constant);
       }
       case ExprKind::kMap: {
         std::vector<MapNode::Entry> entries;
-        for (auto& m : e.entries) entries.push_back({Plan(*m.key), Plan(*m.value), m.optional});
-        return std::make_unique<MapNode>(std::move(entries));
+        bool constant = true;
+        for (auto& m : e.entries) {
+          entries.push_back({Plan(*m.key), Plan(*m.value), m.optional});
+          constant = constant && !m.optional && entries.back().key->constant() && entries.back().value->constant();
+        }
+        return Folded(std::make_unique<MapNode>(std::move(entries)), constant);
       }
       case ExprKind::kComprehension: return PlanComprehension(e);
     }
@@ -1082,13 +1381,24 @@ class Planner {
   }
 
  private:
+  // A list or map of constants is built once, as cel-go builds it (and then costs nothing).
+  NodePtr Folded(NodePtr node, bool constant) {
+    if (!constant) return node;
+    Activation none(env_);
+    Frame frame(none, nullptr, 1'000'000);
+    Value v = node->Eval(frame);
+    if (v.is_error()) return node;
+    return std::make_unique<ConstNode>(std::move(v));
+  }
+
   const Env& env_;
   const CompileOptions& options_;
   std::string_view source_;
+  const std::unordered_map<const Expr*, const checker::OverloadDecl*>& overloads_;
   std::shared_ptr<Program> program_;
   std::unordered_map<std::string, int> path_counts_;
   std::optional<CompileError> error_;
-  std::vector<std::pair<std::string, size_t>> scopes_;
+  std::vector<Local> scopes_;
   size_t next_local_ = 0;
   size_t max_locals_ = 0;
 };
@@ -1103,10 +1413,14 @@ Value Program::Evaluate(const Activation& activation, const EvalOptions& options
     big.resize(local_count_);
     locals = big.data();
   }
-  Frame frame(activation, locals, options.cost_budget, options.deadline);
+  Frame frame(activation, locals, options.work_budget, options.cost_limit, options.deadline);
   Value v = root_->Eval(frame);
-  if (stats) stats->cost = frame.cost();
+  if (stats) {
+    stats->cost = frame.actual_cost();
+    stats->work = frame.cost();
+  }
   if (frame.past_deadline()) return Value::Error(std::string(kDeadlineExceeded));
+  if (frame.over_cost_limit()) return Value::Error(std::string(kCostLimitExceeded));
   if (frame.exhausted()) return Value::Error(std::string(kCostExceeded));
   return v;
 }
@@ -1119,6 +1433,7 @@ CompileResult Compile(std::string_view source, const Env& env, const CompileOpti
     return r;
   }
   checker::Type type;
+  std::unordered_map<const Expr*, const checker::OverloadDecl*> overloads;
   if (options.check) {
     checker::Variables vars{[&env](std::string_view n) { return env.FindVariableType(n); },
                             [&env](std::string_view n) { return env.IsVariablePrefix(n); }};
@@ -1129,8 +1444,9 @@ CompileResult Compile(std::string_view source, const Env& env, const CompileOpti
       return r;
     }
     type = std::move(checked.type);
+    overloads = std::move(checked.overloads);
   }
-  CompileResult r = Planner(env, options, source).Run(*parsed.expr);
+  CompileResult r = Planner(env, options, source, overloads).Run(*parsed.expr);
   if (!r.error) r.type = std::move(type);
   return r;
 }

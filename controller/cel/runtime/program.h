@@ -89,14 +89,21 @@ class Activation {
 };
 
 struct EvalOptions {
-  int64_t cost_budget = 1'000'000;  // comparable to Kubernetes' per-expression limit
+  // The actual cost, counted as the API server counts it (cost.h), past which an
+  // evaluation stops with "operation cancelled: actual cost limit exceeded":
+  // Kubernetes' per-call limit.
+  uint64_t cost_limit = 1'000'000;
+  // The engine's own bound on the work it does (building and walking values),
+  // for what the cost above does not see; past it: "cost budget exceeded".
+  int64_t work_budget = 20'000'000;
   // Wall-clock bound: past it the evaluation stops with "evaluation deadline
   // exceeded". Checked every few hundred units of cost, so it costs nothing.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 struct EvalStats {
-  int64_t cost = 0;
+  uint64_t cost = 0;  // the actual cost
+  int64_t work = 0;   // the engine's measure of work
 };
 
 class Node;  // the evaluable form, private to the runtime

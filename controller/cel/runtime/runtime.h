@@ -14,15 +14,18 @@
 
 namespace clausegate::cel {
 
-inline constexpr std::string_view kCostExceeded = "cost budget exceeded";
+inline constexpr std::string_view kCostExceeded = "cost budget exceeded";  // the work budget
 inline constexpr std::string_view kDeadlineExceeded = "evaluation deadline exceeded";
 
-// The state of one evaluation.
+// The state of one evaluation. It keeps two counts: the actual cost as the API
+// server counts it (cost.h), limited as there, and the engine's own measure of the
+// work done (allocation, walks of shared structure), a budget that bounds what
+// the first does not see.
 class Frame {
  public:
-  Frame(const Activation& activation, Value* locals, int64_t budget,
+  Frame(const Activation& activation, Value* locals, int64_t budget, uint64_t cost_limit = UINT64_MAX,
         std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max())
-      : activation_(activation), locals_(locals), budget_(budget), deadline_(deadline) {}
+      : activation_(activation), locals_(locals), budget_(budget), cost_limit_(cost_limit), deadline_(deadline) {}
 
   const Activation& activation() const { return activation_; }
   Value& local(size_t slot) { return locals_[slot]; }
@@ -41,6 +44,18 @@ class Frame {
   bool exhausted() const { return exhausted_; }
   bool past_deadline() const { return past_deadline_; }
   int64_t cost() const { return cost_; }
+
+  // Adds to the actual cost; past the limit the evaluation stops.
+  // The count stops where it first crosses the limit, as cel-go's tracker does.
+  void Observe(uint64_t units) {
+    if (over_cost_limit_) return;
+    actual_ = units > UINT64_MAX - actual_ ? UINT64_MAX : actual_ + units;
+    if (actual_ > cost_limit_) exhausted_ = over_cost_limit_ = true;
+  }
+  uint64_t actual_cost() const { return actual_; }
+  bool over_cost_limit() const { return over_cost_limit_; }
+  // What is left of the cost limit: bounds the work of measuring values for it.
+  uint64_t cost_headroom() const { return actual_ >= cost_limit_ ? 1 : cost_limit_ - actual_ + 1; }
 
   // Field lookups on document objects, memoised per evaluation: policies read the
   // same field of the same object many times (c.?securityContext in five checks).
@@ -89,8 +104,11 @@ class Frame {
   Value* locals_;
   FieldMemo memo_[kMemoSlots];
   int64_t budget_;
+  uint64_t cost_limit_;
   std::chrono::steady_clock::time_point deadline_;
   int64_t cost_ = 0;
+  uint64_t actual_ = 0;
+  bool over_cost_limit_ = false;
   int64_t next_clock_check_ = 256;
   bool exhausted_ = false;
   bool past_deadline_ = false;

@@ -49,6 +49,9 @@ class OpaqueValue {
   virtual std::string_view TypeName() const = 0;
   virtual bool Equals(const OpaqueValue& other) const = 0;
   virtual std::string ToString() const = 0;
+  // The size CEL sees (size-aware types, as Go's traits.Sizer), if it has one:
+  // the cost of calls is measured with it.
+  virtual std::optional<uint64_t> Size() const { return std::nullopt; }
 };
 
 class Value {

@@ -1,0 +1,66 @@
+#pragma once
+// The actual cost of an evaluation, counted as the API server counts it: cel-go's
+// runtime cost tracker with Kubernetes' function costs (k8s.io/apiserver's
+// library.CostEstimator) and the lists and sets extensions' trackers. A
+// ValidatingAdmissionPolicy expression is cancelled once this count passes the
+// per-call limit (1,000,000), so the same expressions pass and fail here.
+//
+// What each step costs is fixed when the program is planned; a call's cost may
+// depend on its arguments' sizes and on the overload the checker resolved.
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "cel/checker/declarations.h"
+#include "cel/values/value.h"
+
+namespace clausegate::cel {
+
+inline constexpr uint64_t kListCreateCost = 10;
+inline constexpr uint64_t kMapCreateCost = 30;
+inline constexpr std::string_view kCostLimitExceeded = "operation cancelled: actual cost limit exceeded";
+
+// How a call is charged (cel-go names the overload each applies to).
+enum class CallCost : uint8_t {
+  kFree,              // evaluated for its arguments only (or/orValue, set membership)
+  kUnit,              // one: the default for any call
+  kFixedCheck,        // authorizer check(): 350,000
+  kSelector,          // labelSelector / fieldSelector parse of args[1]
+  kTraversal,         // a full walk of args[0] (isSorted, sum, max, min, indexOf, lastIndexOf, includes)
+  kTenthOfFirst,      // ceil(0.1 * size(args[0])): string scans and conversions
+  kTenthOfSecond,     // ceil(0.1 * size(args[1])): startsWith, endsWith
+  kFifthOfFirst,      // ceil(0.2 * size(args[0])): replace, split, ip.isCanonical
+  kFifthOfResult,     // ceil(0.2 * size(result)): join
+  kTenthOfSmaller,    // ceil(0.1 * min(sizes)): !=, string and bytes ordering
+  kEquals,            // ==: as kTenthOfSmaller, or one on Kubernetes' own types
+  kTenthOfBoth,       // ceil(0.1 * (size0 + size1)): string and bytes concatenation
+  kRegex,             // matches (cel-go), find / findAll (Kubernetes)
+  kValidate,          // format.validate: the format's longest regex over args[1]
+  kContains,          // ceil(0.1 * size0) * ceil(0.1 * size1)
+  kInList,            // size(args[1])
+  kContainsIp,        // cidr.containsIP(ip)
+  kContainsIpString,  // cidr.containsIP(string)
+  kContainsCidr,      // cidr.containsCIDR(cidr)
+  kContainsCidrString,
+  kListOutput,        // 11 + size(result): slice, lists.range, reverse
+  kFlatten,           // 11 + depth * size(args[0])
+  kSelfCompare,       // 11 + (2 or 2.1) * n^2 over args[0]: distinct, sort
+  kSelfCompareKeys,   // the same over args[1]: sortBy's keys
+  kSets,              // 1 + size0 * size1: sets.contains, sets.intersects
+  kSetsEquivalent,    // 1 + 2 * size0 * size1
+};
+
+// The rule for a call of `function`; `unique` is the overload the checker resolved
+// when exactly one matched (cel-go keys several rules on it), else null.
+CallCost CallCostFor(std::string_view function, const checker::OverloadDecl* unique);
+
+// What a call costs once evaluated. `cap` bounds the work of measuring a value
+// (a walk of shared structure); the result saturates there.
+uint64_t CostOfCall(CallCost rule, std::span<const Value> args, const Value& result, uint64_t cap);
+
+// cel-go's actualSize: code points of a string, bytes, elements of a list or map,
+// the value of a full optional; 1 for anything else.
+uint64_t ActualSize(const Value& v);
+
+}  // namespace clausegate::cel
