@@ -225,12 +225,13 @@ def canonical_unordered(v):
     return dumps(v)
 
 
-def show_result(r, limit=300):
+def show_result(r, limit=300, cost=True):
     if r is None:
         return "(none)"
     k = kind(r)
     text = dumps(r[k]) if k == "value" else "%s: %s" % (k, str(r.get(k)).split("\n")[0])
-    return text if len(text) <= limit else text[:limit] + "..."
+    text = text if len(text) <= limit else text[:limit] + "..."
+    return text + (" (cost %d)" % r["cost"] if cost and "cost" in r else "")
 
 
 def short(v, limit=240):
@@ -274,8 +275,8 @@ class KnownDefects:
     def find(self, expr, oracle_result, clausegate_result):
         for e in self.entries:
             if self._match(e["expression"], expr) and \
-                    ("oracle" not in e or self._match(e["oracle"], show_result(oracle_result, 10**6))) and \
-                    ("clausegate" not in e or self._match(e["clausegate"], show_result(clausegate_result, 10**6))):
+                    ("oracle" not in e or self._match(e["oracle"], show_result(oracle_result, 10**6, cost=False))) and \
+                    ("clausegate" not in e or self._match(e["clausegate"], show_result(clausegate_result, 10**6, cost=False))):
                 return e
         return None
 
@@ -296,11 +297,15 @@ class Comparison:
         stats = self.per_category[category]
         stats["compared"] += 1
         if okind == ckind:
-            if okind == "value":
-                if same_tagged(o["value"], c["value"]):
-                    stats["agree"] += 1
-                    return True
+            if okind == "value" and not same_tagged(o["value"], c["value"]):
                 what = "different values"
+            elif okind in ("value", "error") and o.get("cost") != c.get("cost"):
+                # The actual cost is part of the result: the API server stops an
+                # evaluation on it, and an audit reports it.
+                what = "different cost"
+            elif okind == "value":
+                stats["agree"] += 1
+                return True
             elif okind == "error":
                 stats["agree"] += 1
                 if o["error"] != c["error"]:
@@ -329,25 +334,39 @@ class Comparison:
 
     def resolve_map_order(self, tools):
         """CEL leaves the iteration order of a map unspecified, and cel-go's follows Go's
-        randomised map order: a list built by iterating a map can come out in any order.
-        A value disagreement that vanishes when the order of lists is ignored is run
-        through the oracle again; if cel-go's own result changes from run to run, or
-        becomes clausegate's, clausegate's order is one cel-go gives too, and the
-        expression agrees."""
-        candidates = [d for d in self.disagreements if d[4].startswith("different values") and
-                      canonical_unordered(d[2]["value"]) == canonical_unordered(d[3]["value"])]
+        randomised map order: a list built by iterating a map can come out in any order,
+        and a macro that stops early over a map (exists, all) costs what the elements
+        before the decisive one cost. A value disagreement that vanishes when the order
+        of lists is ignored, or a cost disagreement, is run through the oracle again; if
+        cel-go's own result changes from run to run, or becomes clausegate's,
+        clausegate's order is one cel-go gives too, and the expression agrees."""
+        def candidate(d):
+            if d[4] == "different cost":
+                return True
+            return d[4].startswith("different values") and \
+                canonical_unordered(d[2]["value"]) == canonical_unordered(d[3]["value"])
+        candidates = [d for d in self.disagreements if candidate(d)]
         if not candidates:
             return
         lines = [dict(d[1]) for d in candidates]
-        seen = [[d[2]["value"]] for d in candidates]
+        seen = [[d[2]] for d in candidates]
         for _ in range(12):
             rows = tools.tool("oracle", [tools.oracle, "eval"], [l.get("_input", l) for l in lines])
             for i, r in enumerate(rows):
-                if "value" in r:
-                    seen[i].append(r["value"])
+                seen[i].append(r)
+
+        def key(r):
+            return (kind(r), dumps(canonical_unordered(r["value"])) if "value" in r else "", r.get("cost"))
+
         resolved = set()
         for i, d in enumerate(candidates):
-            if any(not same_tagged(v, seen[i][0]) for v in seen[i]) or any(same_tagged(v, d[3]["value"]) for v in seen[i]):
+            runs = seen[i]
+            if d[4] == "different cost":
+                ok = len({key(r) for r in runs}) > 1 or any(key(r) == key(d[3]) for r in runs)
+            else:
+                values = [r["value"] for r in runs if "value" in r]
+                ok = any(not same_tagged(v, values[0]) for v in values) or any(same_tagged(v, d[3]["value"]) for v in values)
+            if ok:
                 resolved.add(id(d))
         if not resolved:
             return
@@ -375,7 +394,7 @@ class Comparison:
             % (self.part, t["compared"], t["agree"], t["disagree"], t["known cel-go defect"], len(self.message_diffs)))
         if self.map_order:
             log("%d agree only in another order of map iteration (unspecified in CEL; cel-go gives clausegate's order "
-                "too, or changes its own from run to run)" % self.map_order)
+                "or cost too, or changes its own from run to run)" % self.map_order)
         width = max([len(c) for c in self.per_category] + [8])
         for cat in sorted(self.per_category):
             s = self.per_category[cat]
