@@ -1283,7 +1283,7 @@ class Planner {
     scopes_.push_back({e.var1, slot1, lazy_state, e.macro == MacroKind::kBind ? range.get() : nullptr});
     if (!e.var2.empty()) {
       slot2 = next_local_++;
-      scopes_.push_back({e.var2, *slot2});
+      scopes_.push_back({e.var2, *slot2, std::nullopt, nullptr});
     }
     max_locals_ = std::max(max_locals_, next_local_);
     NodePtr pred, transform;
