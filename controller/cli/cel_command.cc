@@ -127,6 +127,7 @@ nlohmann::json EvaluateLine(const nlohmann::json& line, json::Decoder& decoder) 
     out["value"] = cel::ToTagged(v);
   }
   out["cost"] = stats.cost;
+  if (compiled.estimated_cost) out["estimated_cost"] = compiled.estimated_cost->max;
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <re2/re2.h>
 
@@ -72,6 +73,10 @@ class Checker {
     if (issues_.empty()) Validate(root, false);
     r.issues = std::move(issues_);
     r.overloads = std::move(overloads_);
+    r.types = std::move(types_);
+    r.candidates = std::move(candidates_);
+    r.global_calls = std::move(global_calls_);
+    r.qualified_variables = std::move(qualified_);
     return r;
   }
 
@@ -158,7 +163,10 @@ class Checker {
   Type CheckSelect(const Expr& e) {
     std::string qname;
     if (!e.test_only && !e.optional_select && QualifiedName(e, &qname)) {
-      if (auto t = Global(qname)) return *t;
+      if (auto t = Global(qname)) {
+        if (e.target && vars_.find(qname)) qualified_.insert(&e);
+        return *t;
+      }
       // "variables.b" where only "variables.a" is declared: name it whole.
       std::string root = qname.substr(0, qname.find('.'));
       if (!Global(root) && vars_.is_prefix(root)) {
@@ -250,6 +258,7 @@ class Checker {
       }
       only = &o;
       ++matched;
+      if (resolving_) candidates_[resolving_].push_back(&o);
       if (!result) {
         result = r;
       } else if (result->kind != TypeKind::kDyn && !Equivalent(*result, r)) {
@@ -272,6 +281,7 @@ class Checker {
     std::string qname;
     if (e.target && QualifiedName(*e.target, &qname) && !Global(qname.substr(0, qname.find('.'))) &&
         decls_.Find(qname + "." + e.name)) {
+      global_calls_[&e] = qname + "." + e.name;
       return CheckArgsAndResolve(e, qname + "." + e.name, false, nullptr);
     }
     return CheckArgsAndResolve(e, e.name, e.target != nullptr, e.target.get());
@@ -644,6 +654,9 @@ class Checker {
   Substitutions subs_;
   std::unordered_map<const Expr*, Type> types_;
   std::unordered_map<const Expr*, const OverloadDecl*> overloads_;
+  std::unordered_map<const Expr*, std::vector<const OverloadDecl*>> candidates_;
+  std::unordered_map<const Expr*, std::string> global_calls_;
+  std::unordered_set<const Expr*> qualified_;
   const Expr* resolving_ = nullptr;  // the call whose overloads Resolve is matching
   std::vector<std::pair<std::string, Type>> locals_;
   std::vector<uint32_t> arg_offsets_;  // of the call being resolved, for && and || mismatches

@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "cel/syntax/ast.h"
@@ -28,6 +29,14 @@ struct CheckResult {
   // Per call (and sortBy), the overload it resolved to where exactly one matched:
   // cel-go's runtime then knows the overload, and some costs depend on it.
   std::unordered_map<const Expr*, const OverloadDecl*> overloads;
+  // What the cost estimate needs besides: the type of every checked sub-expression,
+  // every overload each call matched (cel-go keeps them all where arguments are
+  // dyn), the calls written on a function namespace (`strings.quote(x)`, a global
+  // call), and the selects that name a declared variable whole (`variables.x`).
+  std::unordered_map<const Expr*, Type> types;
+  std::unordered_map<const Expr*, std::vector<const OverloadDecl*>> candidates;
+  std::unordered_map<const Expr*, std::string> global_calls;
+  std::unordered_set<const Expr*> qualified_variables;
 };
 
 // The declared variables: `find` gives the type of a (possibly qualified) name, or

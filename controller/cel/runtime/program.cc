@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 
 #include "cel/checker/checker.h"
 #include "cel/runtime/cost.h"
@@ -1425,6 +1426,18 @@ Value Program::Evaluate(const Activation& activation, const EvalOptions& options
   return v;
 }
 
+static std::string EstimateOverLimit(const checker::CostRange& c, uint64_t limit) {
+  std::string out = "estimated cost ";
+  out += c.saturated() ? std::string("unbounded") : std::to_string(c.max);
+  out += " exceeds the limit of " + std::to_string(limit);
+  if (!c.saturated() && limit > 0) {
+    char factor[64];
+    std::snprintf(factor, sizeof factor, " by a factor of %.1fx", static_cast<double>(c.max) / static_cast<double>(limit));
+    out += factor;
+  }
+  return out + " (Kubernetes' estimate, for objects up to the 3 MiB request size)";
+}
+
 CompileResult Compile(std::string_view source, const Env& env, const CompileOptions& options) {
   ParseResult parsed = Parse(source, options.parse);
   if (parsed.error) {
@@ -1434,6 +1447,7 @@ CompileResult Compile(std::string_view source, const Env& env, const CompileOpti
   }
   checker::Type type;
   std::unordered_map<const Expr*, const checker::OverloadDecl*> overloads;
+  std::optional<checker::CostRange> estimated;
   if (options.check) {
     checker::Variables vars{[&env](std::string_view n) { return env.FindVariableType(n); },
                             [&env](std::string_view n) { return env.IsVariablePrefix(n); }};
@@ -1443,11 +1457,20 @@ CompileResult Compile(std::string_view source, const Env& env, const CompileOpti
       r.error = CompileError{PositionAt(source, checked.issues.front().offset), checked.issues.front().message};
       return r;
     }
+    estimated = checker::EstimateCost(*parsed.expr, checked);
+    if (estimated->max > options.estimated_cost_limit) {
+      CompileResult r;
+      r.error = CompileError{PositionAt(source, 0), EstimateOverLimit(*estimated, options.estimated_cost_limit)};
+      return r;
+    }
     type = std::move(checked.type);
     overloads = std::move(checked.overloads);
   }
   CompileResult r = Planner(env, options, source, overloads).Run(*parsed.expr);
-  if (!r.error) r.type = std::move(type);
+  if (!r.error) {
+    r.type = std::move(type);
+    r.estimated_cost = estimated;
+  }
   return r;
 }
 

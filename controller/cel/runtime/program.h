@@ -20,6 +20,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "cel/checker/cost_estimate.h"
 #include "cel/checker/declarations.h"
 #include "cel/checker/types.h"
 #include "cel/syntax/parser.h"
@@ -134,6 +135,10 @@ struct CompileOptions {
   // program as the API server does (constant conversions computed, and refused
   // when they fail).
   bool check = true;
+  // With `check`: the largest estimated cost (checker/cost_estimate.h) an expression
+  // may have; above it the expression is refused. No bound by default: the API
+  // server bounds no ValidatingAdmissionPolicy expression on its estimate.
+  uint64_t estimated_cost_limit = UINT64_MAX;
   ParseLimits parse;
 };
 
@@ -146,6 +151,8 @@ struct CompileResult {
   std::shared_ptr<const Program> program;  // null on error
   std::optional<CompileError> error;
   checker::Type type;  // the checked type of the result (dyn when unchecked or unknown)
+  // Kubernetes' estimate of what an evaluation may cost (with `check`).
+  std::optional<checker::CostRange> estimated_cost;
 };
 
 CompileResult Compile(std::string_view source, const Env& env, const CompileOptions& options = {});
