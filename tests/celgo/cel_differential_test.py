@@ -303,6 +303,10 @@ class Comparison:
                 # The actual cost is part of the result: the API server stops an
                 # evaluation on it, and an audit reports it.
                 what = "different cost"
+            elif okind in ("value", "error") and o.get("estimated_cost") != c.get("estimated_cost"):
+                # Kubernetes' static estimate, which lint reports and a load limit bounds.
+                what = "different estimated cost (oracle %s, clausegate %s)" % (
+                    o.get("estimated_cost"), c.get("estimated_cost"))
             elif okind == "value":
                 stats["agree"] += 1
                 return True
@@ -739,7 +743,26 @@ def compile_part(tools, policies_dir):
         "does not refuse a ValidatingAdmissionPolicy on its estimate)" % (len(costs), len(over)))
     for c, p in sorted(((c, p) for p, c in costs.items()), reverse=True):
         log("  %-45s %d" % (p, c))
-    return not failed
+    return not failed and estimates_agree(tools, policies_dir, rows)
+
+
+def estimates_agree(tools, policies_dir, rows):
+    """`lint --costs` reports, per expression, the estimate the oracle computed in the
+    VAP compiler's own environment (the composited one, with `variables` typed)."""
+    out, _, took = run([tools.clausegate, "lint", "-p", policies_dir, "--costs"])
+    tools.seconds["clausegate lint --costs"] += took
+    ours = {}
+    for line in out.decode().splitlines():
+        m = re.search(r'cost: policy "([^"]+)" (\S+): estimated cost (unbounded|[\d,]+)', line)
+        if m:
+            ours[(m.group(1), m.group(2))] = 2**64 - 1 if m.group(3) == "unbounded" else int(m.group(3).replace(",", ""))
+    theirs = {(r["policy"], r["field"]): r.get("cost") for r in rows if r["ok"]}
+    bad = [(k, v, ours.get(k)) for k, v in sorted(theirs.items()) if ours.get(k) != v]
+    log("estimated cost per expression, oracle and `clausegate lint --costs`: %d of %d agree" %
+        (len(theirs) - len(bad), len(theirs)))
+    for (policy, field), o, c in bad:
+        log("  DISAGREE %s %s: oracle %s, clausegate %s" % (policy, field, o, c))
+    return not bad
 
 
 # ---------------------------------------------------------------------------

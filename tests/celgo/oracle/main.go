@@ -149,9 +149,12 @@ type evaluator struct {
 }
 
 type compiled struct {
-	prog    cel.Program
-	err     string // parse or check error
-	progErr string // env.Program failed
+	prog      cel.Program
+	err       string  // parse or check error
+	progErr   string  // env.Program failed
+	estimated *uint64 // Kubernetes' estimated cost (max), inputs up to the request size
+	// why cel-go gave no estimate (its estimator panicked)
+	estimateErr string
 }
 
 func newEvaluator() *evaluator {
@@ -391,6 +394,11 @@ func (e *evaluator) evalOne(text []byte) map[string]any {
 		out["compile_error"] = c.err
 		return out
 	}
+	if c.estimated != nil {
+		out["estimated_cost"] = *c.estimated
+	} else if c.estimateErr != "" {
+		out["estimate_error"] = c.estimateErr
+	}
 	if c.progErr != "" {
 		// The program could not be planned: with the API server's OptOptimize a call on
 		// constants is evaluated when the program is built, and its error surfaces there
@@ -454,11 +462,12 @@ func compileForEval(env *cel.Env, expr string) (c compiled) {
 	if issues != nil && issues.Err() != nil {
 		return compiled{err: issues.String()}
 	}
+	estimated, why := estimateCheckedWhy(env, ast)
 	prog, err := env.Program(ast, cel.InterruptCheckFrequency(celconfig.CheckFrequency))
 	if err != nil {
-		return compiled{progErr: "program instantiation failed: " + err.Error()}
+		return compiled{progErr: "program instantiation failed: " + err.Error(), estimated: estimated, estimateErr: why}
 	}
-	return compiled{prog: prog}
+	return compiled{prog: prog, estimated: estimated, estimateErr: why}
 }
 
 // ---------------------------------------------------------------------------
@@ -1044,11 +1053,26 @@ func estimateCost(env *cel.Env, expr string) *uint64 {
 	if issues != nil && issues.Err() != nil {
 		return nil
 	}
+	return estimateChecked(env, ast)
+}
+
+// estimateChecked: the estimate's max, or nil where cel-go cannot give one (or panics).
+func estimateChecked(env *cel.Env, ast *cel.Ast) *uint64 {
+	max, _ := estimateCheckedWhy(env, ast)
+	return max
+}
+
+func estimateCheckedWhy(env *cel.Env, ast *cel.Ast) (max *uint64, why string) {
+	defer func() {
+		if r := recover(); r != nil {
+			max, why = nil, fmt.Sprintf("panic: %v", r)
+		}
+	}()
 	est, err := env.EstimateCost(ast, &library.CostEstimator{SizeEstimator: requestSizeEstimator{}})
 	if err != nil {
-		return nil
+		return nil, err.Error()
 	}
-	return &est.Max
+	return &est.Max, ""
 }
 
 func celFieldError(path *field.Path, expr string, err *apiservercel.Error) string {
