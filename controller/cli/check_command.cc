@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/args.h"
+#include "cli/load_options.h"
 #include "cli/manifests.h"
 #include "engine/engine.h"
 #include "policy/loader.h"
@@ -22,7 +23,7 @@ namespace {
 struct Options {
   std::vector<std::string> policies, inputs, old_inputs, namespace_labels;
   std::string selector, output = "text", operation = "CREATE", user, groups, default_namespace = "default", now,
-                        fail_on = "deny", max_document_bytes;
+                        fail_on = "deny", max_document_bytes, max_estimated_cost;
   bool strict = false;
 };
 
@@ -68,10 +69,12 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
       .Value({"--now"}, &o.now)
       .Value({"--fail-on"}, &o.fail_on)
       .Value({"--max-document-bytes"}, &o.max_document_bytes)
+      .Value({"--max-estimated-cost"}, &o.max_estimated_cost)
       .Switch({"--strict"}, &o.strict);
-  if (auto exit = parser.ParseOrExit(args, out, err, kUsage)) return *exit;
+  const std::string usage = std::string(kUsage) + std::string(kLoadOptionsUsage);
+  if (auto exit = parser.ParseOrExit(args, out, err, usage)) return *exit;
   if (o.policies.empty() || o.inputs.empty()) {
-    err << "clausegate check: both -p POLICIES and -f INPUTS are needed\n" << kUsage;
+    err << "clausegate check: both -p POLICIES and -f INPUTS are needed\n" << usage;
     return 2;
   }
   if (o.output != "text" && o.output != "json" && o.output != "junit" && o.output != "sarif" && o.output != "policyreport") {
@@ -136,7 +139,9 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
   }
 
   // Policies: the same loader as lint; any problem rejects the whole set.
-  policy::LoadResult loaded = policy::LoadPolicyPaths(o.policies);
+  auto load_options = ReadLoadOptions("check", o.max_estimated_cost, err);
+  if (!load_options) return 2;
+  policy::LoadResult loaded = policy::LoadPolicyPaths(o.policies, *load_options);
   if (!loaded.ok()) {
     for (const auto& i : loaded.issues) err << i.ToString() << "\n";
     err << "clausegate check: the policy set has " << loaded.issues.size() << " problem(s); nothing was checked\n";

@@ -5,27 +5,65 @@
 
 #include "policy/loader.h"
 #include "cli/args.h"
+#include "cli/load_options.h"
 
 namespace clausegate::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: clausegate lint -p POLICIES... [-l SELECTOR] [--now RFC3339]\n"
+    "usage: clausegate lint -p POLICIES... [-l SELECTOR] [--now RFC3339] [--costs] [--max-estimated-cost N]\n"
     "  Validates and compiles policies, exceptions and control catalogues.\n"
     "  -p, --policies  policy files or directories (repeatable; *.yaml, *.yml, recursive)\n"
     "  -l, --selector  only policies whose labels match (kubectl label-selector syntax)\n"
-    "  --now           the time that exception expiry is judged against (default: now)\n";
+    "  --now           the time that exception expiry is judged against (default: now)\n"
+    "  --costs         every expression's estimated cost, as Kubernetes estimates it (cel-go's estimator\n"
+    "                  with Kubernetes' function costs, objects up to the 3 MiB request size); the API\n"
+    "                  server cancels an evaluation whose actual cost passes 1,000,000\n";
+
+// "1,234,567"
+std::string Grouped(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+void PrintCosts(const policy::Policy& p, std::ostream& out) {
+  constexpr uint64_t kPerCallLimit = 1'000'000;
+  for (const policy::NamedExpression* e : policy::ExpressionsOf(p)) {
+    Issue line{e->origin.file, e->origin.position, ""};
+    const auto& c = e->estimated_cost;
+    line.message = "cost: policy \"" + p.name + "\" " + e->field + ": estimated cost ";
+    if (c.saturated()) {
+      line.message += "unbounded (past 2^64: it reads a size nothing bounds, such as what `.?` or orValue() yields, or loops within loops)";
+    } else {
+      line.message += Grouped(c.max);
+      if (c.max > kPerCallLimit) line.message += " (above the per-call limit of 1,000,000 on the largest objects)";
+    }
+    out << line.ToString() << "\n";
+  }
+}
 
 }  // namespace
 
 int RunLintCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
   std::vector<std::string> paths;
-  std::string selector_text, now_text;
+  std::string selector_text, now_text, max_estimated_cost;
+  bool costs = false;
   Args parser("lint");
-  parser.Values({"-p", "--policies"}, &paths).Value({"-l", "--selector"}, &selector_text).Value({"--now"}, &now_text);
-  if (auto exit = parser.ParseOrExit(args, out, err, kUsage)) return *exit;
+  parser.Values({"-p", "--policies"}, &paths)
+      .Value({"-l", "--selector"}, &selector_text)
+      .Value({"--now"}, &now_text)
+      .Switch({"--costs"}, &costs)
+      .Value({"--max-estimated-cost"}, &max_estimated_cost);
+  const std::string usage = std::string(kUsage) + std::string(kLoadOptionsUsage);
+  if (auto exit = parser.ParseOrExit(args, out, err, usage)) return *exit;
+  auto load_options = ReadLoadOptions("lint", max_estimated_cost, err);
+  if (!load_options) return 2;
   if (paths.empty()) {
-    err << "clausegate lint: no policies given (-p)\n" << kUsage;
+    err << "clausegate lint: no policies given (-p)\n" << usage;
     return 2;
   }
   std::string sel_error;
@@ -47,7 +85,7 @@ int RunLintCommand(std::span<const std::string> args, std::ostream& out, std::os
     now.seconds = std::chrono::duration_cast<std::chrono::seconds>(since).count();
   }
 
-  policy::LoadResult loaded = policy::LoadPolicyPaths(paths);
+  policy::LoadResult loaded = policy::LoadPolicyPaths(paths, *load_options);
   for (const Issue& i : loaded.issues) err << i.ToString() << "\n";
   if (!loaded.ok()) {
     err << loaded.issues.size() << (loaded.issues.size() == 1 ? " problem" : " problems") << "; the policy set is rejected\n";
@@ -57,6 +95,7 @@ int RunLintCommand(std::span<const std::string> args, std::ostream& out, std::os
   for (const auto& p : loaded.policies) {
     if (!selector->Matches(p.labels)) continue;
     ++selected;
+    if (costs) PrintCosts(p, out);
     if (p.cel_environment == cel::checker::Profile::kKubernetes) continue;
     // An opt-in to clausegate's CEL extras: say whether it costs the policy its
     // portability to a ValidatingAdmissionPolicy, and where.

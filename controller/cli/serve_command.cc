@@ -10,6 +10,7 @@
 #include <ostream>
 
 #include "cli/args.h"
+#include "cli/load_options.h"
 #include "policy/loader.h"
 #include "server/policy_watcher.h"
 #include "server/webhook_server.h"
@@ -52,7 +53,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   bool no_cluster = false;
   std::string kube_api, kube_token_file, kube_ca, kubeconfig, log_level = "info";
   std::string port, health_port, threads, max_body_bytes, eval_deadline_ms, shutdown_delay, max_connections,
-      max_header_bytes, handshake_timeout, request_timeout, idle_timeout, drain_timeout;
+      max_header_bytes, handshake_timeout, request_timeout, idle_timeout, drain_timeout, max_estimated_cost;
   Args parser("serve");
   parser.Values({"-p", "--policies"}, &policy_paths)
       .Switch({"--no-cluster"}, &no_cluster)
@@ -76,8 +77,10 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
       .Value({"--idle-timeout-seconds"}, &idle_timeout)
       .Value({"--drain-timeout-seconds"}, &drain_timeout)
       .Value({"--eval-deadline-ms"}, &eval_deadline_ms)
-      .Value({"--shutdown-delay-seconds"}, &shutdown_delay);
-  if (auto exit = parser.ParseOrExit(args, out, err, kUsage)) return *exit;
+      .Value({"--shutdown-delay-seconds"}, &shutdown_delay)
+      .Value({"--max-estimated-cost"}, &max_estimated_cost);
+  const std::string usage = std::string(kUsage) + std::string(kLoadOptionsUsage);
+  if (auto exit = parser.ParseOrExit(args, out, err, usage)) return *exit;
   // Numbers: each within its range, or a usage error that names the flag.
   bool numbers_ok = true;
   auto number = [&](const std::string& text, const char* flag, long long lo, long long hi, auto* into) {
@@ -109,21 +112,24 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   number(eval_deadline_ms, "--eval-deadline-ms", 1, 30000, &config.eval_deadline_ms);
   number(shutdown_delay, "--shutdown-delay-seconds", 0, 300, &shutdown_delay_s);
   if (!numbers_ok) return 2;
+  auto load_options = ReadLoadOptions("serve", max_estimated_cost, err);
+  if (!load_options) return 2;
   if (log_level != "debug" && log_level != "info" && log_level != "warn" && log_level != "error") {
     err << "clausegate serve: --log-level must be debug, info, warn or error\n";
     return 2;
   }
   config.log_decisions = log_level == "debug" || log_level == "info";
   if (policy_paths.empty() || config.tls_cert.empty() || config.tls_key.empty()) {
-    err << "clausegate serve: --policies, --tls-cert and --tls-key are required\n" << kUsage;
+    err << "clausegate serve: --policies, --tls-cert and --tls-key are required\n" << usage;
     return 2;
   }
 
   server::PolicyStore store;
   server::Metrics metrics;
   // Loads and compiles the whole set; any problem rejects it whole.
-  server::PolicyLoader load = [policy_paths]() -> std::variant<std::shared_ptr<const engine::PolicySet>, std::vector<Issue>> {
-    policy::LoadResult loaded = policy::LoadPolicyPaths(policy_paths);
+  server::PolicyLoader load = [policy_paths, options = *load_options]()
+      -> std::variant<std::shared_ptr<const engine::PolicySet>, std::vector<Issue>> {
+    policy::LoadResult loaded = policy::LoadPolicyPaths(policy_paths, options);
     if (!loaded.ok()) return loaded.issues;
     return std::make_shared<const engine::PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions));
   };

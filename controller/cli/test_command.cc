@@ -13,6 +13,7 @@
 #include "json/yaml.h"
 #include "policy/loader.h"
 #include "cli/args.h"
+#include "cli/load_options.h"
 
 namespace clausegate::cli {
 namespace {
@@ -186,16 +187,18 @@ std::pair<std::string, std::string> Actual(const engine::Decision& d, const std:
 
 int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ostream& out, std::ostream& err) {
   std::vector<std::string> policy_paths, suite_paths;
-  std::string selector_text;
+  std::string selector_text, max_estimated_cost;
   bool require_coverage = false;
   Args parser("test");
   parser.Values({"-p", "--policies"}, &policy_paths)
       .Value({"-l", "--selector"}, &selector_text)
       .Switch({"--require-coverage"}, &require_coverage)
+      .Value({"--max-estimated-cost"}, &max_estimated_cost)
       .Positional(&suite_paths, SIZE_MAX);
-  if (auto exit = parser.ParseOrExit(args, out, err, kUsage)) return *exit;
+  const std::string usage = std::string(kUsage) + std::string(kLoadOptionsUsage);
+  if (auto exit = parser.ParseOrExit(args, out, err, usage)) return *exit;
   if (policy_paths.empty()) {
-    err << "clausegate test: no policies given (-p)\n" << kUsage;
+    err << "clausegate test: no policies given (-p)\n" << usage;
     return 2;
   }
   if (suite_paths.empty()) suite_paths = policy_paths;
@@ -205,7 +208,9 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
     err << "clausegate test: " << sel_error << "\n";
     return 2;
   }
-  policy::LoadResult loaded = policy::LoadPolicyPaths(policy_paths);
+  auto load_options = ReadLoadOptions("test", max_estimated_cost, err);
+  if (!load_options) return 2;
+  policy::LoadResult loaded = policy::LoadPolicyPaths(policy_paths, *load_options);
   std::vector<Issue> issues = loaded.issues;
   std::vector<Suite> suites;
   for (const auto& f : policy::ReadPolicyFiles(suite_paths, &issues)) ReadSuites(f, &suites, &issues);

@@ -231,7 +231,8 @@ void ReadCatalogue(DocReader& r, const YAML::Node& doc, LoadResult* out) {
 
 class PolicyReader {
  public:
-  PolicyReader(DocReader& r, const std::vector<Catalogue>& catalogues) : r_(r), catalogues_(catalogues) {}
+  PolicyReader(DocReader& r, const std::vector<Catalogue>& catalogues, const LoadOptions& options)
+      : r_(r), options_(options), catalogues_(catalogues) {}
 
   std::optional<Policy> Read(const YAML::Node& doc) {
     Policy p;
@@ -452,7 +453,10 @@ class PolicyReader {
     e.name = name;
     e.expression = node.Scalar();
     e.origin = r_.OriginOf(node);
-    auto compiled = cel::Compile(e.expression, env);
+    e.field = path;
+    cel::CompileOptions options;
+    options.estimated_cost_limit = options_.max_estimated_cost;
+    auto compiled = cel::Compile(e.expression, env, options);
     if (compiled.error) {
       r_.ReportAt(r_.ScalarTextStart(node, compiled.error->position.line, compiled.error->position.column),
                   path + ": " + compiled.error->message);
@@ -480,6 +484,7 @@ class PolicyReader {
     }
     e.program = compiled.program;
     e.type = compiled.type;
+    if (compiled.estimated_cost) e.estimated_cost = *compiled.estimated_cost;
     return e;
   }
 
@@ -602,6 +607,7 @@ class PolicyReader {
   }
 
   DocReader& r_;
+  const LoadOptions& options_;
   cel::Env* vap_ = nullptr;                 // the Kubernetes environment, for a policy that opts out of it
   std::vector<Issue>* not_vap_ = nullptr;  // where its refusals go
   const std::vector<Catalogue>& catalogues_;
@@ -715,19 +721,31 @@ std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, s
   return out;
 }
 
-LoadResult LoadPolicyPaths(const std::vector<std::string>& paths) {
+LoadResult LoadPolicyPaths(const std::vector<std::string>& paths, const LoadOptions& options) {
   std::vector<Issue> read_issues;
   auto sources = ReadPolicyFiles(paths, &read_issues);
-  LoadResult loaded = LoadPolicies(sources);
+  LoadResult loaded = LoadPolicies(sources, options);
   loaded.issues.insert(loaded.issues.begin(), read_issues.begin(), read_issues.end());
   return loaded;
+}
+
+std::vector<const NamedExpression*> ExpressionsOf(const Policy& p) {
+  std::vector<const NamedExpression*> out;
+  for (const auto& e : p.match_conditions) out.push_back(&e);
+  for (const auto& e : p.variables) out.push_back(&e);
+  for (const auto& v : p.validations) {
+    out.push_back(&v.check);
+    if (v.message_expression) out.push_back(&*v.message_expression);
+  }
+  for (const auto& a : p.audit_annotations) out.push_back(&a.value);
+  return out;
 }
 
 void KeepSelected(LoadResult* loaded, const LabelSelector& selector) {
   std::erase_if(loaded->policies, [&](const Policy& p) { return !selector.Matches(p.labels); });
 }
 
-LoadResult LoadPolicies(const std::vector<SourceFile>& user_sources) {
+LoadResult LoadPolicies(const std::vector<SourceFile>& user_sources, const LoadOptions& options) {
   LoadResult out;
   std::vector<SourceFile> sources = ShippedCatalogues();
   sources.insert(sources.end(), user_sources.begin(), user_sources.end());
@@ -780,7 +798,7 @@ LoadResult LoadPolicies(const std::vector<SourceFile>& user_sources) {
     DocReader r(*d.source, &out.issues);
     try {
       if (d.kind == "CompliancePolicy") {
-        PolicyReader pr(r, out.catalogues);
+        PolicyReader pr(r, out.catalogues, options);
         if (auto p = pr.Read(d.node)) {
           auto [it, fresh] = policy_names.emplace(p->name, p->origin);
           if (!fresh) {

@@ -3,6 +3,7 @@
 // against the schema, resolves clause references and compiles every expression.
 // A set with any problem is reported whole and must not be applied.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,12 +42,23 @@ std::vector<std::string> ListFiles(const std::vector<std::string>& paths, std::v
 // ListFiles, each file read whole (policy files: at most 4 MiB each).
 std::vector<SourceFile> ReadPolicyFiles(const std::vector<std::string>& paths, std::vector<Issue>* issues);
 
+struct LoadOptions {
+  // The largest estimated cost (Kubernetes' estimate, cel/checker/cost_estimate.h)
+  // an expression may have; above it the policy is refused. Unbounded by default,
+  // as the API server leaves ValidatingAdmissionPolicy expressions.
+  uint64_t max_estimated_cost = UINT64_MAX;
+};
+
 // Validates and compiles. The shipped control catalogues are always loaded;
 // ControlCatalogue documents among the sources add to them.
-LoadResult LoadPolicies(const std::vector<SourceFile>& sources);
+LoadResult LoadPolicies(const std::vector<SourceFile>& sources, const LoadOptions& options = {});
 
 // ReadPolicyFiles + LoadPolicies: every problem of both in `issues`.
-LoadResult LoadPolicyPaths(const std::vector<std::string>& paths);
+LoadResult LoadPolicyPaths(const std::vector<std::string>& paths, const LoadOptions& options = {});
+
+// Every expression of a policy, in the order of its spec: matchConditions,
+// variables, validations (each with its messageExpression), auditAnnotations.
+std::vector<const NamedExpression*> ExpressionsOf(const Policy& p);
 
 // Keeps only the policies whose labels match (exceptions and catalogues stay).
 void KeepSelected(LoadResult* loaded, const LabelSelector& selector);

@@ -65,6 +65,8 @@ struct NamedExpression {
   Origin origin;
   std::shared_ptr<const cel::Program> program;
   cel::checker::Type type;  // what the checker says it yields
+  std::string field;        // where it is written: "spec.validations[0].expression"
+  cel::checker::CostRange estimated_cost;  // as Kubernetes estimates it
   // Reads only what every policy sees alike for one request (object, oldObject,
   // request, namespaceObject, now): no params, no variables (the compiled program
   // says what it reads). Policies that declare the same text then share one

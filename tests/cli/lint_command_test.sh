@@ -29,6 +29,25 @@ rc=$(run lint -p "$data/good.yaml" -l 'a in (b'); [ "$rc" = 2 ]; expect bad-sele
 rc=$(run lint -p /nonexistent); [ "$rc" = 2 ] && grep -q 'no such file' "$err"; expect missing $?
 rc=$(run lint); [ "$rc" = 2 ]; expect no-args $?
 rc=$(run lint -p "$data/good.yaml" --bogus); [ "$rc" = 2 ]; expect unknown-flag $?
+# Kubernetes' estimated cost of every expression (--costs), and a load limit on it.
+rc=$(run lint -p "$data/good.yaml" --costs); [ "$rc" = 0 ] &&
+  grep -q 'good.yaml:25:19: cost: policy "disallow-privileged-containers" spec.matchConditions\[0\].expression: estimated cost 3,145,732 (above the per-call limit' "$out" &&
+  grep -q 'spec.validations\[0\].expression: estimated cost 25,165,827 ' "$out" &&
+  [ "$(grep -c ': cost: policy ' "$out")" = 4 ]; expect costs $?
+rc=$(run lint -p "$data/good.yaml" --max-estimated-cost 30000000); [ "$rc" = 2 ] &&
+  grep -q 'good.yaml:28:20: spec.variables\[0\].expression: estimated cost 3689348814741910555 exceeds the limit of 30000000 by a factor of' "$err" &&
+  ! grep -q 'spec.validations\[0\].expression: estimated' "$err" &&
+  grep -q '2 problems; the policy set is rejected' "$err"; expect cost-limit $?
+rc=$(run lint -p "$data/good.yaml" --max-estimated-cost 18446744073709551615); [ "$rc" = 0 ]; expect cost-limit-max $?
+rc=$(run lint -p "$data/good.yaml" --max-estimated-cost 1e6); [ "$rc" = 2 ] &&
+  grep -q -- '--max-estimated-cost "1e6" is not a whole number' "$err"; expect cost-limit-bad $?
+# check, test and serve load policies with the same limit.
+rc=$(run check -p "$data/good.yaml" -f "$data/good.yaml" --max-estimated-cost 10); [ "$rc" = 2 ] &&
+  grep -q 'estimated cost 3145732 exceeds the limit of 10' "$err"; expect cost-limit-check $?
+rc=$(run test -p "$data/good.yaml" --max-estimated-cost 10); [ "$rc" = 2 ] &&
+  grep -q 'estimated cost 3145732 exceeds the limit of 10' "$err"; expect cost-limit-test $?
+rc=$(run serve -p "$data/good.yaml" --tls-cert /nonexistent --tls-key /nonexistent --max-estimated-cost -1); [ "$rc" = 2 ] &&
+  grep -q -- 'clausegate serve: --max-estimated-cost "-1" is not a whole number' "$err"; expect cost-limit-serve $?
 # A key given twice in a policy is an error at the repetition (the cluster would keep
 # the last value; a reader sees the first).
 dup=$(mktemp --suffix=.yaml)
