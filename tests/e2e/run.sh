@@ -10,8 +10,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 here=$root/tests/e2e
 bin=${1:-$root/build/controller/cli/clausegate}
 work=$(mktemp -d /tmp/clausegate-e2e.XXXXXX)
-fails=0; passes=0
-declare -a timings=()
+. "$here/lib.sh"
 pids=()
 
 cleanup() {
@@ -28,29 +27,6 @@ cleanup() {
   if [ "$fails" = 0 ]; then rm -rf "$work"; else echo "e2e: logs kept in $work"; fi
 }
 trap cleanup EXIT
-
-t_part=$(date +%s.%N); part_name=""
-part() {  # part NAME: closes the previous part's timer and starts one
-  local now; now=$(date +%s.%N)
-  [ -n "$part_name" ] && timings+=("$(python3 -c 'import sys; print(f"{sys.argv[1]:<40} {float(sys.argv[3]) - float(sys.argv[2]):6.1f} s")' "$part_name" "$t_part" "$now")")
-  part_name=$1; t_part=$now
-  echo "== $1"
-}
-abort_unless() {  # abort_unless STATUS: the rest depends on what just failed
-  [ "$1" = 0 ] || { echo "e2e: cannot go on"; exit 1; }
-}
-expect() {  # expect NAME STATUS [DETAILS_FILE]
-  if [ "$2" = 0 ]; then passes=$((passes+1)); echo "ok   $1"
-  else fails=$((fails+1)); echo "FAIL $1"; [ -n "${3:-}" ] && [ -f "$3" ] && sed 's/^/     /' "$3" | head -30; fi
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_for() {  # wait_for SECONDS COMMAND...
-  local deadline=$(( $(date +%s) + $1 )); shift
-  until "$@" >/dev/null 2>&1; do
-    [ "$(date +%s)" -ge "$deadline" ] && return 1
-    sleep 0.2
-  done
-}
 
 # --- tools ------------------------------------------------------------------------------
 part "tools (Go module proxy, cached)"
@@ -214,6 +190,21 @@ for values in default all-options secret; do
   k apply --dry-run=server -n "$release_ns" -f "$work/rendered-$values.yaml" >"$work/out" 2>&1
   expect "every rendered object accepted by the API server ($values)" $? "$work/out"
 done
+# The rollout never leaves admission without an endpoint: one replica surges whatever the
+# anti-affinity; several with hard anti-affinity (one per node) replace one at a time.
+for case in "1 soft 0 1" "1 hard 0 1" "2 soft 0 1" "3 hard 1 0"; do
+  read -r n aa unavailable surge <<<"$case"
+  "$HELM" template cg "$root/charts/clausegate" -n "$release_ns" --set replicaCount="$n" --set podAntiAffinity="$aa" \
+    >"$work/strategy.yaml" 2>"$work/out"
+  python3 - "$work/strategy.yaml" "$unavailable" "$surge" >>"$work/out" 2>&1 <<'PY'
+import sys, yaml
+dep = next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "Deployment")
+ru = dep["spec"]["strategy"]["rollingUpdate"]
+print(ru)
+sys.exit(0 if ru == {"maxUnavailable": int(sys.argv[2]), "maxSurge": int(sys.argv[3])} else 1)
+PY
+  expect "rollout with $n replica(s), $aa anti-affinity: maxUnavailable $unavailable, maxSurge $surge" $? "$work/out"
+done
 # The Deployment's arguments start the binary (paths mapped from the Pod's mounts).
 chart_port=$(free_port); chart_health=$(free_port)
 python3 - "$work/rendered-default.yaml" "$work" "$chart_port" "$chart_health" >"$work/chart-args" <<'PY'
@@ -282,8 +273,4 @@ expect "remove-webhook on a removed configuration succeeds" $? "$work/out"
 grep -q "helm.sh/hook: pre-delete" "$work/rendered-default.yaml" && grep -q 'remove-webhook' "$work/rendered-default.yaml"
 expect "the chart runs it as a pre-delete hook" $?
 
-part "done"
-echo
-printf '%s\n' "${timings[@]}"
-echo "e2e: $passes passed, $fails failed"
-[ "$fails" = 0 ]
+summary e2e
