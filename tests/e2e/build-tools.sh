@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the end-to-end tools from the Go module proxy into a cache outside the
 # repository, once per version: helm, etcd, kube-apiserver and the kubectl of the
-# same Kubernetes release. Prints nothing but
-# progress on stderr; `build-tools.sh --print-dir` prints the directory of each tool.
+# same Kubernetes release; with --node also what a node and its control plane run
+# (kube-apiserver, kube-controller-manager, kube-scheduler and kubelet, stamped with
+# their release so that the node reports it). Prints nothing but progress on stderr;
+# `build-tools.sh --print-dir` prints the directory of each tool.
 #
 #   CLAUSEGATE_E2E_CACHE   cache root (default ~/.cache/clausegate-e2e)
 set -euo pipefail
@@ -16,10 +18,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 helm_dir=$cache/helm-$HELM_VERSION
 etcd_dir=$cache/etcd-$ETCD_VERSION
 apiserver_dir=$cache/kube-apiserver-$KUBERNETES_VERSION
+node_dir=$cache/kube-node-$KUBERNETES_VERSION
+node_tools="kube-apiserver kube-controller-manager kube-scheduler kubelet"
 if [ "${1:-}" = "--print-dir" ]; then
-  echo "HELM=$helm_dir/helm ETCD=$etcd_dir/etcd KUBE_APISERVER=$apiserver_dir/kube-apiserver KUBECTL=$apiserver_dir/kubectl"
+  echo "HELM=$helm_dir/helm ETCD=$etcd_dir/etcd KUBE_APISERVER=$apiserver_dir/kube-apiserver KUBECTL=$apiserver_dir/kubectl" \
+    "NODE_TOOLS=$node_dir"
   exit 0
 fi
+node=false
+[ "${1:-}" = "--node" ] && node=true
 
 command -v go >/dev/null || { echo "build-tools: go is required (the Go module proxy builds the tools)" >&2; exit 2; }
 export GOFLAGS=-buildvcs=false CGO_ENABLED=0
@@ -67,5 +74,28 @@ if [ ! -x "$apiserver_dir/kube-apiserver" ] || [ ! -x "$apiserver_dir/kubectl" ]
   (cd "$src" && go mod tidy >/dev/null 2>&1 && go build -trimpath -o "$apiserver_dir.tmp/kube-apiserver" . &&
     go build -mod=mod -trimpath -o "$apiserver_dir.tmp/kubectl" k8s.io/kubernetes/cmd/kubectl)
   rm -rf "$apiserver_dir" && mv "$apiserver_dir.tmp" "$apiserver_dir"
+fi
+if $node; then
+  missing=false
+  for t in $node_tools; do [ -x "$node_dir/$t" ] || missing=true; done
+  if $missing; then
+    log "kube-apiserver, kube-controller-manager, kube-scheduler, kubelet $KUBERNETES_VERSION (about 10 minutes the first time)"
+    src=$cache/src/kube-apiserver-$KUBERNETES_VERSION
+    [ -f "$src/go.mod" ] || { log "the kube-apiserver module is missing: run without --node first"; exit 2; }
+    major=${KUBERNETES_VERSION#v}; major=${major%%.*}
+    minor=${KUBERNETES_VERSION#v$major.}; minor=${minor%%.*}
+    ldflags=""
+    for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+      ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+    done
+    rm -rf "$node_dir.tmp" && mkdir -p "$node_dir.tmp"
+    (cd "$src" &&
+      go build -trimpath -ldflags "$ldflags" -o "$node_dir.tmp/kube-apiserver" . &&
+      for t in kube-controller-manager kube-scheduler kubelet; do
+        go build -mod=mod -trimpath -ldflags "$ldflags" -o "$node_dir.tmp/$t" "k8s.io/kubernetes/cmd/$t" || exit 1
+      done)
+    rm -rf "$node_dir" && mv "$node_dir.tmp" "$node_dir"
+  fi
 fi
 log "tools ready in $cache"
