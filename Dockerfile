@@ -12,13 +12,18 @@ FROM ${BUILD_IMAGE} AS build
 ARG RUN_TESTS=false
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      build-essential cmake ninja-build pkg-config \
+      build-essential cmake ninja-build pkg-config ccache \
       libcpp-httplib-dev libyaml-cpp-dev libyaml-dev nlohmann-json3-dev libssl-dev \
       libre2-dev libsimdjson-dev libboost1.74-dev catch2 tzdata python3 python3-yaml curl openssl \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . ./
-RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAUSEGATE_BENCH=OFF \
+# A compiler cache kept between builds (BuildKit and buildah): an unchanged file is not
+# compiled again.
+ENV CCACHE_DIR=/root/.cache/ccache CCACHE_BASEDIR=/src
+RUN --mount=type=cache,target=/root/.cache/ccache \
+    cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAUSEGATE_BENCH=OFF \
+      -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache \
  && if [ "$RUN_TESTS" = "true" ]; then \
       cmake --build /build -j2 && (cd /build && ctest --output-on-failure -j2); \
     else \
