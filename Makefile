@@ -80,7 +80,9 @@ fuzz: deps
 # End to end against a real kube-apiserver and etcd (built once from the Go module
 # proxy into ~/.cache/clausegate-e2e), with helm and kubectl: tests/e2e/README.md.
 e2e: build
+	@bash scripts/install-deps.sh --e2e
 	bash tests/e2e/run.sh $(BUILD)/controller/cli/clausegate
+	bash tests/e2e/node/chart_test.sh
 
 bench: build
 	bash scripts/bench.sh $(BUILD)

@@ -14,6 +14,12 @@ packages=(
   openssl curl           # development certificates, webhook tests
 )
 
+# `make e2e` also runs the chart on a node made here: containerd and runc, CNI
+# plugins, podman to build the image, debootstrap for its local base.
+if [ "${1:-}" = "--e2e" ]; then
+  packages+=(runc containerd containernetworking-plugins podman debootstrap iproute2 util-linux)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

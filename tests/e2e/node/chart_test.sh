@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# The chart on a running node: the image built from the repository's Dockerfile,
+# installed with helm under the chart's security context, reached by the API server
+# through its Service, on a single-node cluster made by cluster.sh. Prints how long
+# each part took.
+#
+#   tests/e2e/node/chart_test.sh        (make e2e runs it after tests/e2e/run.sh)
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+here=$root/tests/e2e
+node=$here/node
+work=$(mktemp -d /tmp/clausegate-node.XXXXXX)
+cluster=$work/cluster
+. "$here/lib.sh"
+
+cleanup() {
+  bash "$node/cluster.sh" down "$cluster" >"$work/down.log" 2>&1
+  if [ "$fails" = 0 ]; then rm -rf "$work"; else echo "e2e node: logs kept in $work"; fi
+}
+trap cleanup EXIT
+
+release_ns=clausegate-system
+release=cg
+in_ns() { nsenter --net="/var/run/netns/$NETNS" -- "$@"; }
+k() { in_ns "$KUBECTL" --kubeconfig "$KUBECONFIG" --request-timeout=30s "$@"; }
+h() { in_ns "$HELM" --kubeconfig "$KUBECONFIG" "$@"; }
+
+# --- the node -------------------------------------------------------------------------------
+part "node: control plane, containerd, kubelet"
+bash "$node/cluster.sh" up "$cluster" >"$work/up.log" 2>&1; st=$?
+expect "a single-node cluster, its node Ready" $st "$work/up.log"; abort_unless $st
+. "$cluster/cluster.env"
+tail -1 "$work/up.log"
+
+part "image: podman build of the Dockerfile"
+bash "$node/image.sh" "$work/clausegate.tar" >"$work/image.log" 2>&1; st=$?
+expect "the Dockerfile builds on the local bases" $st "$work/image.log"; abort_unless $st
+bash "$node/cluster.sh" import "$cluster" "$work/clausegate.tar" >"$work/out" 2>&1; st=$?
+expect "the image is imported into the node's containerd" $st "$work/out"; abort_unless $st
+
+# --- install ----------------------------------------------------------------------------------
+part "helm install --wait (default values)"
+k apply -f "$here/manifests/namespaces.yaml" >"$work/out" 2>&1; expect "namespaces created" $? "$work/out"
+k label node "$NODE_NAME" clausegate.io/tenant=acme --overwrite >/dev/null
+chart_values=(--set image.repository=localhost/clausegate --set image.tag=e2e --set image.pullPolicy=Never
+  --set-json 'policies.params.trusted-registries={"registries":["localhost/clausegate-e2e/"]}')
+h install "$release" "$root/charts/clausegate" -n "$release_ns" --create-namespace "${chart_values[@]}" \
+  --wait --timeout 180s >"$work/out" 2>&1; st=$?
+[ "$st" = 0 ] || k get pods -n "$release_ns" -o wide >>"$work/out" 2>&1
+expect "helm install --wait" $st "$work/out"; abort_unless $st
+deploy=$(k get deploy -n "$release_ns" -l app.kubernetes.io/name=clausegate -o jsonpath='{.items[0].metadata.name}')
+ready=$(k get deploy -n "$release_ns" "$deploy" -o jsonpath='{.status.readyReplicas}')
+[ "$ready" = 2 ]; expect "both replicas Ready ($ready)" $?
+k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate -o json >"$work/pods.json"
+python3 - "$work/pods.json" >"$work/out" 2>&1 <<'PY'
+import json, sys
+pods = json.load(open(sys.argv[1]))["items"]
+ok = len(pods) == 2
+for p in pods:
+    spec, c = p["spec"], p["spec"]["containers"][0]
+    sc, psc = c.get("securityContext", {}), spec.get("securityContext", {})
+    checks = {
+        "running": p["status"]["phase"] == "Running",
+        "non-root": psc.get("runAsNonRoot") is True and psc.get("runAsUser") == 65532,
+        "read-only root": sc.get("readOnlyRootFilesystem") is True,
+        "no privilege escalation": sc.get("allowPrivilegeEscalation") is False,
+        "all capabilities dropped": sc.get("capabilities", {}).get("drop") == ["ALL"],
+        "image never pulled": c["image"] == "localhost/clausegate:e2e" and c["imagePullPolicy"] == "Never",
+    }
+    for name, good in checks.items():
+        print(("ok   " if good else "FAIL ") + p["metadata"]["name"] + ": " + name)
+        ok = ok and good
+sys.exit(0 if ok else 1)
+PY
+expect "the Pods run under the chart's restricted security context" $? "$work/out"
+webhook=$(k get validatingwebhookconfiguration -l app.kubernetes.io/instance=$release -o jsonpath='{.items[0].metadata.name}')
+svc=$(k get validatingwebhookconfiguration "$webhook" -o jsonpath='{.webhooks[0].clientConfig.service.name}')
+url=$(k get validatingwebhookconfiguration "$webhook" -o jsonpath='{.webhooks[0].clientConfig.url}')
+[ -n "$svc" ] && [ -z "$url" ]; expect "the webhook is called through the Service ($svc)" $?
+
+# --- admission through the Service -----------------------------------------------------------
+part "admission: kubectl through the API server and the Service"
+k create -n e2e-dev -f "$here/manifests/privileged-pod.yaml" >"$work/out" 2>&1
+[ $? != 0 ] && grep -q 'pss-privileged/no-privileged-containers' "$work/out" && grep -q 'ISO/IEC 27017 CLD.9.5.2' "$work/out"
+expect "a privileged Pod is denied with the clause ids" $? "$work/out"
+k create -n e2e-dev -f "$here/manifests/compliant-deployment.yaml" >"$work/out" 2>&1
+expect "a compliant Deployment is admitted" $? "$work/out"
+k rollout status -n e2e-dev deploy/compliant-web --timeout 120s >>"$work/out" 2>&1
+expect "its Pods start (rollout complete)" $? "$work/out"
+sed 's#registry.k8s.io/pause:3.9#localhost/clausegate-e2e/pause:1#' "$here/manifests/warn-pod.yaml" >"$work/warn.yaml"
+k create -n e2e-dev -f "$work/warn.yaml" >"$work/out" 2>&1
+[ $? = 0 ] && grep -q '^Warning: automount-service-account-token/token-automount-explicit' "$work/out"
+expect "a Warn policy shows as a kubectl Warning" $? "$work/out"
+# The namespace cache in a real Pod: labelling a namespace changes the verdict.
+sed 's#registry.k8s.io/pause:3.9#localhost/clausegate-e2e/pause:1#' "$here/manifests/undigested-pod.yaml" >"$work/undigested.yaml"
+k apply --dry-run=server -n e2e-flip -f "$work/undigested.yaml" >"$work/out" 2>&1
+expect "an undigested image is admitted in a development namespace" $? "$work/out"
+k label namespace e2e-flip clausegate.io/environment=production --overwrite >/dev/null
+flip_denied() {
+  k apply --dry-run=server -n e2e-flip -f "$work/undigested.yaml" >"$work/flip.out" 2>&1
+  grep -q require-image-digest-in-production/image-digest "$work/flip.out"
+}
+wait_for 20 flip_denied
+expect "after labelling the namespace production, the same Pod is denied" $? "$work/flip.out"
+
+# --- a policy change through helm upgrade ------------------------------------------------------
+part "helm upgrade: a policy change, no restart"
+pods_before=$(k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate \
+  -o jsonpath='{range .items[*]}{.metadata.name}={.status.containerStatuses[0].restartCount} {end}')
+# The trusted registries no longer include the node's own: the same Deployment is denied
+# once the kubelet has swapped the ConfigMap's files and the webhook has reloaded them.
+h upgrade "$release" "$root/charts/clausegate" -n "$release_ns" "${chart_values[@]}" \
+  --set-json 'policies.params.trusted-registries={"registries":["registry.example.com/"]}' --wait --timeout 120s \
+  >"$work/out" 2>&1; expect "helm upgrade with other params" $? "$work/out"
+sed 's/name: compliant-web$/name: after-upgrade/' "$here/manifests/compliant-deployment.yaml" >"$work/after-upgrade.yaml"
+registry_denied() {
+  k create --dry-run=server -n e2e-dev -f "$work/after-upgrade.yaml" >"$work/upgrade.out" 2>&1
+  grep -q 'trusted-registries/' "$work/upgrade.out"
+}
+t0=$(date +%s)
+wait_for 120 registry_denied; st=$?
+expect "the new params are in force after $(( $(date +%s) - t0 )) s" $st "$work/upgrade.out"
+pods_after=$(k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate \
+  -o jsonpath='{range .items[*]}{.metadata.name}={.status.containerStatuses[0].restartCount} {end}')
+[ "$pods_before" = "$pods_after" ]; expect "the same Pods, not restarted ($pods_after)" $?
+
+# --- every replica gone -------------------------------------------------------------------------
+part "every replica gone: failurePolicy"
+k scale -n "$release_ns" deploy/"$deploy" --replicas=0 >/dev/null
+no_webhook_pods() { [ -z "$(k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate -o name 2>/dev/null)" ]; }
+wait_for 60 no_webhook_pods; expect "the webhook's Pods are gone" $?
+sed 's/name: compliant-web$/name: while-down/' "$here/manifests/compliant-deployment.yaml" >"$work/down.yaml"
+k create -n e2e-dev -f "$work/down.yaml" --dry-run=server >"$work/out" 2>&1
+[ $? != 0 ] && grep -q 'failed calling webhook' "$work/out"; expect "failurePolicy Fail: requests fail with no replica" $? "$work/out"
+k patch validatingwebhookconfiguration "$webhook" --type=json \
+  -p '[{"op":"replace","path":"/webhooks/0/failurePolicy","value":"Ignore"}]' >/dev/null
+ignored() { k create -n e2e-dev -f "$work/down.yaml" --dry-run=server >"$work/out" 2>&1; }
+wait_for 20 ignored; expect "failurePolicy Ignore: requests are admitted with no replica" $? "$work/out"
+
+# --- uninstall ----------------------------------------------------------------------------------
+part "helm uninstall (pre-delete Job in a Pod)"
+h uninstall "$release" -n "$release_ns" --wait --timeout 120s >"$work/out" 2>&1; st=$?
+expect "helm uninstall runs its pre-delete hook" $st "$work/out"
+! k get validatingwebhookconfiguration "$webhook" >/dev/null 2>&1; expect "no webhook configuration is left" $?
+k create -n e2e-dev -f "$here/manifests/privileged-pod.yaml" --dry-run=server >"$work/out" 2>&1
+expect "with the release gone, admission no longer calls it" $? "$work/out"
+
+summary "e2e node"
