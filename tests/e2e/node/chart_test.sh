@@ -125,6 +125,48 @@ pods_after=$(k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate \
   -o jsonpath='{range .items[*]}{.metadata.name}={.status.containerStatuses[0].restartCount} {end}')
 [ "$pods_before" = "$pods_after" ]; expect "the same Pods, not restarted ($pods_after)" $?
 
+# --- rollouts while a client writes -------------------------------------------------------------
+# under_load NAME COMMAND...: COMMAND runs while admission_loop.py creates and deletes
+# ConfigMaps (each one reviewed by the webhook); not one request may fail.
+under_load() {
+  local name=$1; shift
+  rm -f "$work/stop" "$work/loop.json"
+  in_ns python3 "$node/admission_loop.py" "$KUBECONFIG" e2e-dev "$work/stop" "$work/loop.json" &
+  local loop=$!
+  sleep 2
+  "$@" >"$work/load.out" 2>&1; local st=$?
+  # Until the replaced Pods have exited (their shutdown delay and drain), and a little more.
+  wait_for 90 only_desired_pods
+  sleep 2
+  touch "$work/stop"; wait "$loop"
+  python3 - "$work/loop.json" >>"$work/load.out" 2>&1 <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("%d requests in %.1f s, %d failed" % (r["requests"], r["seconds"], r["failed"]))
+for f in r["failures"]:
+    print("  ", f)
+sys.exit(0 if r["failed"] == 0 and r["requests"] >= 20 else 1)
+PY
+  local ok=$?
+  [ "$st" = 0 ] && [ "$ok" = 0 ]; expect "$name: $(grep -m1 'requests in' "$work/load.out")" $? "$work/load.out"
+}
+only_desired_pods() {
+  local want have
+  want=$(k get deploy -n "$release_ns" "$deploy" -o jsonpath='{.spec.replicas}')
+  have=$(k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate -o name 2>/dev/null | wc -l)
+  [ "$have" = "$want" ]
+}
+restart() {
+  k rollout restart -n "$release_ns" deploy/"$deploy" && k rollout status -n "$release_ns" deploy/"$deploy" --timeout 120s
+}
+part "kubectl rollout restart under load"
+under_load "rollout restart, 2 replicas, zero failed requests" restart
+k scale -n "$release_ns" deploy/"$deploy" --replicas=1 >/dev/null &&
+  k rollout status -n "$release_ns" deploy/"$deploy" --timeout 60s >/dev/null 2>&1
+under_load "rollout restart, 1 replica (surge), zero failed requests" restart
+k scale -n "$release_ns" deploy/"$deploy" --replicas=2 >/dev/null &&
+  k rollout status -n "$release_ns" deploy/"$deploy" --timeout 60s >/dev/null 2>&1
+
 # --- every replica gone -------------------------------------------------------------------------
 part "every replica gone: failurePolicy"
 k scale -n "$release_ns" deploy/"$deploy" --replicas=0 >/dev/null
