@@ -46,7 +46,7 @@ def main():
             conn = connect()
             return 0, "%s: %s" % (type(e).__name__, e)
 
-    i = 0
+    i, after_last = 0, 0
     while not os.path.exists(stop_file):
         i += 1
         name = "loop-%d" % i
@@ -59,8 +59,13 @@ def main():
             if status not in good:
                 failures.append({"t": round(time.monotonic() - started, 2), "request": method + " " + name,
                                  "status": status, "message": text[:300]})
+                after_last = 0
+            else:
+                after_last += 1
+    window = [failures[0]["t"], failures[-1]["t"]] if failures else []
     json.dump({"requests": requests, "failed": len(failures), "seconds": round(time.monotonic() - started, 1),
-               "failures": failures[:10]}, open(out, "w"), indent=1)
+               "failure_window": window, "succeeded_after_last_failure": after_last,
+               "failures": failures[:5] + failures[-5:]}, open(out, "w"), indent=1)
 
 
 if __name__ == "__main__":
