@@ -80,6 +80,15 @@ for p in pods:
 sys.exit(0 if ok else 1)
 PY
 expect "the Pods run under the chart's restricted security context" $? "$work/out"
+# The processes themselves, found by the run's cgroup root: the numeric user, no shell to exec.
+uids="" shells=""
+for pid in $(pgrep -f 'clausegate serve'); do
+  grep -q "$CGROUP_ROOT" "/proc/$pid/cgroup" 2>/dev/null || continue
+  uids+="$(awk '/^Uid:/ {print $2}' "/proc/$pid/status") "
+  for sh in bin/sh bin/bash usr/bin/sh busybox; do [ -e "/proc/$pid/root/$sh" ] && shells+="$sh "; done
+done
+[ "$uids" = "65532 65532 " ] && [ -z "$shells" ]
+expect "both webhook processes run as uid 65532 ($uids) with no shell in the image (${shells:-none})" $?
 webhook=$(k get validatingwebhookconfiguration -l app.kubernetes.io/instance=$release -o jsonpath='{.items[0].metadata.name}')
 svc=$(k get validatingwebhookconfiguration "$webhook" -o jsonpath='{.webhooks[0].clientConfig.service.name}')
 url=$(k get validatingwebhookconfiguration "$webhook" -o jsonpath='{.webhooks[0].clientConfig.url}')

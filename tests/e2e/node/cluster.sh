@@ -256,7 +256,8 @@ up() {
   [ -f "$work/cluster.env" ] && die "$work already holds a cluster: cluster.sh down $work first"
   bash "$root/tests/e2e/build-tools.sh" --node || die "cannot build the Kubernetes components"
   eval "$(bash "$root/tests/e2e/build-tools.sh" --print-dir)"
-  local id; id=$(basename "$work" | tr -c 'a-zA-Z0-9\n' '-' | cut -c1-24)
+  # Names unique to the work folder: two runs on one machine never share a namespace or cgroups.
+  local id; id=$(echo "$work" | sha256sum | cut -c1-12)
   NETNS=clausegate-$id
   CGROUP_ROOT=clausegate-e2e-$id
   mkdir -p "$work/logs"
