@@ -333,10 +333,11 @@ async def main():
         rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
         # A fresh review may wait behind one request of each loaded connection, no more: on a
-        # slow machine (a sanitizer, a busy CI host) that queue takes 256 / rate seconds.
+        # slow machine (a sanitizer, a busy CI host) that queue takes 256 / rate seconds, and
+        # the rate wrk averages over the run hides the slowest moments (twice the queue).
         bound = 0.5 * SLOW * 2
         if rate and float(rate.group(1)) > 0:
-            bound = max(bound, 1.5 * 256 / float(rate.group(1)))
+            bound = max(bound, 2.0 * 256 / float(rate.group(1)))
         check("256 keep-alive load connections: fresh reviews answered", ok and worst < bound,
               f"worst {worst * 1000:.0f} ms (bound {bound * 1000:.0f} ms); load {rate.group(1) if rate else '?'} reviews/s"
               + (f"; {errors.group(0)}" if errors else ""))
