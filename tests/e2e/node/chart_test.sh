@@ -198,7 +198,9 @@ ip=$(k get pod -n "$release_ns" "$pod" -o jsonpath='{.status.podIP}')
 k get secret -n "$release_ns" "$release-clausegate-tls" -o jsonpath='{.data.ca\.crt}' | base64 -d >"$work/ca.crt"
 host=$svc.$release_ns.svc
 k delete pod -n "$release_ns" "$pod" --wait=false >/dev/null
-sleep 1
+# Once the kubelet has signalled it (its readiness turns 503), within the delay.
+stopping() { [ "$(in_ns curl -s -o /dev/null -w '%{http_code}' "http://$ip:8080/readyz")" = 503 ]; }
+wait_for 10 stopping
 ready=$(in_ns curl -s -o /dev/null -w '%{http_code}' "http://$ip:8080/readyz")
 answered=$(in_ns curl -s -o /dev/null -w '%{http_code}' --cacert "$work/ca.crt" --resolve "$host:8443:$ip" \
   -H 'Content-Type: application/json' --data @"$root/examples/admission-review.json" "https://$host:8443/validate")
