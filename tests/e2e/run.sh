@@ -244,6 +244,48 @@ ca_after=$(k get secret -n "$release_ns" cg2-clausegate-tls -o jsonpath='{.data.
 bundle=$(k get validatingwebhookconfiguration cg2-clausegate-clausegate -o jsonpath='{.webhooks[0].clientConfig.caBundle}')
 [ -n "$ca_before" ] && [ "$ca_before" = "$ca_after" ] && [ "$bundle" = "$ca_after" ]
 expect "the self-signed CA is stable across helm upgrade and is the caBundle" $?
+# A rotation: a new CA and certificate, the previous CA still in the bundle (Pods present the
+# previous certificate until the kubelet's next sync), and stable again after.
+tls_state() {
+  k get secret -n "$release_ns" cg2-clausegate-tls -o json >"$work/tls-$1.json" &&
+    k get validatingwebhookconfiguration cg2-clausegate-clausegate -o json >"$work/webhook-$1.json"
+}
+cg2_upgrade() {
+  "$HELM" upgrade cg2 "$root/charts/clausegate" -n "$release_ns" --set webhook.failurePolicy=Ignore \
+    --set webhook.removeOnUninstall=false "$@" >"$work/out" 2>&1
+}
+tls_state before && cg2_upgrade --set tls.selfSigned.rotation=2026-12 && tls_state rotated &&
+  cg2_upgrade --set tls.selfSigned.rotation=2026-12 --set replicaCount=2 && tls_state after
+expect "helm upgrade with tls.selfSigned.rotation, twice" $? "$work/out"
+python3 - "$work" >"$work/out" 2>&1 <<'PY'
+import base64, json, subprocess, sys
+work = sys.argv[1]
+def state(name):
+    secret = json.load(open(f"{work}/tls-{name}.json"))
+    webhook = json.load(open(f"{work}/webhook-{name}.json"))
+    data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+    return data, base64.b64decode(webhook["webhooks"][0]["clientConfig"]["caBundle"]).decode()
+def verifies(ca, crt):
+    open(f"{work}/v-ca.pem", "w").write(ca); open(f"{work}/v-crt.pem", "w").write(crt)
+    return subprocess.run(["openssl", "verify", "-CAfile", f"{work}/v-ca.pem", f"{work}/v-crt.pem"],
+                          capture_output=True).returncode == 0
+before, bundle_before = state("before")
+rotated, bundle_rotated = state("rotated")
+after, bundle_after = state("after")
+checks = {
+    "a new CA": rotated["ca.crt"] != before["ca.crt"],
+    "a new certificate and key": rotated["tls.crt"] != before["tls.crt"] and rotated["tls.key"] != before["tls.key"],
+    "the new certificate is signed by the new CA": verifies(rotated["ca.crt"], rotated["tls.crt"]),
+    "the previous CA is kept in the Secret": rotated.get("previous-ca.crt") == before["ca.crt"],
+    "the bundle trusts the new and the previous certificate": bundle_rotated.count("BEGIN CERTIFICATE") == 2
+        and verifies(bundle_rotated, rotated["tls.crt"]) and verifies(bundle_rotated, before["tls.crt"]),
+    "the same rotation value changes nothing": after == rotated and bundle_after == bundle_rotated,
+}
+for name, good in checks.items():
+    print(("ok   " if good else "FAIL ") + name)
+sys.exit(0 if all(checks.values()) else 1)
+PY
+expect "tls.selfSigned.rotation: new CA and certificate, the previous CA trusted until the next rotation" $? "$work/out"
 "$HELM" uninstall cg2 -n "$release_ns" >"$work/out" 2>&1
 [ $? = 0 ] && ! k get validatingwebhookconfiguration cg2-clausegate-clausegate >/dev/null 2>&1
 expect "helm uninstall leaves no webhook configuration" $? "$work/out"

@@ -125,8 +125,8 @@ pods_before=$(k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate \
   -o jsonpath='{range .items[*]}{.metadata.name}={.status.containerStatuses[0].restartCount} {end}')
 # The trusted registries no longer include the node's own: the same Deployment is denied
 # once the kubelet has swapped the ConfigMap's files and the webhook has reloaded them.
-h upgrade "$release" "$root/charts/clausegate" -n "$release_ns" "${chart_values[@]}" \
-  --set-json 'policies.params.trusted-registries={"registries":["registry.example.com/"]}' --wait --timeout 120s \
+chart_values+=(--set-json 'policies.params.trusted-registries={"registries":["registry.example.com/"]}')
+h upgrade "$release" "$root/charts/clausegate" -n "$release_ns" "${chart_values[@]}" --wait --timeout 120s \
   >"$work/out" 2>&1; expect "helm upgrade with other params" $? "$work/out"
 sed 's/name: compliant-web$/name: after-upgrade/' "$here/manifests/compliant-deployment.yaml" >"$work/after-upgrade.yaml"
 registry_denied() {
@@ -190,13 +190,61 @@ under_load "rollout restart, 1 replica (surge), zero failed requests" 0 restart
 k scale -n "$release_ns" deploy/"$deploy" --replicas=2 >/dev/null &&
   k rollout status -n "$release_ns" deploy/"$deploy" --timeout 60s >/dev/null 2>&1
 
+# A node drain. The budget keeps one replica available: with two, one is evicted and the
+# other keeps serving; with one, nothing is evicted. On a single node the evicted replica
+# cannot be placed elsewhere, so the drain cannot finish: it must stop at the budget, not
+# at admission. The node is made schedulable again afterwards.
+drain() {
+  local want=$1 evicted
+  k drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --force --timeout 25s >"$work/drain.out" 2>&1
+  local st=$?
+  evicted=$(grep -c "^pod/$deploy-.* evicted" "$work/drain.out")
+  cat "$work/drain.out"
+  k uncordon "$NODE_NAME" >/dev/null && k rollout status -n "$release_ns" deploy/"$deploy" --timeout 120s || return 1
+  echo "drain exit $st, webhook replicas evicted: $evicted"
+  [ "$st" != 0 ] && [ "$evicted" = "$want" ] && grep -q "disruption budget" "$work/drain.out"
+}
+part "node drain under load (PodDisruptionBudget)"
+under_load "node drain, 2 replicas: one evicted, zero failed requests" 0 drain 1
+h upgrade "$release" "$root/charts/clausegate" -n "$release_ns" "${chart_values[@]}" --set replicaCount=1 \
+  --wait --timeout 120s >"$work/out" 2>&1; expect "helm upgrade to one replica (with its budget)" $? "$work/out"
+wait_for 90 only_desired_pods  # the replica scaled away has exited (a terminating Pod is evicted freely)
+under_load "node drain, 1 replica: the budget holds it, zero failed requests" 0 drain 0
+h upgrade "$release" "$root/charts/clausegate" -n "$release_ns" "${chart_values[@]}" \
+  --wait --timeout 120s >"$work/out" 2>&1; expect "helm upgrade back to two replicas" $? "$work/out"
+
+# TLS rotation in the chart's self-signed mode: the API server trusts the new CA at once,
+# the Pods present the new certificate only after the kubelet's next sync of their Secret.
+host=$svc.$release_ns.svc
+served() {  # the SHA-256 fingerprint of the certificate a Pod presents
+  in_ns openssl s_client -connect "$1:8443" -servername "$host" </dev/null 2>/dev/null |
+    openssl x509 -noout -fingerprint -sha256 2>/dev/null
+}
+rotate() {
+  local ips new stale=0 t0
+  h upgrade "$release" "$root/charts/clausegate" -n "$release_ns" "${chart_values[@]}" \
+    --set tls.selfSigned.rotation=e2e-1 --wait --timeout 120s || return 1
+  t0=$(date +%s)
+  new=$(k get secret -n "$release_ns" "$release-clausegate-tls" -o jsonpath='{.data.tls\.crt}' | base64 -d |
+    openssl x509 -noout -fingerprint -sha256)
+  ips=$(k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate -o jsonpath='{.items[*].status.podIP}')
+  for ip in $ips; do [ "$(served "$ip")" = "$new" ] || stale=$((stale + 1)); done
+  echo "after the upgrade: $stale of $(wc -w <<<"$ips") Pods presented the previous certificate"
+  all_new() { local ip; for ip in $ips; do [ "$(served "$ip")" = "$new" ] || return 1; done; }
+  wait_for 150 all_new || return 1
+  echo "every Pod presents the new certificate $(( $(date +%s) - t0 )) s after the upgrade"
+}
+part "TLS rotation (self-signed) under load"
+under_load "TLS rotation, zero failed requests" 0 rotate
+grep -q "every Pod presents the new certificate" "$work/load.out"
+expect "$(grep -m1 'Pods presented the previous' "$work/load.out"); $(grep -m1 'every Pod presents' "$work/load.out")" $? "$work/load.out"
+
 # On one node the API server dials endpoint addresses itself: a Pod told to stop must keep
 # answering, at its own address, for its shutdown delay, while it reports not ready.
 part "a terminating Pod answers during its shutdown delay"
 pod=$(k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate -o jsonpath='{.items[0].metadata.name}')
 ip=$(k get pod -n "$release_ns" "$pod" -o jsonpath='{.status.podIP}')
 k get secret -n "$release_ns" "$release-clausegate-tls" -o jsonpath='{.data.ca\.crt}' | base64 -d >"$work/ca.crt"
-host=$svc.$release_ns.svc
 k delete pod -n "$release_ns" "$pod" --wait=false >/dev/null
 # Once the kubelet has signalled it (its readiness turns 503), within the delay.
 stopping() { [ "$(in_ns curl -s -o /dev/null -w '%{http_code}' "http://$ip:8080/readyz")" = 503 ]; }
