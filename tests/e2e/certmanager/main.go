@@ -79,19 +79,22 @@ var controllers = []string{
 }
 
 func main() {
-	kubeconfig := flag.String("kubeconfig", "", "kubeconfig of the API server (required)")
-	clusterResourceNamespace := flag.String("cluster-resource-namespace", "kube-system",
+	// A FlagSet of its own: controller-runtime registers --kubeconfig on the
+	// global one when imported.
+	fs := flag.NewFlagSet("cert-manager-e2e", flag.ExitOnError)
+	kubeconfig := fs.String("kubeconfig", "", "kubeconfig of the API server (required)")
+	clusterResourceNamespace := fs.String("cluster-resource-namespace", "kube-system",
 		"namespace of the Secrets that ClusterIssuers refer to")
-	workers := flag.Int("workers", 5, "workers per controller")
-	minBackoff := flag.Duration("certificate-request-minimum-backoff-duration", time.Hour,
+	workers := fs.Int("workers", 5, "workers per controller")
+	minBackoff := fs.Duration("certificate-request-minimum-backoff-duration", time.Hour,
 		"wait before reissuing after a failed CertificateRequest (doubles on each failure)")
-	maxBackoff := flag.Duration("certificate-request-maximum-backoff-duration", 32*time.Hour,
+	maxBackoff := fs.Duration("certificate-request-maximum-backoff-duration", 32*time.Hour,
 		"longest wait before reissuing after failed CertificateRequests")
-	klog.InitFlags(flag.CommandLine)
+	klog.InitFlags(fs)
 	// cert-manager logs what it does at level 2 (its Info); 0 shows errors only.
-	_ = flag.Set("v", "2")
-	flag.Parse()
-	if *kubeconfig == "" || flag.NArg() > 0 {
+	_ = fs.Set("v", "2")
+	_ = fs.Parse(os.Args[1:])
+	if *kubeconfig == "" || fs.NArg() > 0 {
 		fmt.Fprintln(os.Stderr, "usage: cert-manager-e2e --kubeconfig FILE [--cluster-resource-namespace NS] [--v N]")
 		os.Exit(2)
 	}

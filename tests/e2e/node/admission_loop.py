@@ -46,10 +46,12 @@ def main():
             conn = connect()
             return 0, "%s: %s" % (type(e).__name__, e)
 
+    # Names of this run only: a delete that an earlier run saw fail leaves its object behind.
+    run = "%x" % (int(time.time() * 1000) % 0xffffff)
     i, after_last = 0, 0
     while not os.path.exists(stop_file):
         i += 1
-        name = "loop-%d" % i
+        name = "loop-%s-%d" % (run, i)
         for method, path, body, good in (
                 ("POST", base, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name},
                                 "data": {"n": str(i)}}, (201,)),

@@ -14,7 +14,9 @@ work=$(mktemp -d /tmp/clausegate-node.XXXXXX)
 cluster=$work/cluster
 . "$here/lib.sh"
 
+cert_manager=""
 cleanup() {
+  [ -n "$cert_manager" ] && kill "$cert_manager" 2>/dev/null
   bash "$node/cluster.sh" down "$cluster" >"$work/down.log" 2>&1
   if [ "$fails" = 0 ] && [ -z "${KEEP_WORK:-}" ]; then rm -rf "$work"; else echo "e2e node: logs kept in $work"; fi
 }
@@ -216,8 +218,8 @@ h upgrade "$release" "$root/charts/clausegate" -n "$release_ns" "${chart_values[
 # TLS rotation in the chart's self-signed mode: the API server trusts the new CA at once,
 # the Pods present the new certificate only after the kubelet's next sync of their Secret.
 host=$svc.$release_ns.svc
-served() {  # the SHA-256 fingerprint of the certificate a Pod presents
-  in_ns openssl s_client -connect "$1:8443" -servername "$host" </dev/null 2>/dev/null |
+served() {  # IP [PORT]: the SHA-256 fingerprint of the certificate a Pod presents
+  in_ns openssl s_client -connect "$1:${2:-8443}" -servername "$host" </dev/null 2>/dev/null |
     openssl x509 -noout -fingerprint -sha256 2>/dev/null
 }
 rotate() {
@@ -293,5 +295,114 @@ expect "helm uninstall runs its pre-delete hook" $st "$work/out"
 ! k get validatingwebhookconfiguration "$webhook" >/dev/null 2>&1; expect "no webhook configuration is left" $?
 k create -n e2e-dev -f "$here/manifests/privileged-pod.yaml" --dry-run=server >"$work/out" 2>&1
 expect "with the release gone, admission no longer calls it" $? "$work/out"
+
+# --- every option of the chart, with cert-manager issuing its certificate -------------------------
+# values-all-options.yaml as it is, but for what one node here cannot give: the image is the
+# local one (no registry, no digest), and replicas that must each have a node of their own
+# cannot all run, so the anti-affinity is soft.
+part "helm install --wait (all-options values, cert-manager)"
+crds=$(bash "$here/crds.sh" 2>"$work/out") && k apply --server-side -f "$crds" >>"$work/out" 2>&1
+expect "the cert-manager and ServiceMonitor CRDs as published" $? "$work/out"
+cm_bin=$(bash "$here/certmanager/build.sh" --print-path 2>"$work/cert-manager-build.log")
+expect "cert-manager's controllers built (Go module proxy, cached)" $? "$work/cert-manager-build.log"
+in_ns "$cm_bin" --kubeconfig "$KUBECONFIG" >"$work/cert-manager.log" 2>&1 &
+cert_manager=$!
+release_ns=clausegate-all release=all deploy=admission
+all_values=(-f "$here/values-all-options.yaml" --set image.repository=localhost/clausegate --set image.tag=e2e
+  --set image.digest= --set image.pullPolicy=Never --set podAntiAffinity=soft)
+h install "$release" "$root/charts/clausegate" -n "$release_ns" --create-namespace "${all_values[@]}" \
+  --wait --timeout 240s >"$work/out" 2>&1; st=$?
+[ "$st" = 0 ] || { k get pods,certificates,certificaterequests -n "$release_ns" -o wide; tail -20 "$work/cert-manager.log"; } >>"$work/out" 2>&1
+expect "helm install --wait of every option" $st "$work/out"
+ready=$(k get deploy -n "$release_ns" "$deploy" -o jsonpath='{.status.readyReplicas}')
+[ "$ready" = 3 ]; expect "three replicas Ready ($ready)" $?
+k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate -o json >"$work/pods.json"
+python3 - "$work/pods.json" >"$work/out" 2>&1 <<'PY'
+import json, sys
+pods = json.load(open(sys.argv[1]))["items"]
+ok = len(pods) == 3
+for p in pods:
+    spec, meta, c = p["spec"], p["metadata"], p["spec"]["containers"][0]
+    checks = {
+        "service account admission-sa": spec["serviceAccountName"] == "admission-sa",
+        "priority class system-cluster-critical": spec.get("priorityClassName") == "system-cluster-critical",
+        "resources": c["resources"] == {"requests": {"cpu": "200m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+        "pod labels and annotations": meta["labels"].get("clausegate.io/tenant") == "platform"
+            and meta.get("annotations", {}).get("example.com/scrape") == "true",
+        "server arguments": "--threads=8" in c["args"] and "--port=9443" in c["args"],
+        "read-only root, non-root": c["securityContext"].get("readOnlyRootFilesystem") is True
+            and spec["securityContext"].get("runAsNonRoot") is True,
+    }
+    for name, good in checks.items():
+        print(("ok   " if good else "FAIL ") + meta["name"] + ": " + name)
+        ok = ok and good
+sys.exit(0 if ok else 1)
+PY
+expect "the Pods carry the options (service account, priority, resources, labels, arguments)" $? "$work/out"
+k get servicemonitor,networkpolicy,poddisruptionbudget -n "$release_ns" -o name >"$work/out" 2>&1
+[ "$(grep -c . "$work/out")" = 3 ]; expect "ServiceMonitor, NetworkPolicy and PodDisruptionBudget installed" $? "$work/out"
+k wait -n "$release_ns" --for=condition=Ready certificate/admission-ca certificate/admission-serving --timeout 60s >"$work/out" 2>&1
+expect "cert-manager issued the chart's CA and serving certificates" $? "$work/out"
+webhook=$(k get validatingwebhookconfiguration -l app.kubernetes.io/instance=$release -o jsonpath='{.items[0].metadata.name}')
+injected() {
+  [ "$(k get validatingwebhookconfiguration "$webhook" -o jsonpath='{.webhooks[0].clientConfig.caBundle}')" = \
+    "$(k get secret -n "$release_ns" admission-tls -o jsonpath='{.data.ca\.crt}')" ]
+}
+wait_for 60 injected; expect "the CA injected into the webhook configuration is the serving Secret's" $?
+host=admission.$release_ns.svc
+k get secret -n "$release_ns" admission-tls -o jsonpath='{.data.ca\.crt}' | base64 -d >"$work/cm-ca.crt"
+ip=$(k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate -o jsonpath='{.items[0].status.podIP}')
+answered=$(in_ns curl -s -o /dev/null -w '%{http_code}' --cacert "$work/cm-ca.crt" --resolve "$host:9443:$ip" \
+  -H 'Content-Type: application/json' --data @"$root/examples/admission-review.json" "https://$host:9443/validate")
+[ "$answered" = 200 ]; expect "a Pod serves cert-manager's certificate, trusted by its CA, for $host ($answered)" $?
+
+part "admission with every option"
+k create -n e2e-dev -f "$here/manifests/privileged-pod.yaml" --dry-run=server >"$work/out" 2>&1
+[ $? != 0 ] && grep -q 'no-privileged-containers' "$work/out" && grep -q 'ISO/IEC 27017' "$work/out"
+expect "a privileged Pod is denied (baseline level) with the clause ids" $? "$work/out"
+python3 - "$here/manifests/privileged-pod.yaml" >"$work/skipped.yaml" <<'PY'
+import sys, yaml
+pod = yaml.safe_load(open(sys.argv[1]))
+pod["metadata"]["name"] = "skipped"
+pod["metadata"].setdefault("labels", {})["clausegate.io/skip"] = "true"
+print(yaml.safe_dump(pod))
+PY
+k create -n e2e-dev -f "$work/skipped.yaml" --dry-run=server >"$work/out" 2>&1
+expect "the objectSelector leaves out an object labelled clausegate.io/skip" $? "$work/out"
+printf '%s\n' 'apiVersion: v1' 'kind: PersistentVolumeClaim' 'metadata: {name: no-team}' \
+  'spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}' >"$work/pvc.yaml"
+k create -n e2e-dev -f "$work/pvc.yaml" --dry-run=server >"$work/out" 2>&1
+[ $? = 0 ] && grep -q '^Warning: require-team-label/team' "$work/out"
+expect "policies.extra: the Warn policy on PersistentVolumeClaims warns" $? "$work/out"
+
+# Renewal by cert-manager under load. failurePolicy is Ignore here, so a failed call would be
+# admitted unseen: the API server's count of calls that failed open must not move.
+fail_open() {
+  k get --raw /metrics 2>/dev/null | awk '/^apiserver_admission_webhook_fail_open_count\{/ && /validate.clausegate.io/ {n += $2} END {print n + 0}'
+}
+renew() {
+  local gen now before ips
+  before=$(served "$ip" 9443)
+  gen=$(k get certificate -n "$release_ns" admission-serving -o jsonpath='{.metadata.generation}')
+  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  # As `cmctl renew` does: the Issuing condition on the status starts a reissue.
+  k patch certificate -n "$release_ns" admission-serving --subresource status --type json -p "[{\"op\": \"add\",
+    \"path\": \"/status/conditions/-\", \"value\": {\"type\": \"Issuing\", \"status\": \"True\", \"reason\": \"ManuallyTriggered\",
+    \"message\": \"renewal from the e2e test\", \"lastTransitionTime\": \"$now\", \"observedGeneration\": $gen}}]" || return 1
+  ips=$(k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate -o jsonpath='{.items[*].status.podIP}')
+  renewed_everywhere() { local i; for i in $ips; do [ "$(served "$i" 9443)" != "$before" ] || return 1; done; }
+  wait_for 150 renewed_everywhere || return 1
+  echo "every Pod presents the renewed certificate"
+}
+open_before=$(fail_open)
+under_load "cert-manager renewal under load" 0 renew
+open_after=$(fail_open)
+[ "$open_before" = "$open_after" ] && grep -q "every Pod presents the renewed certificate" "$work/load.out" && injected
+expect "renewed on every Pod, same CA in the bundle, no call failed open ($open_before -> $open_after)" $? "$work/load.out"
+
+h uninstall "$release" -n "$release_ns" --wait --timeout 120s >"$work/out" 2>&1; st=$?
+[ "$st" = 0 ] && ! k get validatingwebhookconfiguration "$webhook" >/dev/null 2>&1
+expect "helm uninstall of every option leaves no webhook configuration" $? "$work/out"
+kill "$cert_manager" 2>/dev/null; wait "$cert_manager" 2>/dev/null; cert_manager=""
 
 summary "e2e node"
