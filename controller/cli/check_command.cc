@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cli/args.h"
+#include "cli/judging.h"
 #include "cli/load_options.h"
 #include "cli/manifests.h"
 #include "engine/engine.h"
@@ -77,18 +78,12 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
     err << "clausegate check: both -p POLICIES and -f INPUTS are needed\n" << usage;
     return 2;
   }
-  if (o.output != "text" && o.output != "json" && o.output != "junit" && o.output != "sarif" && o.output != "policyreport") {
-    err << "clausegate check: output format \"" << o.output << "\" is not one of text, json, junit, sarif, policyreport\n";
-    return 2;
-  }
+  if (!IsReportFormat("check", o.output, err)) return 2;
   if (o.operation != "CREATE" && o.operation != "UPDATE" && o.operation != "DELETE") {
     err << "clausegate check: --operation must be CREATE, UPDATE or DELETE\n";
     return 2;
   }
-  if (o.fail_on != "deny" && o.fail_on != "warn") {
-    err << "clausegate check: --fail-on must be deny or warn\n";
-    return 2;
-  }
+  if (!IsFailOn("check", o.fail_on, err)) return 2;
   ReadOptions read_options;
   if (!o.max_document_bytes.empty()) {
     char* end = nullptr;
@@ -101,23 +96,9 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
     }
     read_options.max_document_bytes = static_cast<size_t>(n);
   }
-  std::string sel_error;
-  auto selector = policy::ParseLabelSelector(o.selector, &sel_error);
-  if (!selector) {
-    err << "clausegate check: " << sel_error << "\n";
-    return 2;
-  }
-  clausegate::Timestamp now;
-  if (!o.now.empty()) {
-    auto t = clausegate::ParseTimestamp(o.now);
-    if (!t) {
-      err << "clausegate check: --now \"" << o.now << "\" is not an RFC 3339 timestamp\n";
-      return 2;
-    }
-    now = *t;
-  } else {
-    now.seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  }
+  auto now_given = ReadNow("check", o.now, err);
+  if (!now_given) return 2;
+  clausegate::Timestamp now = *now_given;
   RequestDefaults defaults;
   defaults.operation = o.operation;
   defaults.username = o.user;
@@ -139,16 +120,8 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
   }
 
   // Policies: the same loader as lint; any problem rejects the whole set.
-  auto load_options = ReadLoadOptions("check", o.max_estimated_cost, err);
-  if (!load_options) return 2;
-  policy::LoadResult loaded = policy::LoadPolicyPaths(o.policies, *load_options);
-  if (!loaded.ok()) {
-    for (const auto& i : loaded.issues) err << i.ToString() << "\n";
-    err << "clausegate check: the policy set has " << loaded.issues.size() << " problem(s); nothing was checked\n";
-    return 2;
-  }
-  policy::KeepSelected(&loaded, *selector);
-  engine::PolicySet set(std::move(loaded.policies), std::move(loaded.exceptions));
+  auto set = LoadJudgingSet("check", o.policies, o.selector, o.max_estimated_cost, err);
+  if (!set) return 2;
 
   auto writer = report::MakeCheckWriter(o.output, out, stdout_is_tty, CLAUSEGATE_VERSION, now.seconds);
   // Input problems go into the report; machine formats also show them on stderr,
@@ -174,7 +147,7 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
       o.inputs,
       [&](Item&& item) {
         Prepared p = builder.Build(item);
-        writer->Add({std::move(p.ref), set.Evaluate(p.input)});
+        writer->Add({std::move(p.ref), set->Evaluate(p.input)});
         if (progress && ++checked % 200 == 0) {
           err << "\rchecked " << checked << " objects (" << reader.documents_seen() << "/" << documents << " documents)"
               << std::flush;
@@ -184,14 +157,7 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
   if (progress) err << "\r" << std::string(60, ' ') << "\r";
   writer->Finish();
   const report::CheckSummary& s = writer->summary();
-  if (s.input_errors > 0) {
-    err << "clausegate check: " << s.input_errors << (s.input_errors == 1 ? " input" : " inputs")
-        << " could not be read; everything else was judged\n";
-    return 2;
-  }
-  if (s.denied > 0) return 1;
-  if (o.fail_on == "warn" && s.warnings > 0) return 1;
-  return 0;
+  return JudgingExitCode("check", s, o.fail_on, s.input_errors == 1 ? "input" : "inputs", err);
 }
 
 }  // namespace clausegate::cli

@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "cli/audit_command.h"
 #include "cli/cel_command.h"
 #include "cli/check_command.h"
 #include "cli/controls_command.h"
@@ -23,6 +24,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  serve --policies DIR --tls-cert F --tls-key F  the HTTPS admission webhook\n"
     "  check -p POLICIES -f MANIFESTS [options]     evaluate manifests as admission requests\n"
+    "  audit -p POLICIES [--kubeconfig F] [options] judge what runs in a cluster\n"
     "  controls [-p POLICIES] [-o FORMAT] [--uncovered]  the clause-to-rule compliance matrix\n"
     "  lint -p POLICIES [-l SELECTOR]               validate and compile policies\n"
     "  test -p POLICIES [SUITE...]                  run policy test suites\n"
@@ -44,8 +46,9 @@ int main(int argc, char** argv) {
   if (cmd == "cel") return clausegate::cli::RunCelCommand(rest, std::cout, std::cerr);
   // Reports can be hundreds of megabytes: a single-threaded command's iostreams need not go
   // through stdio's buffer (serve keeps it: its threads share std::cerr, which stdio locks).
-  if (cmd == "check" || cmd == "decode") std::ios::sync_with_stdio(false);
+  if (cmd == "check" || cmd == "audit" || cmd == "decode") std::ios::sync_with_stdio(false);
   if (cmd == "check") return clausegate::cli::RunCheckCommand(rest, std::cin, std::cout, std::cerr, isatty(1) != 0);
+  if (cmd == "audit") return clausegate::cli::RunAuditCommand(rest, std::cout, std::cerr, isatty(1) != 0);
   if (cmd == "controls") return clausegate::cli::RunControlsCommand(rest, std::cout, std::cerr);
   if (cmd == "test") return clausegate::cli::RunTestCommand(rest, std::cin, std::cout, std::cerr);
   if (cmd == "serve") return clausegate::cli::RunServeCommand(rest, std::cout, std::cerr);

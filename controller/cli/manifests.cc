@@ -277,7 +277,7 @@ Prepared InputBuilder::Build(const Item& it) const {
     input.info.group = slash == std::string::npos ? "" : api.substr(0, slash);
     input.info.version = slash == std::string::npos ? api : api.substr(slash + 1);
     input.info.kind = engine::StringAt(obj, {"kind"});
-    input.info.resource = engine::PolicySet::ResourceForKind(input.info.kind);
+    input.info.resource = it.resource.empty() ? engine::PolicySet::ResourceForKind(input.info.kind) : it.resource;
     input.info.name = engine::StringAt(obj, {"metadata", "name"});
     input.info.namespace_name = NamespaceOf(obj, input.info.kind);
     input.info.operation = defaults.operation;

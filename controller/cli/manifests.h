@@ -24,6 +24,9 @@ struct Item {
   std::string file;
   SourcePosition position;
   json::DocumentPtr doc;  // the document the values above point into
+  // The plural resource, when the source knows it (an object listed from the API
+  // server); otherwise Kubernetes' default pluralisation of the kind.
+  std::string resource;
 };
 
 struct ReadOptions {

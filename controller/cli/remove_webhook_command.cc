@@ -2,7 +2,7 @@
 
 #include <ostream>
 
-#include "server/kube_client.h"
+#include "kube/kube_client.h"
 #include "cli/args.h"
 
 namespace clausegate::cli {
@@ -27,13 +27,13 @@ int RunRemoveWebhookCommand(std::span<const std::string> args, std::ostream& out
     return 2;
   }
   std::string why;
-  auto config = kubeconfig.empty() ? server::KubeConfig::FromServiceAccount(&why)
-                                   : server::KubeConfig::FromKubeconfig(kubeconfig, &why);
+  auto config = kubeconfig.empty() ? kube::KubeConfig::FromServiceAccount(&why)
+                                   : kube::KubeConfig::FromKubeconfig(kubeconfig, &why);
   if (!config) {
     err << "clausegate remove-webhook: no cluster credentials: " << why << "\n";
     return 2;
   }
-  Status s = server::RemoveWebhookConfiguration(*config, name);
+  Status s = kube::RemoveWebhookConfiguration(*config, name);
   if (!s.ok()) {
     err << "clausegate remove-webhook: " << name << ": " << s.message() << "\n";
     return 1;

@@ -144,10 +144,10 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   store.Swap(std::move(initial));
   server::PolicyWatcher watcher(policy_paths, store, load, err);
   // Cluster access: explicit flags, else the Pod's service account, else none.
-  std::optional<server::KubeConfig> kube;
+  std::optional<kube::KubeConfig> kube;
   std::string why = "--no-cluster";
   if (!no_cluster && !kube_api.empty()) {
-    server::KubeConfig c;
+    kube::KubeConfig c;
     std::string rest = kube_api;
     c.https = !rest.starts_with("http://");
     if (auto p = rest.find("://"); p != std::string::npos) rest = rest.substr(p + 3);
@@ -164,13 +164,13 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     }
     kube = c;
   } else if (!no_cluster && !kubeconfig.empty()) {
-    kube = server::KubeConfig::FromKubeconfig(kubeconfig, &why);
+    kube = kube::KubeConfig::FromKubeconfig(kubeconfig, &why);
     if (!kube) {
       err << "clausegate serve: " << why << "\n";
       return 2;
     }
   } else if (!no_cluster) {
-    kube = server::KubeConfig::FromServiceAccount(&why);
+    kube = kube::KubeConfig::FromServiceAccount(&why);
   }
   std::unique_ptr<server::NamespaceCache> namespaces;
   if (kube) {

@@ -97,6 +97,10 @@ class PolicySet {
 
   Decision Evaluate(const Input& input) const;
 
+  // Whether some policy may apply to requests like `info` (its resource, version and
+  // operation; selectors and conditions aside): what an audit needs to list.
+  bool MayJudge(const RequestInfo& info) const { return !Candidates(info).empty(); }
+
   // The plural resource and group of a kind, for inputs that only name a kind
   // (manifests). Unknown kinds get Kubernetes' default pluralisation.
   static std::string ResourceForKind(std::string_view kind);

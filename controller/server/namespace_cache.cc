@@ -1,6 +1,6 @@
 #include "server/namespace_cache.h"
 
-#include "server/kube_client.h"
+#include "kube/kube_client.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -32,7 +32,7 @@ std::map<std::string, std::string> LabelsOf(const nlohmann::json& object) {
 
 }  // namespace
 
-NamespaceCache::NamespaceCache(KubeConfig config, std::ostream& log)
+NamespaceCache::NamespaceCache(kube::KubeConfig config, std::ostream& log)
     : config_(std::move(config)), log_(log), labels_(std::make_shared<const NamespaceLabels>()) {}
 
 NamespaceCache::~NamespaceCache() { Stop(); }
@@ -72,7 +72,7 @@ engine::NamespaceInfo NamespaceCache::Info(const nlohmann::json& object) {
 }
 
 bool NamespaceCache::List(std::string* resource_version) {
-  auto client = MakeKubeClient(config_);
+  auto client = kube::MakeKubeClient(config_);
   auto res = client->Get("/api/v1/namespaces");
   if (!res || res->status != 200) {
     log_ << nlohmann::json{{"msg", "namespace list failed"}, {"status", res ? res->status : 0}}.dump() << "\n" << std::flush;
@@ -114,7 +114,7 @@ void NamespaceCache::Apply(const std::string& type, const std::string& object_js
 }
 
 bool NamespaceCache::Watch(std::string* resource_version) {
-  auto client = MakeKubeClient(config_);
+  auto client = kube::MakeKubeClient(config_);
   {
     // Stop() shuts this client's socket: a watch is a long poll that would otherwise
     // hold the shutdown until the API server ends it.

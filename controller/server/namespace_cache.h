@@ -17,7 +17,7 @@
 
 #include "engine/engine.h"
 #include "json/document.h"
-#include "server/kube_client.h"
+#include "kube/kube_client.h"
 
 namespace clausegate::server {
 
@@ -25,7 +25,7 @@ using NamespaceLabels = engine::NamespaceIndex;
 
 class NamespaceCache {
  public:
-  NamespaceCache(KubeConfig config, std::ostream& log);
+  NamespaceCache(kube::KubeConfig config, std::ostream& log);
   ~NamespaceCache();
 
   void Start();
@@ -45,7 +45,7 @@ class NamespaceCache {
 
   engine::NamespaceInfo Info(const nlohmann::json& object);
 
-  KubeConfig config_;
+  kube::KubeConfig config_;
   std::ostream& log_;
   json::Decoder decoder_;  // used by the cache's own thread only
   mutable std::mutex mu_;

@@ -118,6 +118,9 @@ serve_pid=$!; pids+=($serve_pid)
 wait_for 30 curl -fsS "http://127.0.0.1:$health_port/readyz"; st=$?; expect "clausegate serve is ready" $st "$work/clausegate.log"; abort_unless $st
 grep -q 'url: https://127.0.0.1' "$work/webhook.yaml" && grep -q 'failurePolicy: Fail' "$work/webhook.yaml"
 expect "rendered webhook calls loopback, failurePolicy Fail" $? "$work/webhook.yaml"
+# What already runs when the webhook arrives: judged later by `clausegate audit`.
+python3 "$here/audit_parity.py" create "$bin" "$work" "$root" >"$work/out" 2>&1
+expect "$(tail -1 "$work/out")" $? "$work/out"
 k apply -f "$work/webhook.yaml" >"$work/out" 2>&1; st=$?; expect "webhook configuration applied" $st "$work/out"; abort_unless $st
 webhook_name=$(python3 -c 'import sys,yaml; print(yaml.safe_load(open(sys.argv[1]))["metadata"]["name"])' "$work/webhook.yaml")
 k apply -f "$here/manifests/namespaces.yaml" >"$work/out" 2>&1; expect "labelled namespaces admitted" $? "$work/out"
@@ -175,6 +178,12 @@ expect "clausegate check and the API server agree on every object" $? "$work/par
 tail -1 "$work/parity.out"
 
 # --- the chart against the real API server ----------------------------------------------
+part "audit: the objects that were there before the webhook"
+python3 "$here/audit_parity.py" compare "$bin" "$work" "$root" >"$work/out" 2>&1; st=$?
+expect "$(grep -m1 '^audit:' "$work/out")" $st "$work/out"
+grep -q '^fixed .* -> \[\]' "$work/out"; st=$?
+expect "$(grep -m1 '^fixed' "$work/out" || echo 'a fixed object leaves the audit')" $st "$work/out"
+
 part "chart: lint, template, dry-run apply"
 # The published definitions (cert-manager, the Prometheus operator): the dry-run below checks
 # the chart's Certificate, Issuer and ServiceMonitor against their real schemas.

@@ -19,6 +19,7 @@
 #include "server/namespace_cache.h"
 
 using namespace clausegate::server;
+using clausegate::kube::KubeConfig;
 
 namespace {
 

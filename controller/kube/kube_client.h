@@ -11,7 +11,7 @@
 
 #include "common/status.h"
 
-namespace clausegate::server {
+namespace clausegate::kube {
 
 // How to reach the API server. In a Pod: the service-account mount and
 // KUBERNETES_SERVICE_HOST/PORT (see FromServiceAccount).
@@ -37,4 +37,4 @@ std::unique_ptr<httplib::ClientImpl> MakeKubeClient(const KubeConfig& config);
 // One that does not exist is already removed: Ok.
 Status RemoveWebhookConfiguration(const KubeConfig& config, const std::string& name);
 
-}  // namespace clausegate::server
+}  // namespace clausegate::kube

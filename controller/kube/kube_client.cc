@@ -1,4 +1,4 @@
-#include "server/kube_client.h"
+#include "kube/kube_client.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -12,7 +12,7 @@
 #include "common/base64.h"
 #include "json/yaml.h"
 
-namespace clausegate::server {
+namespace clausegate::kube {
 namespace {
 
 
@@ -176,4 +176,4 @@ Status RemoveWebhookConfiguration(const KubeConfig& config, const std::string& n
   return Internal("HTTP " + std::to_string(res->status) + ": " + message);
 }
 
-}  // namespace clausegate::server
+}  // namespace clausegate::kube

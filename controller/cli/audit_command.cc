@@ -1,0 +1,186 @@
+#include "cli/audit_command.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <ostream>
+
+#include "cli/args.h"
+#include "cli/judging.h"
+#include "cli/load_options.h"
+#include "cli/manifests.h"
+#include "kube/api_resources.h"
+#include "kube/kube_client.h"
+
+namespace clausegate::cli {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: clausegate audit -p POLICIES... [options]\n"
+    "  Judges what already runs: every object of every resource the policies match, listed from\n"
+    "  the API server page by page, with the engine `check` and `serve` use (as a CREATE of the\n"
+    "  object as it stands; namespaces and namespaceObject from the cluster).\n"
+    "  -p, --policies PATH        policy files or directories (repeatable)\n"
+    "  --kubeconfig FILE          the cluster (default: $KUBECONFIG, then the service account in a\n"
+    "                             Pod, then ~/.kube/config)\n"
+    "  -n, --namespace NS         only objects in NS (cluster-scoped resources are left out)\n"
+    "  -l, --selector SELECTOR    only policies whose labels match (kubectl syntax), as in check\n"
+    "  --object-selector SELECTOR only objects whose labels match (passed to the API server)\n"
+    "  -o, --output FORMAT        text (default), json, junit, sarif or policyreport\n"
+    "  --page-size N              objects per LIST page (default 500, as kubectl)\n"
+    "  --now RFC3339              the evaluation time (default: now)\n"
+    "  --fail-on deny|warn        exit 1 on violations of Deny rules (default) or also on warnings\n"
+    "  Exit codes as check: 0 nothing violated, 1 violations, 2 a usage or policy error, or a\n"
+    "  resource that could not be listed (everything else is still judged).\n";
+
+struct Options {
+  std::vector<std::string> policies;
+  std::string kubeconfig, namespace_name, selector, object_selector, output = "text", page_size, now,
+      fail_on = "deny", max_estimated_cost;
+};
+
+std::optional<kube::KubeConfig> Credentials(const std::string& flag, std::string* why) {
+  if (!flag.empty()) return kube::KubeConfig::FromKubeconfig(flag, why);
+  if (const char* env = std::getenv("KUBECONFIG"); env && *env) {
+    std::string first(env);
+    first = first.substr(0, first.find(':'));  // the first file of a list
+    return kube::KubeConfig::FromKubeconfig(first, why);
+  }
+  if (std::getenv("KUBERNETES_SERVICE_HOST")) return kube::KubeConfig::FromServiceAccount(why);
+  const char* home = std::getenv("HOME");
+  std::string path = std::string(home ? home : "") + "/.kube/config";
+  if (home && std::filesystem::exists(path)) return kube::KubeConfig::FromKubeconfig(path, why);
+  *why = "no --kubeconfig, no $KUBECONFIG, not in a Pod and no ~/.kube/config";
+  return std::nullopt;
+}
+
+// Where an object lives in the API: what reports name as its file.
+std::string ApiPath(const kube::ApiResource& r, const std::string& ns, const std::string& name) {
+  std::string path = r.group.empty() ? "/api/v1" : "/apis/" + r.GroupVersion();
+  if (r.namespaced && !ns.empty()) path += "/namespaces/" + ns;
+  return path + "/" + r.resource + "/" + name;
+}
+
+report::InputProblem ClusterProblem(report::InputProblem::Severity severity, std::string message) {
+  report::InputProblem p;
+  p.severity = severity;
+  p.issue.file = "cluster";
+  p.issue.message = std::move(message);
+  return p;
+}
+
+}  // namespace
+
+int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err, bool stdout_is_tty) {
+  Options o;
+  Args parser("audit");
+  parser.Values({"-p", "--policies"}, &o.policies)
+      .Value({"--kubeconfig"}, &o.kubeconfig)
+      .Value({"-n", "--namespace"}, &o.namespace_name)
+      .Value({"-l", "--selector"}, &o.selector)
+      .Value({"--object-selector"}, &o.object_selector)
+      .Value({"-o", "--output"}, &o.output)
+      .Value({"--page-size"}, &o.page_size)
+      .Value({"--now"}, &o.now)
+      .Value({"--fail-on"}, &o.fail_on)
+      .Value({"--max-estimated-cost"}, &o.max_estimated_cost);
+  const std::string usage = std::string(kUsage) + std::string(kLoadOptionsUsage);
+  if (auto exit = parser.ParseOrExit(args, out, err, usage)) return *exit;
+  if (o.policies.empty()) {
+    err << "clausegate audit: -p POLICIES is needed\n" << usage;
+    return 2;
+  }
+  if (!IsReportFormat("audit", o.output, err) || !IsFailOn("audit", o.fail_on, err)) return 2;
+  kube::ListOptions list_options;
+  list_options.label_selector = o.object_selector;
+  list_options.namespace_name = o.namespace_name;
+  if (!o.page_size.empty()) {
+    char* end = nullptr;
+    long n = std::strtol(o.page_size.c_str(), &end, 10);
+    if (*end != '\0' || n < 1 || n > 10000) {
+      err << "clausegate audit: --page-size \"" << o.page_size << "\" is not a number from 1 to 10000\n";
+      return 2;
+    }
+    list_options.limit = static_cast<int>(n);
+  }
+  auto now = ReadNow("audit", o.now, err);
+  if (!now) return 2;
+  auto set = LoadJudgingSet("audit", o.policies, o.selector, o.max_estimated_cost, err);
+  if (!set) return 2;
+  std::string why;
+  auto config = Credentials(o.kubeconfig, &why);
+  if (!config) {
+    err << "clausegate audit: no cluster credentials: " << why << "\n";
+    return 2;
+  }
+  auto client = kube::MakeKubeClient(*config);
+  client->set_connection_timeout(10);
+  client->set_read_timeout(60);
+
+  auto writer = report::MakeCheckWriter(o.output, out, stdout_is_tty, CLAUSEGATE_VERSION, now->seconds);
+  bool echo = o.output != "text";
+  auto problem = [&](report::InputProblem p) {
+    if (echo) err << report::ProblemLine(p) << "\n";
+    writer->AddProblem(std::move(p));
+  };
+  std::vector<std::string> unavailable;
+  auto resources = kube::DiscoverResources(*client, &unavailable);
+  if (!resources.ok()) {
+    err << "clausegate audit: discovery: " << resources.status().message() << "\n";
+    return 2;
+  }
+  for (auto& u : unavailable) {
+    problem(ClusterProblem(report::InputProblem::Severity::kWarning, "API group not discovered, not audited: " + u));
+  }
+
+  // Existing objects are judged as their creation would be; the API server gives
+  // every namespace (labels and object) first.
+  RequestDefaults defaults;
+  defaults.operation = "CREATE";
+  defaults.default_namespace = "";  // listed objects say their namespace; cluster-scoped ones have none
+  defaults.now = *now;
+  InputBuilder builder({}, defaults);
+  const kube::ApiResource* namespaces = nullptr;
+  std::vector<const kube::ApiResource*> judged;
+  for (const auto& r : *resources) {
+    if (!r.listable) continue;
+    if (r.group.empty() && r.resource == "namespaces") namespaces = &r;
+    if (!o.namespace_name.empty() && !r.namespaced) continue;
+    engine::RequestInfo info;
+    info.operation = "CREATE";
+    info.group = r.group;
+    info.version = r.version;
+    info.kind = r.kind;
+    info.resource = r.resource;
+    if (set->MayJudge(info)) judged.push_back(&r);
+  }
+  auto to_item = [](json::DocumentPtr doc, const kube::ApiResource& r) {
+    Item item;
+    item.object = cel::Value::Json(doc->root());
+    item.doc = std::move(doc);
+    item.resource = r.resource;
+    item.file = ApiPath(r, engine::StringAt(item.object, {"metadata", "namespace"}),
+                        engine::StringAt(item.object, {"metadata", "name"}));
+    return item;
+  };
+  if (namespaces) {
+    kube::ListOptions ns_options;
+    ns_options.limit = list_options.limit;
+    Status s = kube::ListObjects(*client, *namespaces, ns_options, [&](json::DocumentPtr doc) {
+      builder.AddNamespace(to_item(std::move(doc), *namespaces));
+    });
+    if (!s.ok()) problem(ClusterProblem(report::InputProblem::Severity::kError, s.message()));
+  }
+  for (const kube::ApiResource* r : judged) {
+    Status s = kube::ListObjects(*client, *r, list_options, [&](json::DocumentPtr doc) {
+      Item item = to_item(std::move(doc), *r);  // the document lives as long as the evaluation
+      Prepared p = builder.Build(item);
+      writer->Add({std::move(p.ref), set->Evaluate(p.input)});
+    });
+    if (!s.ok()) problem(ClusterProblem(report::InputProblem::Severity::kError, s.message()));
+  }
+  writer->Finish();
+  const report::CheckSummary& summary = writer->summary();
+  return JudgingExitCode("audit", summary, o.fail_on, summary.input_errors == 1 ? "resource" : "resources", err);
+}
+
+}  // namespace clausegate::cli

@@ -1,0 +1,35 @@
+#pragma once
+// What `check` and `audit` share around the engine: the policy set they judge
+// with, the evaluation time, the report format and the exit code, read one way.
+
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/time_util.h"
+#include "engine/engine.h"
+#include "report/check_report.h"
+
+namespace clausegate::cli {
+
+// Each of these prints "clausegate COMMAND: ..." to `err` when it fails.
+
+// The policies at `paths` (any problem rejects the set, with its positions), only
+// those whose labels match `selector`; `max_estimated_cost` as the flag gives it.
+std::unique_ptr<engine::PolicySet> LoadJudgingSet(std::string_view command, const std::vector<std::string>& paths,
+                                                  const std::string& selector, const std::string& max_estimated_cost,
+                                                  std::ostream& err);
+// --now as RFC 3339, or the clock when empty.
+std::optional<clausegate::Timestamp> ReadNow(std::string_view command, const std::string& now, std::ostream& err);
+// text, json, junit, sarif or policyreport.
+bool IsReportFormat(std::string_view command, const std::string& format, std::ostream& err);
+// --fail-on deny|warn.
+bool IsFailOn(std::string_view command, const std::string& fail_on, std::ostream& err);
+// 2 when input could not be read, 1 on denials (or warnings with --fail-on warn), else 0.
+int JudgingExitCode(std::string_view command, const report::CheckSummary& summary, const std::string& fail_on,
+                    std::string_view unread_what, std::ostream& err);
+
+}  // namespace clausegate::cli
