@@ -12,6 +12,7 @@ packages=(
   wrk hyperfine
   python3 python3-yaml   # structural checks of report formats in the tests
   openssl curl           # development certificates, webhook tests
+  chromium               # the HTML compliance report rendered by a real browser
 )
 
 # `make e2e` also runs the chart on a node made here: containerd and runc, CNI

@@ -25,7 +25,8 @@ constexpr const char* kUsage =
     "  -n, --namespace NS         only objects in NS (cluster-scoped resources are left out)\n"
     "  -l, --selector SELECTOR    only policies whose labels match (kubectl syntax), as in check\n"
     "  --object-selector SELECTOR only objects whose labels match (passed to the API server)\n"
-    "  -o, --output FORMAT        text (default), json, junit, sarif or policyreport\n"
+    "  -o, --output FORMAT        text (default), json, junit, sarif, policyreport, or the\n"
+    "                             compliance report per control: markdown or html\n"
     "  --page-size N              objects per LIST page (default 500, as kubectl)\n"
     "  --now RFC3339              the evaluation time (default: now)\n"
     "  --fail-on deny|warn        exit 1 on violations of Deny rules (default) or also on warnings\n"
@@ -104,8 +105,9 @@ int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::o
   }
   auto now = ReadNow("audit", o.now, err);
   if (!now) return 2;
-  auto set = LoadJudgingSet("audit", o.policies, o.selector, o.max_estimated_cost, err);
-  if (!set) return 2;
+  auto judging = LoadJudgingSet("audit", o.policies, o.selector, o.max_estimated_cost, err);
+  if (!judging) return 2;
+  const engine::PolicySet* set = judging->set.get();
   std::string why;
   auto config = Credentials(o.kubeconfig, &why);
   if (!config) {
@@ -116,7 +118,10 @@ int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::o
   client->set_connection_timeout(10);
   client->set_read_timeout(60);
 
-  auto writer = report::MakeCheckWriter(o.output, out, stdout_is_tty, CLAUSEGATE_VERSION, now->seconds);
+  std::string source = "cluster " + std::string(config->https ? "https://" : "http://") + config->host + ":" +
+                       std::to_string(config->port);
+  if (!o.namespace_name.empty()) source += ", namespace " + o.namespace_name;
+  auto writer = MakeReportWriter(o.output, out, stdout_is_tty, *judging, *now, source);
   bool echo = o.output != "text";
   auto problem = [&](report::InputProblem p) {
     if (echo) err << report::ProblemLine(p) << "\n";

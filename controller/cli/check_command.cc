@@ -36,7 +36,8 @@ constexpr const char* kUsage =
     "                             stdin (repeatable); multi-document YAML, JSON, List objects,\n"
     "                             AdmissionReviews\n"
     "  -l, --selector SELECTOR    only policies whose labels match (kubectl syntax)\n"
-    "  -o, --output FORMAT        text (default), json, junit, sarif or policyreport\n"
+    "  -o, --output FORMAT        text (default), json, junit, sarif, policyreport, or the\n"
+    "                             compliance report per control: markdown or html\n"
     "  --operation OP             CREATE (default), UPDATE or DELETE\n"
     "  --old PATH                 the objects before the change (UPDATE, DELETE), matched by kind/namespace/name\n"
     "  --user NAME, --groups A,B  the requesting user\n"
@@ -120,10 +121,11 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
   }
 
   // Policies: the same loader as lint; any problem rejects the whole set.
-  auto set = LoadJudgingSet("check", o.policies, o.selector, o.max_estimated_cost, err);
-  if (!set) return 2;
+  auto judging = LoadJudgingSet("check", o.policies, o.selector, o.max_estimated_cost, err);
+  if (!judging) return 2;
+  const engine::PolicySet* set = judging->set.get();
 
-  auto writer = report::MakeCheckWriter(o.output, out, stdout_is_tty, CLAUSEGATE_VERSION, now.seconds);
+  auto writer = MakeReportWriter(o.output, out, stdout_is_tty, *judging, now, "manifests");
   // Input problems go into the report; machine formats also show them on stderr,
   // where a CI log has them.
   bool echo = o.output != "text";

@@ -1,33 +1,73 @@
 #include "cli/judging.h"
 
+#include <openssl/evp.h>
+
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <ostream>
+#include <set>
 
 #include "cli/load_options.h"
 #include "policy/loader.h"
+#include "report/compliance_report.h"
 
 namespace clausegate::cli {
 
-std::unique_ptr<engine::PolicySet> LoadJudgingSet(std::string_view command, const std::vector<std::string>& paths,
-                                                  const std::string& selector, const std::string& max_estimated_cost,
-                                                  std::ostream& err) {
+namespace {
+
+std::string FilesDigest(const std::set<std::string>& files) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string head = f + "\n" + std::to_string(text.size()) + "\n";
+    EVP_DigestUpdate(ctx, head.data(), head.size());
+    EVP_DigestUpdate(ctx, text.data(), text.size());
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ctx, md, &n);
+  EVP_MD_CTX_free(ctx);
+  std::string out = "sha256:";
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned int i = 0; i < n; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<JudgingSet> LoadJudgingSet(std::string_view command, const std::vector<std::string>& paths,
+                                         const std::string& selector, const std::string& max_estimated_cost,
+                                         std::ostream& err) {
   std::string sel_error;
   auto parsed = policy::ParseLabelSelector(selector, &sel_error);
   if (!parsed) {
     err << "clausegate " << command << ": " << sel_error << "\n";
-    return nullptr;
+    return std::nullopt;
   }
   auto load_options = ReadLoadOptions(command, max_estimated_cost, err);
-  if (!load_options) return nullptr;
+  if (!load_options) return std::nullopt;
   policy::LoadResult loaded = policy::LoadPolicyPaths(paths, *load_options);
   if (!loaded.ok()) {
     for (const auto& i : loaded.issues) err << i.ToString() << "\n";
     err << "clausegate " << command << ": the policy set has " << loaded.issues.size()
         << " problem(s); nothing was checked\n";
-    return nullptr;
+    return std::nullopt;
   }
   policy::KeepSelected(&loaded, *parsed);
-  return std::make_unique<engine::PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions));
+  std::set<std::string> files;
+  for (const auto& p : loaded.policies) files.insert(p.origin.file);
+  for (const auto& e : loaded.exceptions) files.insert(e.origin.file);
+  JudgingSet out;
+  out.digest = FilesDigest(files);
+  out.catalogues = std::move(loaded.catalogues);
+  out.set = std::make_unique<engine::PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions));
+  return out;
 }
 
 std::optional<clausegate::Timestamp> ReadNow(std::string_view command, const std::string& now, std::ostream& err) {
@@ -42,12 +82,28 @@ std::optional<clausegate::Timestamp> ReadNow(std::string_view command, const std
 }
 
 bool IsReportFormat(std::string_view command, const std::string& format, std::ostream& err) {
-  for (const char* f : {"text", "json", "junit", "sarif", "policyreport"}) {
+  for (const char* f : {"text", "json", "junit", "sarif", "policyreport", "markdown", "html"}) {
     if (format == f) return true;
   }
   err << "clausegate " << command << ": output format \"" << format
-      << "\" is not one of text, json, junit, sarif, policyreport\n";
+      << "\" is not one of text, json, junit, sarif, policyreport, markdown, html\n";
   return false;
+}
+
+std::unique_ptr<report::CheckWriter> MakeReportWriter(const std::string& format, std::ostream& out, bool colour,
+                                                      const JudgingSet& judging, const clausegate::Timestamp& now,
+                                                      const std::string& source) {
+  if (format == "markdown" || format == "html") {
+    report::ComplianceContext context;
+    context.catalogues = &judging.catalogues;
+    context.set = judging.set.get();
+    context.now = now;
+    context.digest = judging.digest;
+    context.source = source;
+    context.version = CLAUSEGATE_VERSION;
+    return report::MakeComplianceWriter(format, out, std::move(context));
+  }
+  return report::MakeCheckWriter(format, out, colour, CLAUSEGATE_VERSION, now.seconds);
 }
 
 bool IsFailOn(std::string_view command, const std::string& fail_on, std::ostream& err) {

@@ -12,20 +12,34 @@
 #include "common/time_util.h"
 #include "engine/engine.h"
 #include "report/check_report.h"
+#include "policy/model.h"
 
 namespace clausegate::cli {
 
 // Each of these prints "clausegate COMMAND: ..." to `err` when it fails.
 
+struct JudgingSet {
+  std::unique_ptr<engine::PolicySet> set;
+  std::vector<policy::Catalogue> catalogues;
+  // sha256 of the files the kept policies and exceptions come from (paths and
+  // contents, in path order): which policy set a report was made with.
+  std::string digest;
+};
+
 // The policies at `paths` (any problem rejects the set, with its positions), only
 // those whose labels match `selector`; `max_estimated_cost` as the flag gives it.
-std::unique_ptr<engine::PolicySet> LoadJudgingSet(std::string_view command, const std::vector<std::string>& paths,
-                                                  const std::string& selector, const std::string& max_estimated_cost,
-                                                  std::ostream& err);
+std::optional<JudgingSet> LoadJudgingSet(std::string_view command, const std::vector<std::string>& paths,
+                                         const std::string& selector, const std::string& max_estimated_cost,
+                                         std::ostream& err);
 // --now as RFC 3339, or the clock when empty.
 std::optional<clausegate::Timestamp> ReadNow(std::string_view command, const std::string& now, std::ostream& err);
-// text, json, junit, sarif or policyreport.
+// text, json, junit, sarif, policyreport, markdown or html.
 bool IsReportFormat(std::string_view command, const std::string& format, std::ostream& err);
+// The writer of a report format; `source` says what was judged (for the compliance
+// report: "cluster https://...", "manifests").
+std::unique_ptr<report::CheckWriter> MakeReportWriter(const std::string& format, std::ostream& out, bool colour,
+                                                      const JudgingSet& judging, const clausegate::Timestamp& now,
+                                                      const std::string& source);
 // --fail-on deny|warn.
 bool IsFailOn(std::string_view command, const std::string& fail_on, std::ostream& err);
 // 2 when input could not be read, 1 on denials (or warnings with --fail-on warn), else 0.

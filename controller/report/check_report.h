@@ -44,6 +44,18 @@ struct CheckSummary {
   size_t input_warnings = 0;
 };
 
+// "policy/rule" ("policy/matchConditions" for a policy-level error).
+std::string RuleId(const engine::RuleResult& r);
+// The clauses a result cites: its rule's, or the policy's for a policy-level error.
+const std::vector<policy::ClauseRef>& Clauses(const engine::RuleResult& r);
+// DENY, WARN, AUDIT, IGNORED, EXCEPTED or PASS.
+std::string Verdict(const engine::RuleResult& r);
+// "Pod shop/web", "ClusterRole admin".
+std::string Describe(const ObjectRef& o);
+// Text for XML and HTML: the five special characters escaped, control characters
+// XML 1.0 forbids left out.
+std::string XmlEscape(const std::string& s);
+
 CheckSummary Summarise(const std::vector<CheckedObject>& results);
 void AddToSummary(const CheckedObject& result, CheckSummary* summary);
 
