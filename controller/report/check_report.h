@@ -98,5 +98,7 @@ void WriteSarif(std::ostream& out, const std::vector<CheckedObject>& results, co
 // objects) YAML, one report per namespace.
 void WritePolicyReports(std::ostream& out, const std::vector<CheckedObject>& results, int64_t timestamp_seconds,
                         const std::vector<InputProblem>& problems = {});
+class PolicyReportBuilder;
+void WritePolicyReports(std::ostream& out, const PolicyReportBuilder& builder);
 
 }  // namespace clausegate::report

@@ -189,7 +189,35 @@ part "chart: lint, template, dry-run apply"
 # the chart's Certificate, Issuer and ServiceMonitor against their real schemas.
 crds=$(bash "$here/crds.sh" 2>"$work/out"); expect "cert-manager and ServiceMonitor CRDs (Go module proxy, cached)" $? "$work/out"
 k apply --server-side -f "$crds" >"$work/out" 2>&1; expect "the CRDs are installed" $? "$work/out"
-wait_for 30 k get crd certificates.cert-manager.io servicemonitors.monitoring.coreos.com issuers.cert-manager.io
+wait_for 30 k get crd certificates.cert-manager.io servicemonitors.monitoring.coreos.com issuers.cert-manager.io \
+  policyreports.wgpolicyk8s.io
+
+# A namespace of 5,000 violating Pods: its PolicyReport keeps 500 results (violations before passes)
+# with the complete summary, and the API server accepts it.
+python3 - "$work/many-pods.yaml" <<'PY'
+import sys, yaml
+pods = [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p%d" % i, "namespace": "e2e-dev"},
+         "spec": {"containers": [{"name": "app", "image": "nginx:latest", "securityContext": {"privileged": True}}]}}
+        for i in range(5000)]
+yaml.safe_dump_all(pods, open(sys.argv[1], "w"))
+PY
+"$bin" check -p "$work/policies" -f "$work/many-pods.yaml" -o policyreport >"$work/many-reports.yaml" 2>"$work/out"
+"$bin" check -p "$work/policies" -f "$work/many-pods.yaml" -o json >"$work/many.json" 2>>"$work/out"
+k apply --server-side -f "$work/many-reports.yaml" >>"$work/out" 2>&1; st=$?
+k get policyreport -n e2e-dev clausegate-e2e-dev -o json >"$work/many-stored.json" 2>>"$work/out" || st=1
+python3 - "$work/many.json" "$work/many-stored.json" >>"$work/out" 2>&1 <<'PY' || st=1
+import json, sys
+verdicts = [v for r in json.load(open(sys.argv[1]))["results"] for v in r["verdicts"]]
+report = json.load(open(sys.argv[2]))
+fails = sum(1 for v in verdicts if v["verdict"] == "DENY")
+kept, size = report["results"], len(json.dumps(report))
+omitted = int(report["metadata"]["annotations"]["clausegate.io/results-omitted"])
+print("stored: %d results of %d, summary fail %d (check: %d), %d bytes" % (len(kept), len(verdicts), report["summary"]["fail"], fails, size))
+assert report["summary"]["fail"] == fails and sum(report["summary"].values()) == len(verdicts)
+assert len(kept) == 500 and omitted == len(verdicts) - 500 and all(r["result"] != "pass" for r in kept)
+assert size < 1024 * 1024
+PY
+expect "5,000 violating Pods: $(grep -m1 '^stored' "$work/out"), accepted by the API server" $st "$work/out"
 for values in default all-options secret; do
   args=()
   case $values in
