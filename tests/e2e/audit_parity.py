@@ -135,10 +135,12 @@ def compare():
         return 1
 
     # A violating object fixed in place is gone from the next audit's violations.
+    # One whose only violations a valid change ticket fixes.
     target = next((k for k, v in sorted(got.items())
-                   if k[0] == "ConfigMap" and k[1] == "audit-prod" and any(o[2] == "fail" for o in v)), None)
+                   if k[0] == "ConfigMap" and k[1] == "audit-prod" and any(o[2] == "fail" for o in v)
+                   and all(o[0] == "require-change-ticket" for o in v if o[2] == "fail")), None)
     if target is None:
-        print("no violating ConfigMap in audit-prod to fix")
+        print("no ConfigMap in audit-prod that only a change ticket would fix")
         return 1
     before = [o for o in got[target] if o[2] == "fail"]
     # -n: the same audit, one namespace.
@@ -147,15 +149,10 @@ def compare():
     if outside:
         print("audit -n audit-prod judged objects elsewhere: %s" % outside[:3])
         return 1
-    r = kubectl("delete", "configmap", "-n", target[1], target[2])
-    fixed = {"apiVersion": "v1", "kind": "ConfigMap",
-             "metadata": {"name": target[2], "namespace": target[1],
-                          "annotations": {"clausegate.io/change-ticket": "CHG-1234"},
-                          "labels": {"clausegate.io/tenant": "acme", "clausegate.io/owner": "shop-team"}},
-             "data": {"fixed": "yes"}}
-    r = kubectl("create", "-f", "-", stdin=json.dumps(fixed))
+    # The fix is a change like any other: the webhook judges it (a valid ticket passes).
+    r = kubectl("annotate", "--overwrite", "configmap", "-n", target[1], target[2], "clausegate.io/change-ticket=CHG-1234")
     if r.returncode != 0:
-        print("the fixed ConfigMap was refused: " + r.stderr)
+        print("the fix was refused: " + r.stderr)
         return 1
     again, _ = audit(["-n", "audit-prod"])
     after = [o for o in verdicts(again).get(target, []) if o[2] == "fail"]
