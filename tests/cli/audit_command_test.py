@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""`clausegate audit` against a fake API server of our own (plain HTTP on loopback):
+discovery (an aggregated group that is down is a warning), pages followed by their
+continue tokens, the object selector passed on, -n, the report naming objects by API
+path, exit codes, and the usage errors. The real API server is tests/e2e's part.
+"""
+import http.server
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.parse
+
+binary = os.environ["CLAUSEGATE"]
+root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+policies = os.path.join(root, "policies", "secure-configuration")
+asked = []
+
+
+def pod(i, ns, privileged=False):
+    c = {"name": "app", "image": "registry.example.com/app@sha256:" + "a" * 64,
+         "securityContext": {"privileged": privileged}}
+    return {"metadata": {"name": "p%d" % i, "namespace": ns, "labels": {"team": "a"}}, "spec": {"containers": [c]}}
+
+
+PODS = [pod(i, "shop" if i % 2 else "other", privileged=(i == 3)) for i in range(7)]
+NAMESPACES = [{"metadata": {"name": n, "labels": {"kubernetes.io/metadata.name": n}}} for n in ("shop", "other")]
+
+
+class Api(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def send(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        u = urllib.parse.urlparse(self.path)
+        q = dict(urllib.parse.parse_qsl(u.query))
+        if u.path == "/api/v1":
+            return self.send(200, {"resources": [
+                {"name": "pods", "kind": "Pod", "namespaced": True, "verbs": ["list"]},
+                {"name": "pods/status", "kind": "Pod", "namespaced": True, "verbs": ["get"]},
+                {"name": "namespaces", "kind": "Namespace", "namespaced": False, "verbs": ["list"]}]})
+        if u.path == "/apis":
+            return self.send(200, {"groups": [{"name": "metrics.k8s.io", "preferredVersion": {
+                "groupVersion": "metrics.k8s.io/v1beta1", "version": "v1beta1"}}]})
+        if u.path == "/apis/metrics.k8s.io/v1beta1":
+            return self.send(503, {"kind": "Status", "message": "the metrics server is away"})
+        if u.path == "/api/v1/namespaces":
+            return self.send(200, {"kind": "NamespaceList", "metadata": {}, "items": NAMESPACES})
+        if u.path in ("/api/v1/pods", "/api/v1/namespaces/shop/pods"):
+            asked.append(u.path + "?" + u.query)
+            items = [p for p in PODS if u.path == "/api/v1/pods" or p["metadata"]["namespace"] == "shop"]
+            start, limit = int(q.get("continue", "0")), int(q.get("limit", "500"))
+            page = items[start:start + limit]
+            more = start + limit < len(items)
+            return self.send(200, {"kind": "PodList", "metadata": {"continue": str(start + limit) if more else ""},
+                                   "items": page})
+        self.send(404, {"kind": "Status", "message": "not found"})
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+work = tempfile.mkdtemp(prefix="clausegate-audit.")
+kubeconfig = os.path.join(work, "kubeconfig")
+open(kubeconfig, "w").write(json.dumps({
+    "apiVersion": "v1", "kind": "Config", "current-context": "fake",
+    "clusters": [{"name": "fake", "cluster": {"server": "http://127.0.0.1:%d" % server.server_port}}],
+    "users": [{"name": "u", "user": {"token": "t"}}],
+    "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "u"}}]}))
+passes, fails = 0, []
+
+
+def check(name, good, detail=""):
+    global passes
+    if good:
+        passes += 1
+        print("ok   " + name)
+    else:
+        fails.append(name)
+        print("FAIL %s: %s" % (name, str(detail)[:1500]))
+
+
+def audit(*args, env=None):
+    return subprocess.run([binary, "audit", *args], capture_output=True, text=True, env=env)
+
+
+r = audit("-p", policies, "--kubeconfig", kubeconfig, "--page-size", "3", "-o", "json")
+report = json.loads(r.stdout) if r.stdout else {}
+names = [(o["object"]["namespace"], o["object"]["name"]) for o in report.get("results", [])]
+check("every Pod judged across three pages (limit 3, continue)",
+      sorted(names) == sorted((p["metadata"]["namespace"], p["metadata"]["name"]) for p in PODS), names)
+check("the pages asked for", [a.split("?")[1] for a in asked] == ["limit=3", "limit=3&continue=3", "limit=3&continue=6"],
+      asked)
+privileged = sorted(o["object"]["name"] for o in report["results"]
+                    if any(v["rule"] == "no-privileged-containers" and v["outcome"] == "fail" for v in o["verdicts"]))
+check("the privileged Pod, and only it, denied as privileged: exit 1", r.returncode == 1 and privileged == ["p3"],
+      (r.returncode, privileged))
+files = {o["object"]["name"]: o["object"]["file"] for o in report["results"]}
+check("objects are named by their API path", files.get("p3") == "/api/v1/namespaces/shop/pods/p3", files)
+check("a discovery group that is down is a warning, on stderr and in the report",
+      "metrics.k8s.io/v1beta1" in r.stderr and "503" in r.stderr and report["summary"]["inputWarnings"] == 1, r.stderr)
+
+asked.clear()
+r = audit("-p", policies, "--kubeconfig", kubeconfig, "-n", "shop", "--object-selector", "team in (a,b)")
+check("-n lists one namespace, the selector goes to the API server",
+      asked == ["/api/v1/namespaces/shop/pods?limit=500&labelSelector=team%20in%20%28a%2Cb%29"], asked)
+check("text: the denied Pod with its path and the clause", r.returncode == 1 and
+      "Pod shop/p3 (/api/v1/namespaces/shop/pods/p3)" in r.stdout and "ISO/IEC 27017 CLD.9.5.2" in r.stdout,
+      r.stdout[-1500:])
+
+r = audit("-p", policies, "--kubeconfig", kubeconfig, "-o", "markdown", "--now", "2026-01-01T00:00:00Z")
+check("-o markdown names the cluster it judged", r.returncode == 1 and
+      "- Judged: cluster http://127.0.0.1:%d, 2026-01-01T00:00:00Z" % server.server_port in r.stdout, r.stdout[:500])
+
+env = dict(os.environ, KUBECONFIG=kubeconfig)
+r = audit("-p", policies, env=env)
+check("$KUBECONFIG is used when --kubeconfig is not given", r.returncode == 1, r.stderr)
+
+unreachable = os.path.join(work, "unreachable")
+open(unreachable, "w").write(open(kubeconfig).read().replace(":%d" % server.server_port, ":1"))
+r = audit("-p", policies, "--kubeconfig", unreachable)
+check("an API server that cannot be reached: exit 2, said so",
+      r.returncode == 2 and "discovery" in r.stderr and "cannot reach the API server" in r.stderr, r.stderr)
+env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST")}
+env["HOME"] = work
+r = audit("-p", policies, env=env)
+check("no credentials anywhere: exit 2, what was looked for", r.returncode == 2 and "no --kubeconfig" in r.stderr, r.stderr)
+for args, what in ((["--kubeconfig", kubeconfig], "-p POLICIES is needed"),
+                   (["-p", policies, "--kubeconfig", kubeconfig, "-o", "yaml"], "output format"),
+                   (["-p", policies, "--kubeconfig", kubeconfig, "--page-size", "0"], "--page-size"),
+                   (["-p", policies, "--kubeconfig", kubeconfig, "--now", "yesterday"], "RFC 3339")):
+    r = audit(*args)
+    check("usage error: %s" % what, r.returncode == 2 and what in r.stderr, r.stderr)
+
+server.shutdown()
+print("audit command: %d passed, %d failed" % (passes, len(fails)))
+sys.exit(1 if fails else 0)
