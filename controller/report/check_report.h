@@ -59,8 +59,10 @@ std::string XmlEscape(const std::string& s);
 CheckSummary Summarise(const std::vector<CheckedObject>& results);
 void AddToSummary(const CheckedObject& result, CheckSummary* summary);
 
-// Writes a report as objects are checked. Text and JSON stream, so memory does
-// not grow with the number of objects; the other formats collect until Finish.
+// Writes a report as objects are checked. Text and JSON stream; JUnit and SARIF
+// keep their totals and rules and write the rest to a temporary file until Finish;
+// PolicyReports keep capped reports per namespace: memory does not grow with the
+// number of objects.
 // Every format shows the input problems in its own way.
 class CheckWriter {
  public:
@@ -79,6 +81,9 @@ class CheckWriter {
 // format: text, json, junit, sarif, policyreport; null for an unknown format.
 std::unique_ptr<CheckWriter> MakeCheckWriter(const std::string& format, std::ostream& out, bool colour,
                                              const std::string& version, int64_t timestamp_seconds);
+
+std::unique_ptr<CheckWriter> MakeJunitWriter(std::ostream& out);
+std::unique_ptr<CheckWriter> MakeSarifWriter(std::ostream& out, const std::string& version);
 
 // Human-readable, grouped by object, clause references on every verdict line.
 void WriteText(std::ostream& out, const std::vector<CheckedObject>& results, bool colour);

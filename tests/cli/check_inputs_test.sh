@@ -160,6 +160,33 @@ if not os.environ.get("CLAUSEGATE_SANITIZER"):
 PY
 done
 
+# SARIF and JUnit of the same stream with every production change denied: the results
+# are many, memory still follows one document (rules and totals in memory, the rest in a
+# temporary file until the end).
+sed 's/change-ticket: CHG-[0-9]*/change-ticket: none/' "$tmp/big.yaml" >"$tmp/big-deny.yaml"
+for format in sarif junit; do
+  python3 - "$bin" "$data/policies.yaml" "$tmp/big-deny.yaml" "$format" "$count" <<'PY'; expect "stream-20MiB-$format" $?
+import json, os, resource, subprocess, sys, xml.etree.ElementTree as ET
+bin, policies, big, fmt, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+out = big + "." + fmt
+with open(out, "w") as f:
+    r = subprocess.run([bin, "check", "-p", policies, "-f", big, "-o", fmt], stdout=f, stderr=subprocess.PIPE, text=True)
+peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+assert r.returncode == 1, (r.returncode, r.stderr[:500])
+if fmt == "sarif":
+    run = json.load(open(out))["runs"][0]
+    denied = sum(1 for x in run["results"] if x["ruleId"].startswith("prod-ticket/") and x["level"] == "error")
+else:
+    root = ET.parse(out).getroot()
+    denied = int(root.get("failures"))
+    assert len(root.findall("testsuite")) == count + 1
+print(f"  {fmt}: {denied} denials of {count + 1} objects, {os.path.getsize(out) / 2**20:.1f} MiB written, peak RSS {peak_mib:.1f} MiB")
+assert denied == count, (denied, count)
+if not os.environ.get("CLAUSEGATE_SANITIZER"):
+    assert peak_mib < 48, peak_mib
+PY
+done
+
 # --- one document over the bound: named, the others judged ----------------------
 { cat "$data/privileged.yaml"; echo "---"; echo "apiVersion: v1"; echo "kind: ConfigMap"; echo "metadata: {name: huge}";
   echo "data:"; for i in $(seq 1 400); do echo "  k$i: \"$(printf '%0100d' 0)\""; done; echo "---";
