@@ -41,13 +41,13 @@ test-asan: deps
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -LE fresh-clone
 
 # Concurrency: the threaded tests (the webhook under concurrent and hostile clients,
-# reloads and rotation, the HTTP layer's shutdown; programs shared by threads)
-# under ThreadSanitizer.
+# reloads and rotation, the HTTP layer's shutdown; programs shared by threads; the
+# background audit and its leader election) under ThreadSanitizer.
 test-tsan: deps
 	cmake -S . -B $(BUILD_TSAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAUSEGATE_TSAN=ON -DCLAUSEGATE_BENCH=OFF $(DEV_FLAGS)
 	cmake --build $(BUILD_TSAN) -j $(JOBS) --target clausegate unit_cel unit_server unit_kube
 	cd $(BUILD_TSAN) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-	  ctest --output-on-failure -R 'server_webhook|server_hostile|unit_server|unit_kube|unit_cel'
+	  ctest --output-on-failure -R 'server_webhook|server_hostile|unit_server|unit_kube|unit_cel|audit_background'
 
 # What packagers and most users build (-O3, NDEBUG), with GCC; every test but the
 # fresh clone (make test runs that one).

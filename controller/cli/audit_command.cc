@@ -4,11 +4,10 @@
 #include <filesystem>
 #include <ostream>
 
+#include "audit/cluster_audit.h"
 #include "cli/args.h"
 #include "cli/judging.h"
 #include "cli/load_options.h"
-#include "cli/manifests.h"
-#include "kube/api_resources.h"
 #include "kube/kube_client.h"
 
 namespace clausegate::cli {
@@ -54,21 +53,6 @@ std::optional<kube::KubeConfig> Credentials(const std::string& flag, std::string
   return std::nullopt;
 }
 
-// Where an object lives in the API: what reports name as its file.
-std::string ApiPath(const kube::ApiResource& r, const std::string& ns, const std::string& name) {
-  std::string path = r.group.empty() ? "/api/v1" : "/apis/" + r.GroupVersion();
-  if (r.namespaced && !ns.empty()) path += "/namespaces/" + ns;
-  return path + "/" + r.resource + "/" + name;
-}
-
-report::InputProblem ClusterProblem(report::InputProblem::Severity severity, std::string message) {
-  report::InputProblem p;
-  p.severity = severity;
-  p.issue.file = "cluster";
-  p.issue.message = std::move(message);
-  return p;
-}
-
 }  // namespace
 
 int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err, bool stdout_is_tty) {
@@ -91,9 +75,9 @@ int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::o
     return 2;
   }
   if (!IsReportFormat("audit", o.output, err) || !IsFailOn("audit", o.fail_on, err)) return 2;
-  kube::ListOptions list_options;
-  list_options.label_selector = o.object_selector;
-  list_options.namespace_name = o.namespace_name;
+  audit::AuditScope scope;
+  scope.object_selector = o.object_selector;
+  scope.namespace_name = o.namespace_name;
   if (!o.page_size.empty()) {
     char* end = nullptr;
     long n = std::strtol(o.page_size.c_str(), &end, 10);
@@ -101,13 +85,12 @@ int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::o
       err << "clausegate audit: --page-size \"" << o.page_size << "\" is not a number from 1 to 10000\n";
       return 2;
     }
-    list_options.limit = static_cast<int>(n);
+    scope.page_size = static_cast<int>(n);
   }
   auto now = ReadNow("audit", o.now, err);
   if (!now) return 2;
   auto judging = LoadJudgingSet("audit", o.policies, o.selector, o.max_estimated_cost, err);
   if (!judging) return 2;
-  const engine::PolicySet* set = judging->set.get();
   std::string why;
   auto config = Credentials(o.kubeconfig, &why);
   if (!config) {
@@ -123,65 +106,16 @@ int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::o
   if (!o.namespace_name.empty()) source += ", namespace " + o.namespace_name;
   auto writer = MakeReportWriter(o.output, out, stdout_is_tty, *judging, *now, source);
   bool echo = o.output != "text";
-  auto problem = [&](report::InputProblem p) {
+  audit::AuditSink sink;
+  sink.on_result = [&](report::CheckedObject r) { writer->Add(std::move(r)); };
+  sink.on_problem = [&](report::InputProblem p) {
     if (echo) err << report::ProblemLine(p) << "\n";
     writer->AddProblem(std::move(p));
   };
-  std::vector<std::string> unavailable;
-  auto resources = kube::DiscoverResources(*client, &unavailable);
-  if (!resources.ok()) {
-    err << "clausegate audit: discovery: " << resources.status().message() << "\n";
+  auto stats = audit::RunAudit(*client, *judging->set, scope, *now, sink);
+  if (!stats.ok()) {
+    err << "clausegate audit: " << stats.status().message() << "\n";
     return 2;
-  }
-  for (auto& u : unavailable) {
-    problem(ClusterProblem(report::InputProblem::Severity::kWarning, "API group not discovered, not audited: " + u));
-  }
-
-  // Existing objects are judged as their creation would be; the API server gives
-  // every namespace (labels and object) first.
-  RequestDefaults defaults;
-  defaults.operation = "CREATE";
-  defaults.default_namespace = "";  // listed objects say their namespace; cluster-scoped ones have none
-  defaults.now = *now;
-  InputBuilder builder({}, defaults);
-  const kube::ApiResource* namespaces = nullptr;
-  std::vector<const kube::ApiResource*> judged;
-  for (const auto& r : *resources) {
-    if (!r.listable) continue;
-    if (r.group.empty() && r.resource == "namespaces") namespaces = &r;
-    if (!o.namespace_name.empty() && !r.namespaced) continue;
-    engine::RequestInfo info;
-    info.operation = "CREATE";
-    info.group = r.group;
-    info.version = r.version;
-    info.kind = r.kind;
-    info.resource = r.resource;
-    if (set->MayJudge(info)) judged.push_back(&r);
-  }
-  auto to_item = [](json::DocumentPtr doc, const kube::ApiResource& r) {
-    Item item;
-    item.object = cel::Value::Json(doc->root());
-    item.doc = std::move(doc);
-    item.resource = r.resource;
-    item.file = ApiPath(r, engine::StringAt(item.object, {"metadata", "namespace"}),
-                        engine::StringAt(item.object, {"metadata", "name"}));
-    return item;
-  };
-  if (namespaces) {
-    kube::ListOptions ns_options;
-    ns_options.limit = list_options.limit;
-    Status s = kube::ListObjects(*client, *namespaces, ns_options, [&](json::DocumentPtr doc) {
-      builder.AddNamespace(to_item(std::move(doc), *namespaces));
-    });
-    if (!s.ok()) problem(ClusterProblem(report::InputProblem::Severity::kError, s.message()));
-  }
-  for (const kube::ApiResource* r : judged) {
-    Status s = kube::ListObjects(*client, *r, list_options, [&](json::DocumentPtr doc) {
-      Item item = to_item(std::move(doc), *r);  // the document lives as long as the evaluation
-      Prepared p = builder.Build(item);
-      writer->Add({std::move(p.ref), set->Evaluate(p.input)});
-    });
-    if (!s.ok()) problem(ClusterProblem(report::InputProblem::Severity::kError, s.message()));
   }
   writer->Finish();
   const report::CheckSummary& summary = writer->summary();

@@ -13,7 +13,7 @@
 #include "cli/args.h"
 #include "cli/judging.h"
 #include "cli/load_options.h"
-#include "cli/manifests.h"
+#include "inputs/manifests.h"
 #include "engine/engine.h"
 #include "policy/loader.h"
 #include "report/check_report.h"
@@ -85,7 +85,7 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
     return 2;
   }
   if (!IsFailOn("check", o.fail_on, err)) return 2;
-  ReadOptions read_options;
+  inputs::ReadOptions read_options;
   if (!o.max_document_bytes.empty()) {
     char* end = nullptr;
     errno = 0;
@@ -100,7 +100,7 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
   auto now_given = ReadNow("check", o.now, err);
   if (!now_given) return 2;
   clausegate::Timestamp now = *now_given;
-  RequestDefaults defaults;
+  inputs::RequestDefaults defaults;
   defaults.operation = o.operation;
   defaults.username = o.user;
   defaults.default_namespace = o.default_namespace;
@@ -114,7 +114,7 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
   }
   for (const auto& spec : o.namespace_labels) {
     std::string error;
-    if (!ParseNamespaceLabels(spec, &defaults, &error)) {
+    if (!inputs::ParseNamespaceLabels(spec, &defaults, &error)) {
       err << "clausegate check: " << error << "\n";
       return 2;
     }
@@ -134,21 +134,21 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
     if (echo) err << report::ProblemLine(p) << "\n";
     writer->AddProblem(std::move(p));
   };
-  ManifestReader reader(in, read_options);
+  inputs::ManifestReader reader(in, read_options);
   std::vector<report::InputProblem> old_problems;
-  std::vector<Item> olds = reader.ReadAll(o.old_inputs, &old_problems);
+  std::vector<inputs::Item> olds = reader.ReadAll(o.old_inputs, &old_problems);
   for (auto& p : old_problems) problem(std::move(p));
-  InputBuilder builder(olds, defaults);
+  inputs::InputBuilder builder(olds, defaults);
   // Two passes keep memory to one document: the Namespaces first (their labels serve
   // objects anywhere in the input), then every object, judged as it is read.
-  reader.ForEachNamespace(o.inputs, [&](Item&& it) { builder.AddNamespace(it); });
+  reader.ForEachNamespace(o.inputs, [&](inputs::Item&& it) { builder.AddNamespace(it); });
   uint64_t documents = reader.documents_seen();
   bool progress = &err == &std::cerr && documents > 300 && isatty(2) != 0;
   size_t checked = 0;
   reader.ForEach(
       o.inputs,
-      [&](Item&& item) {
-        Prepared p = builder.Build(item);
+      [&](inputs::Item&& item) {
+        inputs::Prepared p = builder.Build(item);
         writer->Add({std::move(p.ref), set->Evaluate(p.input)});
         if (progress && ++checked % 200 == 0) {
           err << "\rchecked " << checked << " objects (" << reader.documents_seen() << "/" << documents << " documents)"

@@ -1,7 +1,5 @@
 #include "cli/judging.h"
 
-#include <openssl/evp.h>
-
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -9,6 +7,7 @@
 #include <set>
 
 #include "cli/load_options.h"
+#include "common/digest.h"
 #include "policy/loader.h"
 #include "report/compliance_report.h"
 
@@ -17,26 +16,14 @@ namespace clausegate::cli {
 namespace {
 
 std::string FilesDigest(const std::set<std::string>& files) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  Sha256 digest;
   for (const auto& f : files) {
     std::ifstream in(f, std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::string head = f + "\n" + std::to_string(text.size()) + "\n";
-    EVP_DigestUpdate(ctx, head.data(), head.size());
-    EVP_DigestUpdate(ctx, text.data(), text.size());
+    digest.Update(f + "\n" + std::to_string(text.size()) + "\n");
+    digest.Update(text);
   }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(ctx, md, &n);
-  EVP_MD_CTX_free(ctx);
-  std::string out = "sha256:";
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned int i = 0; i < n; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
+  return digest.Hex();
 }
 
 }  // namespace

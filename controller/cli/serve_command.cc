@@ -2,15 +2,21 @@
 
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <type_traits>
 #include <ostream>
 
+#include "audit/background_audit.h"
 #include "cli/args.h"
 #include "cli/load_options.h"
+#include "common/time_util.h"
+#include "kube/leader_election.h"
 #include "policy/loader.h"
 #include "server/policy_watcher.h"
 #include "server/webhook_server.h"
@@ -27,11 +33,32 @@ constexpr const char* kUsage =
     "                        [--idle-timeout-seconds 120] [--drain-timeout-seconds 10]\n"
     "                        [--log-level debug|info|warn|error] [--shutdown-delay-seconds 0]\n"
     "                        [--kubeconfig FILE | --kube-api URL --kube-token-file FILE --kube-ca FILE]\n"
+    "                        [--audit-interval 0] [--audit-lease NAMESPACE/NAME] [--audit-identity ID]\n"
+    "                        [--audit-lease-seconds 15] [--audit-page-size 500]\n"
     "  Without --no-cluster, Namespaces come from the API server: --kubeconfig, --kube-api, or\n"
     "  in a Pod the service-account mount and KUBERNETES_SERVICE_HOST/PORT.\n"
     "  Serves POST /validate (admission.k8s.io/v1 AdmissionReview) over HTTPS, and /healthz,\n"
     "  /readyz and /metrics over plain HTTP on the health port. SIGTERM drains and exits 0;\n"
-    "  with --shutdown-delay-seconds N it first reports not ready and keeps serving for N seconds.\n";
+    "  with --shutdown-delay-seconds N it first reports not ready and keeps serving for N seconds.\n"
+    "  --audit-interval DURATION (Go syntax: 10m, 1h; 0 is off) audits what runs in the cluster\n"
+    "  (as `clausegate audit`) in the one replica that holds the Lease --audit-lease (default\n"
+    "  $POD_NAMESPACE/clausegate-audit; the identity is $POD_NAME, else the host name), at once when\n"
+    "  it starts leading and then every DURATION, and writes wgpolicyk8s.io/v1alpha2 PolicyReports\n"
+    "  (one per namespace, a ClusterPolicyReport clausegate-cluster) when their content changes.\n";
+
+// The namespace of this Pod's service account, or "default" outside a Pod.
+std::string ServiceAccountNamespace() {
+  std::ifstream in("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+  std::string ns;
+  std::getline(in, ns);
+  return ns.empty() ? "default" : ns;
+}
+
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "clausegate";
+  return name;
+}
 
 bool ToInt(const std::string& s, long long lo, long long hi, long long* out) {
   try {
@@ -54,6 +81,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   std::string kube_api, kube_token_file, kube_ca, kubeconfig, log_level = "info";
   std::string port, health_port, threads, max_body_bytes, eval_deadline_ms, shutdown_delay, max_connections,
       max_header_bytes, handshake_timeout, request_timeout, idle_timeout, drain_timeout, max_estimated_cost;
+  std::string audit_interval, audit_lease, audit_identity, audit_lease_seconds, audit_page_size;
   Args parser("serve");
   parser.Values({"-p", "--policies"}, &policy_paths)
       .Switch({"--no-cluster"}, &no_cluster)
@@ -78,7 +106,12 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
       .Value({"--drain-timeout-seconds"}, &drain_timeout)
       .Value({"--eval-deadline-ms"}, &eval_deadline_ms)
       .Value({"--shutdown-delay-seconds"}, &shutdown_delay)
-      .Value({"--max-estimated-cost"}, &max_estimated_cost);
+      .Value({"--max-estimated-cost"}, &max_estimated_cost)
+      .Value({"--audit-interval"}, &audit_interval)
+      .Value({"--audit-lease"}, &audit_lease)
+      .Value({"--audit-identity"}, &audit_identity)
+      .Value({"--audit-lease-seconds"}, &audit_lease_seconds)
+      .Value({"--audit-page-size"}, &audit_page_size);
   const std::string usage = std::string(kUsage) + std::string(kLoadOptionsUsage);
   if (auto exit = parser.ParseOrExit(args, out, err, usage)) return *exit;
   // Numbers: each within its range, or a usage error that names the flag.
@@ -111,7 +144,22 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   seconds(drain_timeout, "--drain-timeout-seconds", 300, &config.drain_timeout);
   number(eval_deadline_ms, "--eval-deadline-ms", 1, 30000, &config.eval_deadline_ms);
   number(shutdown_delay, "--shutdown-delay-seconds", 0, 300, &shutdown_delay_s);
+  audit::BackgroundAuditOptions audit_options;
+  int lease_seconds = 15;
+  number(audit_lease_seconds, "--audit-lease-seconds", 3, 600, &lease_seconds);
+  number(audit_page_size, "--audit-page-size", 1, 10000, &audit_options.page_size);
   if (!numbers_ok) return 2;
+  int64_t audit_every = 0;
+  if (!audit_interval.empty()) {
+    auto d = ParseDuration(audit_interval);
+    if (!d || *d < 0 || (*d > 0 && *d < 1'000'000'000)) {
+      err << "clausegate serve: --audit-interval \"" << audit_interval
+          << "\" is not a duration of at least 1s (Go syntax: 90s, 10m, 1h), or 0 for off\n";
+      return 2;
+    }
+    audit_every = *d;
+    audit_options.interval = std::chrono::milliseconds(*d / 1'000'000);
+  }
   auto load_options = ReadLoadOptions("serve", max_estimated_cost, err);
   if (!load_options) return 2;
   if (log_level != "debug" && log_level != "info" && log_level != "warn" && log_level != "error") {
@@ -172,6 +220,30 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   } else if (!no_cluster) {
     kube = kube::KubeConfig::FromServiceAccount(&why);
   }
+  if (audit_every > 0 && !kube) {
+    err << "clausegate serve: --audit-interval needs cluster access (" << why << ")\n";
+    return 2;
+  }
+  kube::LeaseOptions lease;
+  if (audit_every > 0) {
+    const char* pod_ns = std::getenv("POD_NAMESPACE");
+    lease.namespace_name = pod_ns && *pod_ns ? pod_ns : ServiceAccountNamespace();
+    lease.name = "clausegate-audit";
+    if (!audit_lease.empty()) {
+      auto slash = audit_lease.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == audit_lease.size()) {
+        err << "clausegate serve: --audit-lease \"" << audit_lease << "\" is not NAMESPACE/NAME\n";
+        return 2;
+      }
+      lease.namespace_name = audit_lease.substr(0, slash);
+      lease.name = audit_lease.substr(slash + 1);
+    }
+    const char* pod = std::getenv("POD_NAME");
+    lease.identity = !audit_identity.empty() ? audit_identity : pod && *pod ? pod : HostName();
+    lease.lease_duration = std::chrono::seconds(lease_seconds);
+    lease.renew_deadline = lease.lease_duration * 2 / 3;
+    lease.retry_period = std::max(std::chrono::milliseconds(200), lease.lease_duration / 7);
+  }
   std::unique_ptr<server::NamespaceCache> namespaces;
   if (kube) {
     namespaces = std::make_unique<server::NamespaceCache>(*kube, err);
@@ -217,25 +289,51 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     namespaces->Start();
     webhook.set_namespaces(namespaces.get());
   }
+  // The background audit: one replica, by Lease; its figures on /metrics.
+  audit::AuditMetrics audit_metrics;
+  std::unique_ptr<audit::BackgroundAudit> background;
+  std::unique_ptr<kube::LeaderElector> elector;
+  if (audit_every > 0) {
+    background = std::make_unique<audit::BackgroundAudit>(
+        *kube, audit_options, [&store] { return store.Current().policies; }, clock, audit_metrics, err);
+    elector = std::make_unique<kube::LeaderElector>(
+        *kube, lease, [b = background.get()](bool leading) { b->SetLeading(leading); }, err);
+    webhook.set_more_metrics([&audit_metrics] { return audit_metrics.Render(); });
+  }
   std::string error;
   if (!webhook.Start(&error)) {
     err << "clausegate serve: " << error << "\n";
     return 2;
   }
   if (!watcher.Start(&error)) err << "{\"msg\":\"" << error << "; policies will not reload\"}\n";
+  if (background) {
+    background->Start();
+    elector->Start();
+    err << ("{\"msg\":\"auditing while leading\",\"lease\":\"" + lease.namespace_name + "/" + lease.name +
+            "\",\"identity\":\"" + lease.identity + "\",\"intervalSeconds\":" +
+            std::to_string(audit_every / 1'000'000'000) + "}\n") << std::flush;
+  }
   // One write per line: readers (supervisors, tests) never see half a line.
   err << ("{\"msg\":\"serving\",\"port\":" + std::to_string(webhook.port()) + ",\"healthPort\":" +
           std::to_string(webhook.health_port()) + ",\"policies\":" + std::to_string(count) + "}\n")
       << std::flush;
   int sig = 0;
   sigwait(&signals, &sig);
+  auto delay_ends = std::chrono::steady_clock::now() + std::chrono::seconds(shutdown_delay_s);
   if (shutdown_delay_s > 0) {
     // Keep answering, but report not ready, until the endpoints have dropped this
     // replica (a second signal cuts the wait short).
     webhook.BeginShutdown();
     err << ("{\"msg\":\"shutting down\",\"signal\":" + std::to_string(sig) + ",\"delaySeconds\":" +
             std::to_string(shutdown_delay_s) + "}\n") << std::flush;
-    timespec wait{shutdown_delay_s, 0};
+  }
+  // The Lease is given up first, so that another replica audits at once.
+  if (elector) elector->Stop();
+  if (background) background->Stop();
+  auto left = delay_ends - std::chrono::steady_clock::now();
+  if (shutdown_delay_s > 0 && left > std::chrono::milliseconds(0)) {
+    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    timespec wait{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
     sigtimedwait(&signals, nullptr, &wait);
   }
   err << "{\"msg\":\"draining\",\"signal\":" << sig << "}\n" << std::flush;

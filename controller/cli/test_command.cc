@@ -9,7 +9,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "cli/manifests.h"
+#include "inputs/manifests.h"
 #include "json/yaml.h"
 #include "policy/loader.h"
 #include "cli/args.h"
@@ -38,7 +38,7 @@ struct Suite {
   std::string name, file;
   std::vector<std::string> resources, old_resources;
   std::vector<std::string> exceptions;  // files of CompliancePolicyExceptions for this suite only
-  RequestDefaults defaults;
+  inputs::RequestDefaults defaults;
   std::vector<Expectation> expectations;
 };
 
@@ -253,10 +253,10 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
       own.emplace(shared.policies(), std::move(exceptions));
     }
     const engine::PolicySet& set = own ? *own : shared;
-    ManifestReader reader(in);
+    inputs::ManifestReader reader(in);
     std::vector<report::InputProblem> problems;
-    std::vector<Item> items = reader.ReadAll(s.resources, &problems);
-    std::vector<Item> olds = reader.ReadAll(s.old_resources, &problems);
+    std::vector<inputs::Item> items = reader.ReadAll(s.resources, &problems);
+    std::vector<inputs::Item> olds = reader.ReadAll(s.old_resources, &problems);
     bool unreadable = false;
     for (const auto& p : problems) {
       err << report::ProblemLine(p) << "\n";
@@ -266,7 +266,7 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
       broken = true;
       continue;
     }
-    auto prepared = PrepareInputs(items, olds, s.defaults);
+    auto prepared = inputs::PrepareInputs(items, olds, s.defaults);
     std::vector<std::pair<report::ObjectRef, engine::Decision>> decisions;
     for (const auto& p : prepared) decisions.emplace_back(p.ref, set.Evaluate(p.input));
     for (const auto& [ref, d] : decisions) {

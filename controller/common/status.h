@@ -15,6 +15,7 @@ enum class StatusCode {
   kResourceExhausted,  // a bound on size, depth or cost was hit
   kInternal,           // our fault
   kUnavailable,
+  kCancelled,  // asked to stop before it was done
 };
 
 class Status {

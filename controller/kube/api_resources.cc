@@ -1,5 +1,7 @@
 #include "kube/api_resources.h"
 
+#include "kube/kube_client.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -25,15 +27,6 @@ std::string QueryEscape(std::string_view s) {
     }
   }
   return out;
-}
-
-std::string ApiMessage(const httplib::Result& res) {
-  if (!res) return "cannot reach the API server: " + httplib::to_string(res.error());
-  auto body = nlohmann::json::parse(res->body, nullptr, false);
-  std::string message = body.is_object() && body.contains("message") && body["message"].is_string()
-                            ? body["message"].get<std::string>()
-                            : res->body.substr(0, 200);
-  return "HTTP " + std::to_string(res->status) + ": " + message;
 }
 
 // GET with a bound on the body; false (with a message) when it was not a 200.
@@ -128,13 +121,19 @@ Status ListObjects(httplib::ClientImpl& client, const ApiResource& resource, con
   std::string continue_token;
   int limit = std::max(1, options.limit);
   std::string body, item;
+  auto cancelled = [&] { return options.cancel && options.cancel->load(); };
   while (true) {
+    if (cancelled()) return Status(StatusCode::kCancelled, "listing " + resource.resource + ": cancelled");
     std::string path = base + "?limit=" + std::to_string(limit);
     if (!options.label_selector.empty()) path += "&labelSelector=" + QueryEscape(options.label_selector);
     if (!continue_token.empty()) path += "&continue=" + QueryEscape(continue_token);
     body.clear();
     bool too_large = false;
-    auto res = client.Get(path, [&](const char* data, size_t len) {
+    httplib::Headers headers;
+    if (options.metadata_only) {
+      headers.emplace("Accept", "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json");
+    }
+    auto res = client.Get(path, headers, [&](const char* data, size_t len) {
       if (body.size() + len > options.max_page_bytes) {
         too_large = true;
         return false;
@@ -155,7 +154,8 @@ Status ListObjects(httplib::ClientImpl& client, const ApiResource& resource, con
       res->body = body;
       std::string why = ApiMessage(res);
       if (res->status == 410) why += " (the list expired while it was read; run again)";
-      return Status(StatusCode::kUnavailable, "listing " + resource.resource + ": " + why);
+      return Status(res->status == 404 ? StatusCode::kNotFound : StatusCode::kUnavailable,
+                    "listing " + resource.resource + ": " + why);
     }
     ++st.pages;
     st.largest_page_bytes = std::max(st.largest_page_bytes, body.size());
@@ -165,6 +165,7 @@ Status ListObjects(httplib::ClientImpl& client, const ApiResource& resource, con
     simdjson::dom::array items;
     if (root["items"].get(items) == simdjson::SUCCESS) {
       for (simdjson::dom::element obj : items) {
+        if (cancelled()) return Status(StatusCode::kCancelled, "listing " + resource.resource + ": cancelled");
         if (!obj.is_object()) continue;
         std::string text = simdjson::minify(obj);
         item = prefix;

@@ -3,6 +3,7 @@
 // (so that custom resources work like built-in ones) and LIST page by page
 // (limit + continue, as kubectl does), one page in memory at a time.
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -38,6 +39,10 @@ struct ListOptions {
   // A page larger than this is asked for again in smaller pages (halving the limit),
   // so that a namespace of large objects does not need a large buffer.
   size_t max_page_bytes = 16 * 1024 * 1024;
+  // Only each object's metadata (PartialObjectMetadata): what is there, not what it says.
+  bool metadata_only = false;
+  // Set by another thread to stop between objects (a replica that stops leading).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct ListStats {
@@ -49,7 +54,7 @@ struct ListStats {
 // Lists `resource` page by page and hands each object over as its own document,
 // with the apiVersion and kind that list items leave out. A page expired before it
 // was read (410 Gone) or any other failure ends the listing with a Status; the
-// objects handed over until then stand.
+// objects handed over until then stand. Cancelled: kCancelled.
 Status ListObjects(httplib::ClientImpl& client, const ApiResource& resource, const ListOptions& options,
                    const std::function<void(json::DocumentPtr object)>& on_object, ListStats* stats = nullptr);
 

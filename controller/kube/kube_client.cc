@@ -165,15 +165,41 @@ std::optional<KubeConfig> KubeConfig::FromKubeconfig(const std::string& path, st
 }
 
 
+std::string ApiMessage(const httplib::Result& res) {
+  if (!res) return "cannot reach the API server: " + httplib::to_string(res.error());
+  auto body = nlohmann::json::parse(res->body, nullptr, false);
+  std::string message = body.is_object() && body.contains("message") && body["message"].is_string()
+                            ? body["message"].get<std::string>()
+                            : res->body.substr(0, 200);
+  return "HTTP " + std::to_string(res->status) + ": " + message;
+}
+
+namespace {
+Status CallFailed(const httplib::Result& res) {
+  if (!res) return Status(StatusCode::kUnavailable, ApiMessage(res));
+  if (res->status == 404) return NotFound(ApiMessage(res));
+  return Internal(ApiMessage(res));
+}
+}  // namespace
+
+Status ApplyObject(httplib::ClientImpl& client, const std::string& path, const std::string& object,
+                   const std::string& field_manager) {
+  auto res = client.Patch(path + "?fieldManager=" + field_manager + "&force=true", object,
+                          "application/apply-patch+yaml");  // JSON is YAML
+  if (res && (res->status == 200 || res->status == 201)) return Status::Ok();
+  return CallFailed(res);
+}
+
+Status DeleteObject(httplib::ClientImpl& client, const std::string& path) {
+  auto res = client.Delete(path);
+  if (res && (res->status == 200 || res->status == 202 || res->status == 404)) return Status::Ok();
+  return CallFailed(res);
+}
+
 Status RemoveWebhookConfiguration(const KubeConfig& config, const std::string& name) {
   auto client = MakeKubeClient(config);
   client->set_read_timeout(30);
-  auto res = client->Delete("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/" + name);
-  if (!res) return Status(StatusCode::kUnavailable, "cannot reach the API server: " + httplib::to_string(res.error()));
-  if (res->status == 200 || res->status == 202 || res->status == 404) return Status::Ok();
-  auto body = nlohmann::json::parse(res->body, nullptr, false);
-  std::string message = body.is_object() ? body.value("message", res->body) : res->body;
-  return Internal("HTTP " + std::to_string(res->status) + ": " + message);
+  return DeleteObject(*client, "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/" + name);
 }
 
 }  // namespace clausegate::kube

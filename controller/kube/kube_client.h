@@ -33,6 +33,17 @@ struct KubeConfig {
 // An HTTP(S) client for `config`, authenticated and verifying the server's certificate.
 std::unique_ptr<httplib::ClientImpl> MakeKubeClient(const KubeConfig& config);
 
+// What a failed call says: the Status message the API server sent, or why it could
+// not be reached ("HTTP 403: ...", "cannot reach the API server: ...").
+std::string ApiMessage(const httplib::Result& res);
+
+// Server-side apply of `object` (JSON) at `path`, the object's own URL, as
+// `field_manager`, taking over fields others set (force).
+Status ApplyObject(httplib::ClientImpl& client, const std::string& path, const std::string& object,
+                   const std::string& field_manager);
+// DELETE of the object at `path`; one that does not exist is already deleted: Ok.
+Status DeleteObject(httplib::ClientImpl& client, const std::string& path);
+
 // Deletes a ValidatingWebhookConfiguration (chart uninstall: the webhook goes first).
 // One that does not exist is already removed: Ok.
 Status RemoveWebhookConfiguration(const KubeConfig& config, const std::string& name);

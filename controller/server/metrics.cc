@@ -2,21 +2,12 @@
 
 #include <sstream>
 
+#include "common/prometheus.h"
+
 namespace clausegate::server {
 namespace {
 
-std::string Escape(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
+std::string Escape(std::string_view v) { return PrometheusEscape(v); }
 
 }  // namespace
 

@@ -155,9 +155,10 @@ http::HttpResponse WebhookServer::Health(const http::HttpRequest& req) {
   }
   if (path == "/healthz") return Text(200, "ok\n");
   if (path == "/metrics") {
-    return {200, "text/plain; version=0.0.4",
-            metrics_.Render(store_.Current().generation, store_.failures(), http_ ? http_->open_connections() : 0),
-            {}};
+    std::string text =
+        metrics_.Render(store_.Current().generation, store_.failures(), http_ ? http_->open_connections() : 0);
+    if (more_metrics_) text += more_metrics_();
+    return {200, "text/plain; version=0.0.4", std::move(text), {}};
   }
   Snapshot snap = store_.Current();
   std::string failure = store_.last_error();

@@ -60,6 +60,9 @@ class WebhookServer {
   // Namespace labels from the cluster; without it, namespace selectors see only
   // the request. Set before Start.
   void set_namespaces(const NamespaceCache* cache) { namespaces_ = cache; }
+  // More of /metrics, from parts beside the webhook (the background audit). Set
+  // before Start; called from the server's threads.
+  void set_more_metrics(std::function<std::string()> more) { more_metrics_ = std::move(more); }
 
   // Binds both ports and starts serving; false with a reason.
   bool Start(std::string* error);
@@ -86,6 +89,7 @@ class WebhookServer {
   std::mutex log_mu_;
   DecoderPool decoders_;
   const NamespaceCache* namespaces_ = nullptr;
+  std::function<std::string()> more_metrics_;
   std::unique_ptr<TlsMaterial> material_;
   std::unique_ptr<http::HttpServer> http_;
   int port_ = 0, health_port_ = 0;

@@ -1,6 +1,6 @@
 #pragma once
-// Manifests and captured AdmissionReviews -> engine inputs, shared by `check`
-// and `test` so that both judge an object the same way.
+// Manifests, captured AdmissionReviews and listed objects -> engine inputs,
+// shared by `check`, `test` and `audit` so that all judge an object the same way.
 
 #include <cstdint>
 #include <functional>
@@ -14,7 +14,7 @@
 #include "json/document.h"
 #include "report/check_report.h"
 
-namespace clausegate::cli {
+namespace clausegate::inputs {
 
 // One thing to judge: a manifest, or a captured AdmissionReview.
 struct Item {
@@ -121,4 +121,4 @@ std::vector<Prepared> PrepareInputs(const std::vector<Item>& items, const std::v
 // Parses "NS=k=v,k2=v2" into defaults->namespace_labels; false with a message.
 bool ParseNamespaceLabels(const std::string& spec, RequestDefaults* defaults, std::string* error);
 
-}  // namespace clausegate::cli
+}  // namespace clausegate::inputs

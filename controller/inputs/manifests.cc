@@ -1,4 +1,4 @@
-#include "cli/manifests.h"
+#include "inputs/manifests.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,7 +13,7 @@
 #include "json/yaml.h"
 #include "policy/loader.h"
 
-namespace clausegate::cli {
+namespace clausegate::inputs {
 namespace {
 
 // Kinds that have no namespace.
@@ -337,4 +337,4 @@ std::vector<Prepared> PrepareInputs(const std::vector<Item>& items, const std::v
   return out;
 }
 
-}  // namespace clausegate::cli
+}  // namespace clausegate::inputs
