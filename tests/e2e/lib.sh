@@ -31,3 +31,56 @@ summary() {  # summary NAME: the parts' times and the count; the status of the r
   echo "$1: $passes passed, $fails failed"
   [ "$fails" = 0 ]
 }
+
+# etcd and kube-apiserver on loopback, as $work/kubeconfig (exported) with an admin
+# token; sets api_port and k(). Needs $ETCD, $KUBE_APISERVER (build-tools.sh), $work,
+# $here and the pids array; aborts the run if they do not come up.
+start_apiserver() {
+  bash "$root/scripts/dev-certs.sh" "$work/pki" >/dev/null
+  openssl genrsa -out "$work/pki/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$work/pki/sa.key" -pubout -out "$work/pki/sa.pub" 2>/dev/null
+  token=$(openssl rand -hex 16)
+  echo "$token,e2e-admin,e2e-admin-uid,system:masters" >"$work/tokens.csv"
+  etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port)
+
+  "$ETCD" --name e2e --data-dir "$work/etcd" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
+    --initial-cluster "e2e=http://127.0.0.1:$etcd_peer" --log-level warn >"$work/etcd.log" 2>&1 &
+  pids+=($!)
+  wait_for 30 curl -fsS "http://127.0.0.1:$etcd_port/health"; st=$?; expect "etcd is healthy" $st "$work/etcd.log"; abort_unless $st
+
+  # No controller-manager runs here: the ServiceAccount admission plugin (which needs
+  # default service accounts) is off; ValidatingAdmissionWebhook is what is tested.
+  "$KUBE_APISERVER" --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+    --endpoint-reconciler-type none --allow-privileged=true \
+    --tls-cert-file "$work/pki/server.crt" --tls-private-key-file "$work/pki/server.key" \
+    --client-ca-file "$work/pki/ca.crt" --token-auth-file "$work/tokens.csv" \
+    --authorization-mode RBAC \
+    --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$work/pki/sa.pub" \
+    --service-account-signing-key-file "$work/pki/sa.key" --service-cluster-ip-range 10.96.0.0/24 \
+    --enable-admission-plugins NamespaceLifecycle,LimitRanger,ValidatingAdmissionWebhook,MutatingAdmissionWebhook \
+    --disable-admission-plugins ServiceAccount \
+    --audit-policy-file "$here/manifests/audit-policy.yaml" --audit-log-path "$work/audit.log" \
+    --cert-dir "$work/apiserver" >"$work/apiserver.log" 2>&1 &
+  pids+=($!)
+  cat >"$work/kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+  - name: e2e
+    cluster: {server: "https://127.0.0.1:$api_port", certificate-authority: "$work/pki/ca.crt"}
+users:
+  - name: e2e-admin
+    user: {token: "$token"}
+contexts:
+  - name: e2e
+    context: {cluster: e2e, user: e2e-admin}
+current-context: e2e
+EOF
+  export KUBECONFIG=$work/kubeconfig
+  k() { kubectl --request-timeout=20s "$@"; }
+  wait_for 120 k get --raw /readyz; st=$?; expect "kube-apiserver is ready" $st "$work/apiserver.log"; abort_unless $st
+  wait_for 30 k get namespace default; expect "default namespace exists" $?
+}

@@ -38,54 +38,8 @@ mkdir -p "$work/bin" && ln -s "$KUBECTL" "$work/bin/kubectl" && export PATH=$wor
 
 # --- etcd and kube-apiserver ------------------------------------------------------------
 part "etcd + kube-apiserver start"
-bash "$root/scripts/dev-certs.sh" "$work/pki" >/dev/null
-openssl genrsa -out "$work/pki/sa.key" 2048 2>/dev/null
-openssl rsa -in "$work/pki/sa.key" -pubout -out "$work/pki/sa.pub" 2>/dev/null
-token=$(openssl rand -hex 16)
-echo "$token,e2e-admin,e2e-admin-uid,system:masters" >"$work/tokens.csv"
-etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port)
+start_apiserver
 wh_port=$(free_port); health_port=$(free_port)
-
-"$ETCD" --name e2e --data-dir "$work/etcd" \
-  --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
-  --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
-  --initial-cluster "e2e=http://127.0.0.1:$etcd_peer" --log-level warn >"$work/etcd.log" 2>&1 &
-pids+=($!)
-wait_for 30 curl -fsS "http://127.0.0.1:$etcd_port/health"; st=$?; expect "etcd is healthy" $st "$work/etcd.log"; abort_unless $st
-
-# No controller-manager runs here: the ServiceAccount admission plugin (which needs
-# default service accounts) is off; ValidatingAdmissionWebhook is what is tested.
-"$KUBE_APISERVER" --etcd-servers "http://127.0.0.1:$etcd_port" \
-  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
-  --endpoint-reconciler-type none --allow-privileged=true \
-  --tls-cert-file "$work/pki/server.crt" --tls-private-key-file "$work/pki/server.key" \
-  --client-ca-file "$work/pki/ca.crt" --token-auth-file "$work/tokens.csv" \
-  --authorization-mode RBAC \
-  --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$work/pki/sa.pub" \
-  --service-account-signing-key-file "$work/pki/sa.key" --service-cluster-ip-range 10.96.0.0/24 \
-  --enable-admission-plugins NamespaceLifecycle,LimitRanger,ValidatingAdmissionWebhook,MutatingAdmissionWebhook \
-  --disable-admission-plugins ServiceAccount \
-  --audit-policy-file "$here/manifests/audit-policy.yaml" --audit-log-path "$work/audit.log" \
-  --cert-dir "$work/apiserver" >"$work/apiserver.log" 2>&1 &
-pids+=($!)
-cat >"$work/kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-  - name: e2e
-    cluster: {server: "https://127.0.0.1:$api_port", certificate-authority: "$work/pki/ca.crt"}
-users:
-  - name: e2e-admin
-    user: {token: "$token"}
-contexts:
-  - name: e2e
-    context: {cluster: e2e, user: e2e-admin}
-current-context: e2e
-EOF
-export KUBECONFIG=$work/kubeconfig
-k() { kubectl --request-timeout=20s "$@"; }
-wait_for 120 k get --raw /readyz; st=$?; expect "kube-apiserver is ready" $st "$work/apiserver.log"; abort_unless $st
-wait_for 30 k get namespace default; expect "default namespace exists" $?
 
 # --- the webhook, registered as the chart renders it ------------------------------------
 part "webhook start + registration"
@@ -218,6 +172,12 @@ assert len(kept) == 500 and omitted == len(verdicts) - 500 and all(r["result"] !
 assert size < 1024 * 1024
 PY
 expect "5,000 violating Pods: $(grep -m1 '^stored' "$work/out"), accepted by the API server" $st "$work/out"
+k delete policyreport -n e2e-dev clausegate-e2e-dev >/dev/null 2>&1
+
+part "background audit: two replicas, one Lease, PolicyReports"
+python3 "$here/background_audit.py" "$bin" "$work" "$root" "$release_ns" >"$work/out" 2>&1; st=$?
+sed -n 's/^\(ok\|FAIL\)  */     /p' "$work/out"
+expect "$(tail -1 "$work/out")" $st "$work/out"
 for values in default all-options secret; do
   args=()
   case $values in

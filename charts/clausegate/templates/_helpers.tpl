@@ -162,3 +162,38 @@ workload kinds), or webhook.rules when given. A YAML list.
 {{- toYaml $rules -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+"true" when the background audit is on (audit.interval other than 0).
+*/}}
+{{- define "clausegate.auditEnabled" -}}
+{{- $interval := toString (default "0" .Values.audit.interval) -}}
+{{- if and (ne $interval "0") (ne $interval "") -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+What the audit lists: the resources of the webhook's rules that a CREATE reaches
+(existing objects are judged as their creation), subresources left out, one RBAC
+rule per API group with the verb list. A YAML list.
+*/}}
+{{- define "clausegate.auditRules" -}}
+{{- $byGroup := dict -}}
+{{- range $rule := fromYamlArray (include "clausegate.webhookRules" .) -}}
+{{- if or (has "CREATE" $rule.operations) (has "*" $rule.operations) -}}
+{{- range $g := $rule.apiGroups -}}
+{{- range $r := $rule.resources -}}
+{{- if not (contains "/" $r) -}}
+{{- $_ := set $byGroup $g (append (default (list) (get $byGroup $g)) $r | uniq | sortAlpha) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $rules := list -}}
+{{- range $g := keys $byGroup | sortAlpha -}}
+{{- $resources := get $byGroup $g -}}
+{{- if has "*" $resources -}}{{- $resources = list "*" -}}{{- end -}}
+{{- $rules = append $rules (dict "apiGroups" (list $g) "resources" $resources "verbs" (list "list")) -}}
+{{- end -}}
+{{- if $rules -}}{{- toYaml $rules -}}{{- end -}}
+{{- end -}}
