@@ -85,9 +85,10 @@ void PolicyReportBuilder::ForEachReport(
     std::sort(kept.begin(), kept.end(), [](const Entry* a, const Entry* b) { return a->seq < b->seq; });
     json results = json::array();
     for (const Entry* e : kept) results.push_back(e->result);
-    auto count = [&](const char* k) {
-      auto it = report.summary.find(k);
-      return it == report.summary.end() ? int64_t{0} : it->second;
+    const auto& summary = report.summary;  // a structured binding cannot be captured (C++20, clang 14)
+    auto count = [&summary](const char* k) {
+      auto it = summary.find(k);
+      return it == summary.end() ? int64_t{0} : it->second;
     };
     json metadata = ns.empty() ? json{{"name", "clausegate-cluster"}} : json{{"name", "clausegate-" + ns}, {"namespace", ns}};
     size_t omitted = report.omitted + passes_left_out;
