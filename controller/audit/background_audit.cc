@@ -1,5 +1,7 @@
 #include "audit/background_audit.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "audit/cluster_audit.h"
@@ -52,15 +54,24 @@ bool BackgroundAudit::WaitForTurn(uint64_t* epoch) {
 
 void BackgroundAudit::Run() {
   uint64_t epoch = 0;
+  std::chrono::milliseconds retry = options_.first_retry;
   while (WaitForTurn(&epoch)) {
-    RunOnce();
+    // A failed run (the CRDs installed a moment ago, the API server busy) is tried
+    // again sooner than the interval, backing off.
+    std::chrono::milliseconds wait = options_.interval;
+    if (RunOnce()) {
+      retry = options_.first_retry;
+    } else {
+      wait = std::min(wait, retry);
+      retry = std::min(options_.interval, retry * 2);
+    }
     // The interval, unless leading changes meanwhile (a new leader audits at once).
     std::unique_lock<std::mutex> lock(mu_);
-    wake_.wait_for(lock, options_.interval, [&] { return stop_ || leading_epoch_ != epoch; });
+    wake_.wait_for(lock, wait, [&] { return stop_ || leading_epoch_ != epoch; });
   }
 }
 
-void BackgroundAudit::RunOnce() {
+bool BackgroundAudit::RunOnce() {
   auto started = std::chrono::steady_clock::now();
   std::shared_ptr<const engine::PolicySet> set = policies_();  // pinned for the whole run
   clausegate::Timestamp now = clock_();
@@ -95,26 +106,26 @@ void BackgroundAudit::RunOnce() {
     figures.seconds = seconds();
     metrics_.Failed(figures);
     log("audit failed", {{"error", audited.status().message()}});
-    return;
+    return false;
   }
   figures.objects = audited->objects;
   figures.problems = audited->problems;
   if (audited->cancelled) {
     metrics_.Cancelled();
     log("audit cancelled", {{"objects", figures.objects}});
-    return;
+    return true;
   }
   auto synced = SyncReports(*client, reports, &cancel_);
   figures.seconds = seconds();
   if (!synced.ok()) {
     metrics_.Failed(figures);
     log("audit failed", {{"error", synced.status().message()}, {"objects", figures.objects}});
-    return;
+    return false;
   }
   if (cancel_.load()) {
     metrics_.Cancelled();
     log("audit cancelled", {{"objects", figures.objects}});
-    return;
+    return true;
   }
   figures.reports_applied = synced->applied;
   figures.reports_unchanged = synced->unchanged;
@@ -129,10 +140,11 @@ void BackgroundAudit::RunOnce() {
   if (synced->failed > 0) {
     metrics_.Failed(figures);
     log("audit failed", fields);
-    return;
+    return false;
   }
   metrics_.Succeeded(figures, std::move(counts), clock_().seconds);
   log("audit", fields);
+  return true;
 }
 
 }  // namespace clausegate::audit

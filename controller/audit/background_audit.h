@@ -1,7 +1,8 @@
 #pragma once
 // The audit `serve` runs while this replica holds the audit Lease: at once when it
 // starts leading, then every interval, judging the cluster with the policy set in
-// force at the start of each run and writing the PolicyReports. When the replica
+// force at the start of each run and writing the PolicyReports; a run that
+// fails is tried again sooner, backing off from 10 s to the interval. When the replica
 // stops leading (the Lease lost, SIGTERM) a run in progress is cancelled between
 // objects and nothing more is written.
 
@@ -25,6 +26,8 @@ namespace clausegate::audit {
 
 struct BackgroundAuditOptions {
   std::chrono::milliseconds interval{std::chrono::minutes(10)};
+  // After a failed run: the next one this much later, doubling up to the interval.
+  std::chrono::milliseconds first_retry{std::chrono::seconds(10)};
   int page_size = 500;
   size_t max_results = report::kPolicyReportResults;  // per report
 };
@@ -45,7 +48,7 @@ class BackgroundAudit {
 
  private:
   void Run();
-  void RunOnce();
+  bool RunOnce();  // false when it failed (cancelled is not a failure)
   // Until this replica leads; false once stopping. `epoch`: of this turn.
   bool WaitForTurn(uint64_t* epoch);
 
