@@ -35,6 +35,7 @@ void PolicyReportBuilder::AddProblem(const InputProblem& p) {
 
 void PolicyReportBuilder::Add(const CheckedObject& r) {
   using json = nlohmann::json;
+  if (r.decision.results.empty()) return;  // nothing to say of it: no report for it alone
   const std::string& ns = r.object.namespace_name;
   Report& report = reports_[ns];
   for (const auto& rr : r.decision.results) {
