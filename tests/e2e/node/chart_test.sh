@@ -96,6 +96,49 @@ svc=$(k get validatingwebhookconfiguration "$webhook" -o jsonpath='{.webhooks[0]
 url=$(k get validatingwebhookconfiguration "$webhook" -o jsonpath='{.webhooks[0].clientConfig.url}')
 [ -n "$svc" ] && [ -z "$url" ]; expect "the webhook is called through the Service ($svc)" $?
 
+# --- the background audit in the Pods ----------------------------------------------------------
+part "background audit: one Pod holds the Lease and writes PolicyReports"
+sa=$(k get deploy -n "$release_ns" "$deploy" -o jsonpath='{.spec.template.spec.serviceAccountName}')
+as_sa=(--as "system:serviceaccount:$release_ns:$sa")
+crd_release() { k get crd "$1" -o jsonpath='{.metadata.labels.app\.kubernetes\.io/instance}' 2>/dev/null; }
+[ "$(crd_release policyreports.wgpolicyk8s.io)" = "$release" ] && [ "$(crd_release clusterpolicyreports.wgpolicyk8s.io)" = "$release" ]
+expect "the chart installed the PolicyReport CRDs (none were there)" $?
+holder() { k get lease -n "$release_ns" "$deploy-audit" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null; }
+lease_held() { [ -n "$(holder)" ]; }
+wait_for 60 lease_held
+leader=$(holder); pods=$(k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate -o jsonpath='{.items[*].metadata.name}')
+[[ " $pods " == *" $leader "* ]]; expect "a webhook Pod holds the audit Lease ($leader)" $?
+reports() { k get policyreports,clusterpolicyreports -A -l app.kubernetes.io/managed-by=clausegate -o name 2>/dev/null | grep -c .; }
+written() { [ "$(reports)" -gt 0 ]; }
+wait_for 90 written; expect "the holder wrote PolicyReports ($(reports) reports)" $?
+k get policyreport -n "$release_ns" "clausegate-$release_ns" -o json >"$work/report.json" 2>"$work/out"
+python3 - "$work/report.json" "$deploy" >>"$work/out" 2>&1 <<'PY'
+import json, sys
+r, deploy = json.load(open(sys.argv[1])), sys.argv[2]
+kinds = {x["resources"][0]["kind"] for x in r["results"] if x["resources"][0]["name"].startswith(deploy)}
+print(r["summary"], len(r["results"]), sorted(kinds))
+sys.exit(0 if {"Deployment", "ReplicaSet", "Pod"} <= kinds and
+         all(x["properties"].get("controls") for x in r["results"] if x["policy"] != "clausegate-input") else 1)
+PY
+expect "the webhook's own Deployment, ReplicaSet and Pods are in its namespace's report, with clause ids" $? "$work/out"
+leading="" audited=""
+for p in $pods; do
+  ip=$(k get pod -n "$release_ns" "$p" -o jsonpath='{.status.podIP}')
+  m=$(in_ns curl -s "http://$ip:8080/metrics")
+  leading+="$(awk '$1 == "clausegate_audit_leader" {print $2}' <<<"$m") "
+  audited+="$(awk '$1 == "clausegate_audit_runs_total{result=\"success\"}" {print ($2 > 0)}' <<<"$m") "
+done
+[ "$(tr ' ' '\n' <<<"$leading" | grep -c '^1$')" = 1 ] && [ "$(tr ' ' '\n' <<<"$audited" | grep -c '^1$')" = 1 ]
+expect "exactly one Pod leads and audits (leader: $leading; audited: $audited)" $?
+# RBAC: what the audit needs and nothing more.
+can() { k auth can-i "${as_sa[@]}" "$@" 2>/dev/null; }
+[ "$(can list pods)" = yes ] && [ "$(can list deployments.apps)" = yes ] && [ "$(can patch policyreports.wgpolicyk8s.io -n e2e-dev)" = yes ] &&
+  [ "$(can update "leases/$deploy-audit" -n "$release_ns")" = yes ]
+expect "the service account lists what the policies match, writes reports, renews its Lease" $?
+[ "$(can get pods)" = no ] && [ "$(can list secrets)" = no ] && [ "$(can delete pods)" = no ] &&
+  [ "$(can update leases/other -n "$release_ns")" = no ] && [ "$(can update policyreports.wgpolicyk8s.io -n e2e-dev)" = no ]
+expect "and nothing more (no get, no Secrets, no deletes, no other Lease)" $?
+
 # --- admission through the Service -----------------------------------------------------------
 part "admission: kubectl through the API server and the Service"
 k create -n e2e-dev -f "$here/manifests/privileged-pod.yaml" >"$work/out" 2>&1
@@ -295,6 +338,8 @@ expect "helm uninstall runs its pre-delete hook" $st "$work/out"
 ! k get validatingwebhookconfiguration "$webhook" >/dev/null 2>&1; expect "no webhook configuration is left" $?
 k create -n e2e-dev -f "$here/manifests/privileged-pod.yaml" --dry-run=server >"$work/out" 2>&1
 expect "with the release gone, admission no longer calls it" $? "$work/out"
+k get crd policyreports.wgpolicyk8s.io >/dev/null 2>&1; expect "the PolicyReport CRDs are kept (other tools' reports may live in them)" $?
+k delete crd policyreports.wgpolicyk8s.io clusterpolicyreports.wgpolicyk8s.io >/dev/null 2>&1
 
 # --- every option of the chart, with cert-manager issuing its certificate -------------------------
 # values-all-options.yaml as it is, but for what one node here cannot give: the image is the
@@ -316,6 +361,11 @@ h install "$release" "$root/charts/clausegate" -n "$release_ns" --create-namespa
 expect "helm install --wait of every option" $st "$work/out"
 ready=$(k get deploy -n "$release_ns" "$deploy" -o jsonpath='{.status.readyReplicas}')
 [ "$ready" = 3 ]; expect "three replicas Ready ($ready)" $?
+[ -z "$(crd_release policyreports.wgpolicyk8s.io)" ]
+expect "policyReportCRDs false: the published PolicyReport CRDs are left as they are" $?
+held_by_pod() { [ -n "$(holder)" ] && k get pod -n "$release_ns" "$(holder)" >/dev/null 2>&1; }
+wait_for 60 held_by_pod; expect "a Pod holds this release's audit Lease ($(holder))" $?
+wait_for 90 written; expect "PolicyReports are written into the published CRDs ($(reports) reports)" $?
 k get pods -n "$release_ns" -l app.kubernetes.io/name=clausegate -o json >"$work/pods.json"
 python3 - "$work/pods.json" >"$work/out" 2>&1 <<'PY'
 import json, sys
