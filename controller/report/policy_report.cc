@@ -6,11 +6,17 @@ namespace clausegate::report {
 
 void PolicyReportBuilder::Keep(Report& report, bool pass, nlohmann::json result) {
   auto& list = pass ? report.passes : report.violations;
-  if (list.size() >= max_results_) {
+  if (!Room(report, pass)) {
     ++report.omitted;
     return;
   }
-  list.push_back({seq_++, std::move(result)});
+  list.push_back({seq_++, result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+}
+
+bool PolicyReportBuilder::Room(const Report& report, bool pass) const {
+  if (!pass) return report.violations.size() < max_results_;
+  // A pass is kept only while violations leave room for it in the report.
+  return report.violations.size() + report.passes.size() < max_results_;
 }
 
 void PolicyReportBuilder::AddProblem(const InputProblem& p) {
@@ -45,8 +51,7 @@ void PolicyReportBuilder::Add(const CheckedObject& r) {
     if (verdict == "AUDIT") result = "warn";
     ++report.summary[result];
     bool pass = result == "pass";
-    auto& list = pass ? report.passes : report.violations;
-    if (list.size() >= max_results_) {  // counted, not kept: no need to build it
+    if (!Room(report, pass)) {  // counted, not kept: no need to build it
       ++report.omitted;
       continue;
     }
@@ -85,7 +90,7 @@ void PolicyReportBuilder::ForEachReport(
     for (size_t i = 0; i < report.passes.size() && i < room; ++i) kept.push_back(&report.passes[i]);
     std::sort(kept.begin(), kept.end(), [](const Entry* a, const Entry* b) { return a->seq < b->seq; });
     json results = json::array();
-    for (const Entry* e : kept) results.push_back(e->result);
+    for (const Entry* e : kept) results.push_back(nlohmann::json::parse(e->result));
     const auto& summary = report.summary;  // a structured binding cannot be captured (C++20, clang 14)
     auto count = [&summary](const char* k) {
       auto it = summary.find(k);

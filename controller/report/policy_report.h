@@ -35,14 +35,16 @@ class PolicyReportBuilder {
  private:
   struct Entry {
     size_t seq;
-    nlohmann::json result;
+    std::string result;  // as JSON text: a tenth of the memory of the tree
   };
   struct Report {
     std::map<std::string, int64_t> summary;
-    std::vector<Entry> violations, passes;  // each at most max_results_
+    // Violations at most max_results_; passes only while there is room beside them.
+    std::vector<Entry> violations, passes;
     size_t omitted = 0;                     // results beyond the caps
   };
   void Keep(Report& report, bool pass, nlohmann::json result);
+  bool Room(const Report& report, bool pass) const;
 
   int64_t timestamp_seconds_;
   size_t max_results_;

@@ -68,11 +68,12 @@ PY
 expect "the cluster is filled" $?
 
 policies=$root/policies
-for format in text json markdown html policyreport sarif junit; do
+objects=""
+for format in json text markdown html policyreport sarif junit; do
   part "clausegate audit -o $format"
   /usr/bin/time -f '%e %M' -o "$work/time" "$bin" audit -p "$policies" -o "$format" >"$work/out.$format" 2>"$work/err"
-  st=$?; read -r secs kib <"$work/time"
-  objects=$("$bin" audit -p "$policies" -o json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["objects"])' 2>/dev/null)
+  st=$?; read -r secs kib < <(tail -1 "$work/time")  # GNU time says a non-zero exit first
+  [ "$format" = json ] && objects=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["objects"])' "$work/out.json")
   [ "$st" -le 1 ]; expect "audit -o $format: ${objects:-?} objects in $secs s, peak RSS $((kib / 1024)) MiB" $? "$work/err"
 done
 
