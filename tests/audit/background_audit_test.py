@@ -21,19 +21,15 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+import testkit  # noqa: E402
 
 BIN = os.environ["CLAUSEGATE"]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SLOW = 4.0 if os.environ.get("CLAUSEGATE_SANITIZER") else 1.0
 LEASE_SECONDS = 3
-results = {"passed": 0, "failed": 0}
-
-
-def check(name, ok, detail=""):
-    results["passed" if ok else "failed"] += 1
-    shown = detail if detail and (not ok or len(str(detail)) < 160) else ""
-    print(("ok   " if ok else "FAIL ") + name + (": " + str(shown) if shown else ""), flush=True)
+check = testkit.Checks("background audit")
 
 
 def pod(name, ns, privileged=False):
@@ -77,22 +73,8 @@ def selected(obj, selector):
     return obj.get("metadata", {}).get("labels", {}).get(k) == v
 
 
-class Api(http.server.BaseHTTPRequestHandler):
+class Api(testkit.JsonHandler):
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def send(self, code, body):
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        try:
-            self.wfile.write(data)
-        except OSError:  # a replica killed mid-request
-            pass
 
     def body(self):
         n = int(self.headers.get("Content-Length", "0"))
@@ -254,29 +236,15 @@ class Replica:
         return self.err.read()
 
     def metrics(self):
-        text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.health, timeout=10).read().decode()
-        out = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                name, _, value = line.rpartition(" ")
-                out[name] = float(value)
-        return out
+        return testkit.scrape(self.health, timeout=10)
 
     def metric(self, name):
-        try:
-            return self.metrics().get(name, 0.0)
-        except OSError:
-            return None
+        m = self.metrics()
+        return m.get(name, 0.0) if m else None
 
 
 def wait_for(cond, seconds):
-    deadline = time.monotonic() + seconds * SLOW
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.1)
-    return cond()
+    return testkit.wait_for(cond, seconds * SLOW)
 
 
 SUCCESS = 'clausegate_audit_runs_total{result="success"}'
@@ -426,5 +394,4 @@ check("an --audit-interval under a second is refused", code == 2 and "at least 1
 code, err = usage("--kube-api", "http://127.0.0.1:1", "--audit-interval", "1m", "--audit-lease", "nameonly")
 check("a bad --audit-lease is a usage error", code == 2 and "NAMESPACE/NAME" in err, err)
 
-print("%d passed, %d failed" % (results["passed"], results["failed"]))
-sys.exit(1 if results["failed"] else 0)
+check.finish()

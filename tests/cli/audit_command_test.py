@@ -13,6 +13,9 @@ import tempfile
 import threading
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+import testkit  # noqa: E402
+
 binary = os.environ["CLAUSEGATE"]
 root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 policies = os.path.join(root, "policies", "secure-configuration")
@@ -29,17 +32,7 @@ PODS = [pod(i, "shop" if i % 2 else "other", privileged=(i == 3)) for i in range
 NAMESPACES = [{"metadata": {"name": n, "labels": {"kubernetes.io/metadata.name": n}}} for n in ("shop", "other")]
 
 
-class Api(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *a):
-        pass
-
-    def send(self, code, body):
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+class Api(testkit.JsonHandler):
 
     def do_GET(self):
         u = urllib.parse.urlparse(self.path)
@@ -76,17 +69,7 @@ open(kubeconfig, "w").write(json.dumps({
     "clusters": [{"name": "fake", "cluster": {"server": "http://127.0.0.1:%d" % server.server_port}}],
     "users": [{"name": "u", "user": {"token": "t"}}],
     "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "u"}}]}))
-passes, fails = 0, []
-
-
-def check(name, good, detail=""):
-    global passes
-    if good:
-        passes += 1
-        print("ok   " + name)
-    else:
-        fails.append(name)
-        print("FAIL %s: %s" % (name, str(detail)[:1500]))
+check = testkit.Checks("audit command")
 
 
 def audit(*args, env=None):
@@ -142,5 +125,4 @@ for args, what in ((["--kubeconfig", kubeconfig], "-p POLICIES is needed"),
     check("usage error: %s" % what, r.returncode == 2 and what in r.stderr, r.stderr)
 
 server.shutdown()
-print("audit command: %d passed, %d failed" % (passes, len(fails)))
-sys.exit(1 if fails else 0)
+check.finish()

@@ -15,22 +15,15 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+import testkit  # noqa: E402
+
 binary = os.environ["CLAUSEGATE"]
 root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 lib = os.path.join(root, "policies")
 artifacts = os.environ.get("CLAUSEGATE_ARTIFACTS") or os.path.join(os.path.dirname(binary), "test-artifacts")
 work = tempfile.mkdtemp(prefix="clausegate-compliance.")
-passes, fails = 0, []
-
-
-def check(name, good, detail=""):
-    global passes
-    if good:
-        passes += 1
-        print("ok   " + name)
-    else:
-        fails.append(name)
-        print("FAIL " + name + (": " + str(detail)[:800] if detail else ""))
+check = testkit.Checks("compliance report")
 
 
 args = ["check", "-p", lib, "-p", f"{lib}/segregation/testdata/exceptions.yaml",
@@ -118,5 +111,4 @@ if chromium:
           r.stderr[-300:])
 
 shutil.rmtree(work, ignore_errors=True)
-print("compliance report: %d passed, %d failed" % (passes, len(fails)))
-sys.exit(1 if fails else 0)
+check.finish()

@@ -14,29 +14,20 @@ audits. KUBECONFIG must be set; the PolicyReport CRDs installed.
 """
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+import testkit  # noqa: E402
 
 binary, work, root, lease_ns = sys.argv[1:5]
 policies = os.path.join(work, "policies")
 LEASE_SECONDS = 5
 INTERVAL = 3
-passes, fails = 0, 0
-
-
-def check(name, ok, detail=""):
-    global passes, fails
-    if ok:
-        passes += 1
-        print("ok   " + name + (": %s" % detail if detail and ok is not True else ""), flush=True)
-    else:
-        fails += 1
-        print("FAIL " + name + (": %s" % detail if detail else ""), flush=True)
+check = testkit.Checks("background audit")
 
 
 def kubectl(*args, stdin=None):
@@ -64,16 +55,7 @@ class Replica:
             stdout=subprocess.DEVNULL, stderr=open(self.log_path, "w"))
 
     def metrics(self):
-        try:
-            text = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.health, timeout=5).read().decode()
-        except OSError:
-            return {}
-        out = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                name, _, value = line.rpartition(" ")
-                out[name] = float(value)
-        return out
+        return testkit.scrape(self.health)
 
     def runs(self):
         return self.metrics().get('clausegate_audit_runs_total{result="success"}', 0)
@@ -83,13 +65,7 @@ class Replica:
 
 
 def wait_for(cond, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.2)
-    return cond()
+    return testkit.wait_for(cond, seconds, every=0.2)
 
 
 def reports():
@@ -188,5 +164,4 @@ finally:
             r.proc.kill()
             r.proc.wait()
 
-print("background audit: %d passed, %d failed" % (passes, fails))
-sys.exit(1 if fails else 0)
+check.finish()
