@@ -35,7 +35,8 @@ constexpr const char* kUsage =
 struct Options {
   std::vector<std::string> policies;
   std::string kubeconfig, namespace_name, selector, object_selector, output = "text", page_size, now,
-      fail_on = "deny", max_estimated_cost;
+      fail_on = "deny";
+  LoadFlags load_flags;
 };
 
 std::optional<kube::KubeConfig> Credentials(const std::string& flag, std::string* why) {
@@ -66,8 +67,8 @@ int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::o
       .Value({"-o", "--output"}, &o.output)
       .Value({"--page-size"}, &o.page_size)
       .Value({"--now"}, &o.now)
-      .Value({"--fail-on"}, &o.fail_on)
-      .Value({"--max-estimated-cost"}, &o.max_estimated_cost);
+      .Value({"--fail-on"}, &o.fail_on);
+  o.load_flags.Declare(parser);
   const std::string usage = std::string(kUsage) + std::string(kLoadOptionsUsage);
   if (auto exit = parser.ParseOrExit(args, out, err, usage)) return *exit;
   if (o.policies.empty()) {
@@ -89,7 +90,7 @@ int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::o
   }
   auto now = ReadNow("audit", o.now, err);
   if (!now) return 2;
-  auto judging = LoadJudgingSet("audit", o.policies, o.selector, o.max_estimated_cost, err);
+  auto judging = LoadJudgingSet("audit", o.policies, o.selector, o.load_flags, err);
   if (!judging) return 2;
   std::string why;
   auto config = Credentials(o.kubeconfig, &why);

@@ -24,7 +24,8 @@ namespace {
 struct Options {
   std::vector<std::string> policies, inputs, old_inputs, namespace_labels;
   std::string selector, output = "text", operation = "CREATE", user, groups, default_namespace = "default", now,
-                        fail_on = "deny", max_document_bytes, max_estimated_cost;
+                        fail_on = "deny", max_document_bytes;
+  LoadFlags load_flags;
   bool strict = false;
 };
 
@@ -71,8 +72,8 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
       .Value({"--now"}, &o.now)
       .Value({"--fail-on"}, &o.fail_on)
       .Value({"--max-document-bytes"}, &o.max_document_bytes)
-      .Value({"--max-estimated-cost"}, &o.max_estimated_cost)
       .Switch({"--strict"}, &o.strict);
+  o.load_flags.Declare(parser);
   const std::string usage = std::string(kUsage) + std::string(kLoadOptionsUsage);
   if (auto exit = parser.ParseOrExit(args, out, err, usage)) return *exit;
   if (o.policies.empty() || o.inputs.empty()) {
@@ -121,7 +122,7 @@ int RunCheckCommand(std::span<const std::string> args, std::istream& in, std::os
   }
 
   // Policies: the same loader as lint; any problem rejects the whole set.
-  auto judging = LoadJudgingSet("check", o.policies, o.selector, o.max_estimated_cost, err);
+  auto judging = LoadJudgingSet("check", o.policies, o.selector, o.load_flags, err);
   if (!judging) return 2;
   const engine::PolicySet* set = judging->set.get();
 

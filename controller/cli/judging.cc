@@ -29,7 +29,7 @@ std::string FilesDigest(const std::set<std::string>& files) {
 }  // namespace
 
 std::optional<JudgingSet> LoadJudgingSet(std::string_view command, const std::vector<std::string>& paths,
-                                         const std::string& selector, const std::string& max_estimated_cost,
+                                         const std::string& selector, const LoadFlags& load_flags,
                                          std::ostream& err) {
   std::string sel_error;
   auto parsed = policy::ParseLabelSelector(selector, &sel_error);
@@ -37,7 +37,7 @@ std::optional<JudgingSet> LoadJudgingSet(std::string_view command, const std::ve
     err << "clausegate " << command << ": " << sel_error << "\n";
     return std::nullopt;
   }
-  auto load_options = ReadLoadOptions(command, max_estimated_cost, err);
+  auto load_options = ReadLoadOptions(command, load_flags, err);
   if (!load_options) return std::nullopt;
   policy::LoadResult loaded = policy::LoadPolicyPaths(paths, *load_options);
   if (!loaded.ok()) {

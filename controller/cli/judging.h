@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/load_options.h"
 #include "common/time_util.h"
 #include "engine/engine.h"
 #include "report/check_report.h"
@@ -27,9 +28,9 @@ struct JudgingSet {
 };
 
 // The policies at `paths` (any problem rejects the set, with its positions), only
-// those whose labels match `selector`; `max_estimated_cost` as the flag gives it.
+// those whose labels match `selector`; loaded as `load_flags` say.
 std::optional<JudgingSet> LoadJudgingSet(std::string_view command, const std::vector<std::string>& paths,
-                                         const std::string& selector, const std::string& max_estimated_cost,
+                                         const std::string& selector, const LoadFlags& load_flags,
                                          std::ostream& err);
 // --now as RFC 3339, or the clock when empty.
 std::optional<clausegate::Timestamp> ReadNow(std::string_view command, const std::string& now, std::ostream& err);

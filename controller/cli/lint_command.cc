@@ -50,17 +50,18 @@ void PrintCosts(const policy::Policy& p, std::ostream& out) {
 
 int RunLintCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
   std::vector<std::string> paths;
-  std::string selector_text, now_text, max_estimated_cost;
+  std::string selector_text, now_text;
+  LoadFlags load_flags;
   bool costs = false;
   Args parser("lint");
   parser.Values({"-p", "--policies"}, &paths)
       .Value({"-l", "--selector"}, &selector_text)
       .Value({"--now"}, &now_text)
-      .Switch({"--costs"}, &costs)
-      .Value({"--max-estimated-cost"}, &max_estimated_cost);
+      .Switch({"--costs"}, &costs);
+  load_flags.Declare(parser);
   const std::string usage = std::string(kUsage) + std::string(kLoadOptionsUsage);
   if (auto exit = parser.ParseOrExit(args, out, err, usage)) return *exit;
-  auto load_options = ReadLoadOptions("lint", max_estimated_cost, err);
+  auto load_options = ReadLoadOptions("lint", load_flags, err);
   if (!load_options) return 2;
   if (paths.empty()) {
     err << "clausegate lint: no policies given (-p)\n" << usage;

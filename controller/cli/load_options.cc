@@ -5,15 +5,21 @@
 
 namespace clausegate::cli {
 
-std::optional<policy::LoadOptions> ReadLoadOptions(std::string_view command, const std::string& max_estimated_cost,
+void LoadFlags::Declare(Args& args) {
+  args.Value({"--max-estimated-cost"}, &max_estimated_cost).Value({"--controller-namespace"}, &controller_namespace);
+}
+
+std::optional<policy::LoadOptions> ReadLoadOptions(std::string_view command, const LoadFlags& flags,
                                                    std::ostream& err) {
   policy::LoadOptions options;
-  if (max_estimated_cost.empty()) return options;
+  options.controller_namespace = flags.controller_namespace;
+  const std::string& cost = flags.max_estimated_cost;
+  if (cost.empty()) return options;
   uint64_t n = 0;
-  const char* end = max_estimated_cost.data() + max_estimated_cost.size();
-  auto [ptr, ec] = std::from_chars(max_estimated_cost.data(), end, n);
+  const char* end = cost.data() + cost.size();
+  auto [ptr, ec] = std::from_chars(cost.data(), end, n);
   if (ec != std::errc() || ptr != end) {
-    err << "clausegate " << command << ": --max-estimated-cost \"" << max_estimated_cost
+    err << "clausegate " << command << ": --max-estimated-cost \"" << cost
         << "\" is not a whole number (0 to 18446744073709551615)\n";
     return std::nullopt;
   }

@@ -80,7 +80,8 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   bool no_cluster = false;
   std::string kube_api, kube_token_file, kube_ca, kubeconfig, log_level = "info";
   std::string port, health_port, threads, max_body_bytes, eval_deadline_ms, shutdown_delay, max_connections,
-      max_header_bytes, handshake_timeout, request_timeout, idle_timeout, drain_timeout, max_estimated_cost;
+      max_header_bytes, handshake_timeout, request_timeout, idle_timeout, drain_timeout;
+  LoadFlags load_flags;
   std::string audit_interval, audit_lease, audit_identity, audit_lease_seconds, audit_page_size;
   Args parser("serve");
   parser.Values({"-p", "--policies"}, &policy_paths)
@@ -106,12 +107,12 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
       .Value({"--drain-timeout-seconds"}, &drain_timeout)
       .Value({"--eval-deadline-ms"}, &eval_deadline_ms)
       .Value({"--shutdown-delay-seconds"}, &shutdown_delay)
-      .Value({"--max-estimated-cost"}, &max_estimated_cost)
       .Value({"--audit-interval"}, &audit_interval)
       .Value({"--audit-lease"}, &audit_lease)
       .Value({"--audit-identity"}, &audit_identity)
       .Value({"--audit-lease-seconds"}, &audit_lease_seconds)
       .Value({"--audit-page-size"}, &audit_page_size);
+  load_flags.Declare(parser);
   const std::string usage = std::string(kUsage) + std::string(kLoadOptionsUsage);
   if (auto exit = parser.ParseOrExit(args, out, err, usage)) return *exit;
   // Numbers: each within its range, or a usage error that names the flag.
@@ -160,7 +161,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     audit_every = *d;
     audit_options.interval = std::chrono::milliseconds(*d / 1'000'000);
   }
-  auto load_options = ReadLoadOptions("serve", max_estimated_cost, err);
+  auto load_options = ReadLoadOptions("serve", load_flags, err);
   if (!load_options) return 2;
   if (log_level != "debug" && log_level != "info" && log_level != "warn" && log_level != "error") {
     err << "clausegate serve: --log-level must be debug, info, warn or error\n";

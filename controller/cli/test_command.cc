@@ -187,14 +187,15 @@ std::pair<std::string, std::string> Actual(const engine::Decision& d, const std:
 
 int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ostream& out, std::ostream& err) {
   std::vector<std::string> policy_paths, suite_paths;
-  std::string selector_text, max_estimated_cost;
+  std::string selector_text;
+  LoadFlags load_flags;
   bool require_coverage = false;
   Args parser("test");
   parser.Values({"-p", "--policies"}, &policy_paths)
       .Value({"-l", "--selector"}, &selector_text)
       .Switch({"--require-coverage"}, &require_coverage)
-      .Value({"--max-estimated-cost"}, &max_estimated_cost)
       .Positional(&suite_paths, SIZE_MAX);
+  load_flags.Declare(parser);
   const std::string usage = std::string(kUsage) + std::string(kLoadOptionsUsage);
   if (auto exit = parser.ParseOrExit(args, out, err, usage)) return *exit;
   if (policy_paths.empty()) {
@@ -208,7 +209,7 @@ int RunTestCommand(std::span<const std::string> args, std::istream& in, std::ost
     err << "clausegate test: " << sel_error << "\n";
     return 2;
   }
-  auto load_options = ReadLoadOptions("test", max_estimated_cost, err);
+  auto load_options = ReadLoadOptions("test", load_flags, err);
   if (!load_options) return 2;
   policy::LoadResult loaded = policy::LoadPolicyPaths(policy_paths, *load_options);
   std::vector<Issue> issues = loaded.issues;

@@ -13,6 +13,12 @@ std::string Issue::ToString() const {
   return out;
 }
 
+std::string Issue::ToFieldString() const {
+  if (field.empty() || in_field.line == 0 || !message.starts_with(field + ": ")) return message;
+  return field + ':' + std::to_string(in_field.line) + ':' + std::to_string(in_field.column) +
+         message.substr(field.size());
+}
+
 SourcePosition PositionAt(std::string_view text, size_t offset) {
   SourcePosition pos{1, 1};
   if (offset > text.size()) offset = text.size();

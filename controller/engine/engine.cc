@@ -251,6 +251,7 @@ bool ExceptionCovers(const policy::PolicyException& ex, const Policy& p, const p
     return t.rules.empty() || (rule && std::find(t.rules.begin(), t.rules.end(), rule->name) != t.rules.end());
   });
   if (!targeted) return false;
+  if (ex.confined && in.info.namespace_name != ex.namespace_name) return false;
   auto in_list = [](const std::vector<std::string>& list, const std::string& v) {
     return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
   };
@@ -505,7 +506,7 @@ Decision PolicySet::Evaluate(const Input& in) const {
         break;
       case Outcome::kExcepted:
         warnings.emplace_back(r.policy->severity,
-                              id + " waived by exception " + r.exception->name + " (ticket " + r.exception->ticket + ")");
+                              id + " waived by exception " + r.exception->DisplayName() + " (ticket " + r.exception->ticket + ")");
         d.audit_annotations["exception-" + r.exception->name] = id + " waived; ticket " + r.exception->ticket;
         break;
     }

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <functional>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
@@ -46,6 +47,12 @@ namespace {
 
 constexpr std::string_view kApiVersion = "clausegate.io/v1alpha1";
 constexpr size_t kMaxFileBytes = 4 * 1024 * 1024;
+// What metadata may hold: what a user writes, and what the API server adds to a
+// resource read back from it (kubectl get -o yaml).
+constexpr std::string_view kObjectMetaFields[] = {
+    "name", "namespace", "labels", "annotations", "uid", "resourceVersion", "generation", "creationTimestamp",
+    "managedFields", "finalizers", "ownerReferences", "deletionTimestamp", "deletionGracePeriodSeconds",
+    "generateName", "selfLink"};
 
 // Reads one YAML document with positions, collecting issues instead of throwing.
 class DocReader {
@@ -61,9 +68,17 @@ class DocReader {
 
   void Report(const YAML::Node& at, std::string message) { issues_->push_back({src_.path, Pos(at), std::move(message)}); }
   void ReportAt(SourcePosition pos, std::string message) { issues_->push_back({src_.path, pos, std::move(message)}); }
+  // A problem at `in_field` within the value of `field` (an expression), which is
+  // at `pos` in the file.
+  void ReportInField(SourcePosition pos, const std::string& field, SourcePosition in_field, const std::string& message) {
+    issues_->push_back({src_.path, pos, field + ": " + message, field, in_field});
+  }
 
   // The mapping at `n`; reports fields other than `allowed` (and a non-mapping).
   bool Map(const YAML::Node& n, const std::string& path, std::initializer_list<std::string_view> allowed) {
+    return Map(n, path, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+  }
+  bool Map(const YAML::Node& n, const std::string& path, std::span<const std::string_view> allowed) {
     if (!n.IsMap()) {
       Report(n, path + ": must be a mapping");
       return false;
@@ -238,8 +253,7 @@ class PolicyReader {
     Policy p;
     p.origin = r_.OriginOf(doc);
     YAML::Node meta = doc["metadata"];
-    if (!r_.Map(meta, "metadata", {"name", "namespace", "labels", "annotations", "uid", "resourceVersion",
-                                   "generation", "creationTimestamp", "managedFields"})) {
+    if (!r_.Map(meta, "metadata", kObjectMetaFields)) {
       return std::nullopt;
     }
     p.name = r_.String(meta, "name", "metadata", true).value_or("");
@@ -458,8 +472,8 @@ class PolicyReader {
     options.estimated_cost_limit = options_.max_estimated_cost;
     auto compiled = cel::Compile(e.expression, env, options);
     if (compiled.error) {
-      r_.ReportAt(r_.ScalarTextStart(node, compiled.error->position.line, compiled.error->position.column),
-                  path + ": " + compiled.error->message);
+      r_.ReportInField(r_.ScalarTextStart(node, compiled.error->position.line, compiled.error->position.column),
+                       path, compiled.error->position, compiled.error->message);
       return std::nullopt;
     }
     using cel::checker::TypeKind;
@@ -615,14 +629,17 @@ class PolicyReader {
 
 // --- exceptions --------------------------------------------------------------------
 
-void ReadException(DocReader& r, const YAML::Node& doc, LoadResult* out) {
+void ReadException(DocReader& r, const YAML::Node& doc, const LoadOptions& options, LoadResult* out) {
   PolicyException ex;
   ex.origin = r.OriginOf(doc);
   YAML::Node meta = doc["metadata"];
-  if (r.Map(meta, "metadata", {"name", "namespace", "labels", "annotations", "uid", "resourceVersion", "generation",
-                               "creationTimestamp", "managedFields"})) {
+  if (r.Map(meta, "metadata", kObjectMetaFields)) {
     ex.name = r.String(meta, "name", "metadata", true).value_or("");
+    ex.namespace_name = r.String(meta, "namespace", "metadata").value_or("");
   }
+  // RBAC on the namespace decides who may waive what where: an exception kept in a
+  // namespace waives only there, unless it is the controller's own.
+  ex.confined = !ex.namespace_name.empty() && ex.namespace_name != options.controller_namespace;
   YAML::Node spec = doc["spec"];
   if (!r.Map(spec, "spec", {"policies", "match", "justification", "ticket", "expires"})) return;
   YAML::Node pols = spec["policies"];
@@ -767,7 +784,8 @@ LoadResult LoadPolicies(const std::vector<SourceFile>& user_sources, const LoadO
         continue;
       }
       DocReader r(src, &out.issues);
-      if (!r.Map(n, "", {"apiVersion", "kind", "metadata", "spec"})) continue;
+      // `status` is the cluster's (kubectl get -o yaml keeps it): read past, never trusted.
+      if (!r.Map(n, "", {"apiVersion", "kind", "metadata", "spec", "status"})) continue;
       auto api = r.String(n, "apiVersion", "", true);
       auto kind = r.String(n, "kind", "", true);
       if (!api || !kind) continue;
@@ -808,7 +826,7 @@ LoadResult LoadPolicies(const std::vector<SourceFile>& user_sources, const LoadO
           out.policies.push_back(std::move(*p));
         }
       } else if (d.kind == "CompliancePolicyException") {
-        ReadException(r, d.node, &out);
+        ReadException(r, d.node, options, &out);
       }
     } catch (const YAML::Exception& e) {
       r.Report(d.node, std::string("cannot read document: ") + e.what());

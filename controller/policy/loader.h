@@ -47,6 +47,9 @@ struct LoadOptions {
   // an expression may have; above it the policy is refused. Unbounded by default,
   // as the API server leaves ValidatingAdmissionPolicy expressions.
   uint64_t max_estimated_cost = UINT64_MAX;
+  // The controller's namespace: an exception kept there may waive anywhere (and
+  // cluster-scoped objects); one kept in another namespace waives only there.
+  std::string controller_namespace;
 };
 
 // Validates and compiles. The shipped control catalogues are always loaded;

@@ -139,6 +139,10 @@ struct ExceptionTarget {
 
 struct PolicyException {
   std::string name;
+  std::string namespace_name;  // metadata.namespace; "" for one kept in a file without it
+  bool confined = false;       // waives only objects in namespace_name
+  // "team-a/break-glass", or the name alone.
+  std::string DisplayName() const { return namespace_name.empty() ? name : namespace_name + "/" + name; }
   std::vector<ExceptionTarget> targets;
   std::vector<std::string> namespaces;  // empty: any
   std::vector<std::string> names;       // object names; empty: any

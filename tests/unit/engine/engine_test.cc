@@ -295,6 +295,31 @@ TEST_CASE("engine: exceptions waive a rule, and are audited", "[engine]") {
   CHECK_FALSE(f.Run(Workload("apps", "DaemonSet", "old"), bad).allowed);
 }
 
+TEST_CASE("engine: an exception kept in a namespace waives only there", "[engine]") {
+  const std::string text = std::string(kPolicies) + R"yaml(
+---
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicyException
+metadata: {name: team-waiver, namespace: team-a}
+spec:
+  policies: [{name: no-privileged}]
+  justification: debugging a kernel module
+  ticket: INC-7
+  expires: "2030-01-01T00:00:00Z"
+)yaml";
+  auto loaded = policy::LoadPolicies({{"policies.yaml", text}});
+  REQUIRE(loaded.ok());
+  Fixture f;
+  f.set = std::make_shared<PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions));
+  const std::string bad = Template(R"({"containers":[{"name":"agent","securityContext":{"privileged":true}}]})");
+  Decision d = f.Run(Workload("apps", "Deployment", "team-a"), bad);
+  CHECK(d.allowed);
+  REQUIRE_FALSE(d.warnings.empty());
+  CHECK(d.warnings[0] == "no-privileged/no-privileged waived by exception team-a/team-waiver (ticket INC-7)");
+  CHECK(d.audit_annotations.at("exception-team-waiver") == "no-privileged/no-privileged waived; ticket INC-7");
+  CHECK_FALSE(f.Run(Workload("apps", "Deployment", "team-b"), bad).allowed);
+}
+
 TEST_CASE("engine: evaluation errors follow failurePolicy Fail", "[engine]") {
   Fixture f;
   // containers is not a list: the rule cannot be evaluated, and Fail denies.

@@ -147,6 +147,61 @@ TEST_CASE("loader: CEL errors in block scalars point into the file", "[policy]")
                 "          unknownVar == 1\n");            // 15
   REQUIRE(Issues(r).size() == 1);
   CHECK(Issues(r)[0] == "p.yaml:15:11: spec.validations[0].expression: undeclared reference to 'unknownVar' (in container '')");
+  // A resource read from the API server has no file: the position is the field's.
+  CHECK(r.issues[0].ToFieldString() ==
+        "spec.validations[0].expression:2:3: undeclared reference to 'unknownVar' (in container '')");
+}
+
+TEST_CASE("loader: a resource as the API server returns it (metadata it adds, status) loads", "[policy]") {
+  auto r = Load(std::string(
+                    "apiVersion: clausegate.io/v1alpha1\n"
+                    "kind: CompliancePolicy\n"
+                    "metadata:\n"
+                    "  name: p\n"
+                    "  uid: 0b0e-1\n"
+                    "  resourceVersion: '812'\n"
+                    "  generation: 3\n"
+                    "  creationTimestamp: '2026-12-01T10:00:00Z'\n"
+                    "  finalizers: []\n"
+                    "  managedFields: [{manager: kubectl, operation: Update}]\n"
+                    "spec:\n") +
+                kMatch +
+                "  validations: [{name: a, expression: 'true'}]\n"
+                "status:\n"
+                "  observedGeneration: 2\n"
+                "  conditions: [{type: Ready, status: 'False'}]\n");
+  CHECK(Issues(r).empty());
+  CHECK(r.policies.size() == 1);
+}
+
+TEST_CASE("loader: an exception kept in a namespace is confined to it, unless it is the controller's", "[policy]") {
+  const std::string text =
+      "apiVersion: clausegate.io/v1alpha1\n"
+      "kind: CompliancePolicyException\n"
+      "metadata: {name: e, namespace: team-a}\n"
+      "spec: {policies: [{name: p}]}\n"
+      "---\n"
+      "apiVersion: clausegate.io/v1alpha1\n"
+      "kind: CompliancePolicyException\n"
+      "metadata: {name: g, namespace: clausegate-system}\n"
+      "spec: {policies: [{name: p}]}\n"
+      "---\n"
+      "apiVersion: clausegate.io/v1alpha1\n"
+      "kind: CompliancePolicyException\n"
+      "metadata: {name: f}\n"
+      "spec: {policies: [{name: p}]}\n";
+  LoadOptions options;
+  options.controller_namespace = "clausegate-system";
+  auto r = LoadPolicies({{"e.yaml", text}}, options);
+  REQUIRE(r.exceptions.size() == 3);
+  CHECK(r.exceptions[0].confined);
+  CHECK(r.exceptions[0].DisplayName() == "team-a/e");
+  CHECK_FALSE(r.exceptions[1].confined);
+  CHECK_FALSE(r.exceptions[2].confined);
+  CHECK(r.exceptions[2].DisplayName() == "f");
+  // Without a controller namespace, every namespaced exception is confined.
+  auto plain = LoadPolicies({{"e.yaml", text}});
+  CHECK(plain.exceptions[1].confined);
 }
 
 TEST_CASE("loader: variables see only the variables before them", "[policy]") {
