@@ -53,7 +53,7 @@ std::optional<JudgingSet> LoadJudgingSet(std::string_view command, const std::ve
   JudgingSet out;
   out.digest = FilesDigest(files);
   out.catalogues = std::move(loaded.catalogues);
-  out.set = std::make_unique<engine::PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions));
+  out.set = std::make_unique<engine::PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions), *load_options);
   return out;
 }
 

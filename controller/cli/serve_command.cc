@@ -180,7 +180,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
       -> std::variant<std::shared_ptr<const engine::PolicySet>, std::vector<Issue>> {
     policy::LoadResult loaded = policy::LoadPolicyPaths(policy_paths, options);
     if (!loaded.ok()) return loaded.issues;
-    return std::make_shared<const engine::PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions));
+    return std::make_shared<const engine::PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions), options);
   };
   auto first = load();
   if (auto* issues = std::get_if<std::vector<Issue>>(&first)) {

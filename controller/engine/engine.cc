@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "cel/runtime/program.h"
+#include "policy/resource_check.h"
 
 namespace clausegate::engine {
 
@@ -165,8 +166,31 @@ std::string PolicySet::ResourceForKind(std::string_view kind) {
   return lower + "s";
 }
 
-PolicySet::PolicySet(std::vector<policy::Policy> policies, std::vector<policy::PolicyException> exceptions)
-    : policies_(std::move(policies)), exceptions_(std::move(exceptions)) {
+namespace {
+
+policy::Policy MakeBuiltinPolicy() {
+  policy::Policy p;
+  p.name = "clausegate-policy-resources";
+  p.title = "Policies and exceptions are checked before they reach the cluster";
+  p.controls = {{"ISO27002:12.1.2", "ISO/IEC 27002", "12.1.2"}, {"ISO27002:14.2.2", "ISO/IEC 27002", "14.2.2"}};
+  p.severity = policy::Severity::kHigh;
+  p.origin.file = "(built in)";
+  policy::Validation v;
+  v.name = "loads";
+  v.message = "the resource loads as clausegate loads it";
+  v.controls = p.controls;
+  p.validations.push_back(std::move(v));
+  return p;
+}
+
+}  // namespace
+
+PolicySet::PolicySet(std::vector<policy::Policy> policies, std::vector<policy::PolicyException> exceptions,
+                     policy::LoadOptions resource_options)
+    : policies_(std::move(policies)),
+      exceptions_(std::move(exceptions)),
+      resource_options_(std::move(resource_options)),
+      builtin_(MakeBuiltinPolicy()) {
   for (size_t i = 0; i < policies_.size(); ++i) {
     const Policy& p = policies_[i];
     bool wildcard = false, pods = false;
@@ -365,8 +389,47 @@ std::string DenialMessage(const RequestInfo& info, const std::vector<const RuleR
   return out;
 }
 
+std::optional<RuleResult> PolicySet::CheckPolicyResource(const Input& in) const {
+  const RequestInfo& info = in.info;
+  if (!policy::IsPolicyResource(info.group, info.kind) || !info.sub_resource.empty() ||
+      (info.operation != "CREATE" && info.operation != "UPDATE")) {
+    return std::nullopt;
+  }
+  RuleResult r;
+  r.policy = &builtin_;
+  r.rule = &builtin_.validations[0];
+  r.action = Action::kDeny;
+  std::vector<std::string> problems;
+  auto object = in.object.json_element();
+  if (!object) {
+    problems.push_back("the request carries no object");
+  } else {
+    auto old = in.old_object.json_element();
+    std::string old_text = old ? simdjson::minify(*old) : "";
+    problems = policy::CheckPolicyResource(simdjson::minify(*object),
+                                           old ? std::optional<std::string_view>(old_text) : std::nullopt,
+                                           resource_options_, in.now);
+  }
+  if (info.kind == "CompliancePolicy" && problems.empty()) {
+    for (const Policy& p : policies_) {
+      if (p.name == info.name && !p.origin.cluster) {
+        problems.push_back("metadata.name: a policy named \"" + p.name + "\" is loaded from " + p.origin.file +
+                           "; a CompliancePolicy cannot replace it");
+      }
+    }
+  }
+  if (problems.empty()) return r;
+  r.outcome = Outcome::kFail;
+  for (const std::string& p : problems) r.message += (r.message.empty() ? "" : "\n  ") + p;
+  return r;
+}
+
 Decision PolicySet::Evaluate(const Input& in) const {
   Decision d;
+  if (auto builtin = CheckPolicyResource(in)) {
+    d.matched.push_back(&builtin_);
+    d.results.push_back(std::move(*builtin));
+  }
   cel::EvalOptions eval;
   eval.deadline = in.deadline;
   std::vector<std::pair<policy::Severity, std::string>> warnings;

@@ -14,6 +14,7 @@
 
 #include "cel/values/value.h"
 #include "json/document.h"
+#include "policy/loader.h"
 #include "policy/model.h"
 
 namespace clausegate::engine {
@@ -90,7 +91,10 @@ struct Decision {
 // policies that can match it. Share it with std::shared_ptr; swap it whole.
 class PolicySet {
  public:
-  PolicySet(std::vector<policy::Policy> policies, std::vector<policy::PolicyException> exceptions);
+  // `resource_options`: how a CompliancePolicy or CompliancePolicyException that a
+  // request sends is loaded, as the built-in rule checks it (see BuiltinPolicy).
+  PolicySet(std::vector<policy::Policy> policies, std::vector<policy::PolicyException> exceptions,
+            policy::LoadOptions resource_options = {});
 
   const std::vector<policy::Policy>& policies() const { return policies_; }
   const std::vector<policy::PolicyException>& exceptions() const { return exceptions_; }
@@ -100,6 +104,12 @@ class PolicySet {
   // Whether some policy may apply to requests like `info` (its resource, version and
   // operation; selectors and conditions aside): what an audit needs to list.
   bool MayJudge(const RequestInfo& info) const { return !Candidates(info).empty(); }
+
+  // The rule no policy can disable or waive: a CompliancePolicy or
+  // CompliancePolicyException that a request creates or updates must load, as the
+  // loader reads it (an exception complete and not expired), and a policy must not
+  // take the name of one loaded from files.
+  const policy::Policy& builtin_policy() const { return builtin_; }
 
   // The plural resource and group of a kind, for inputs that only name a kind
   // (manifests). Unknown kinds get Kubernetes' default pluralisation.
@@ -111,6 +121,8 @@ class PolicySet {
     bool via_template;  // matched as the pod template of a workload
   };
   std::vector<Candidate> Candidates(const RequestInfo& info) const;
+  // The built-in rule's result for a request of a policy resource; nullopt for others.
+  std::optional<RuleResult> CheckPolicyResource(const Input& in) const;
 
   std::vector<policy::Policy> policies_;
   std::vector<policy::PolicyException> exceptions_;
@@ -118,6 +130,8 @@ class PolicySet {
   std::map<std::string, std::vector<size_t>> by_resource_;
   std::vector<size_t> wildcard_;
   std::vector<size_t> pod_template_policies_;
+  policy::LoadOptions resource_options_;
+  policy::Policy builtin_;
 };
 
 // The string at a path of map keys ("metadata", "name"), or "" when absent.

@@ -26,8 +26,9 @@ const char* ToString(Enforcement e);
 
 // Where a definition came from, for every message that points at it.
 struct Origin {
-  std::string file;
+  std::string file;  // for a resource read from the API server: "CompliancePolicy/NAME"
   SourcePosition position;
+  bool cluster = false;  // read from the API server, not a file
 };
 
 // metav1.LabelSelector.

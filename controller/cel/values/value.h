@@ -72,6 +72,10 @@ class Value {
   // Builds a map; duplicate or unsupported keys give an error Value.
   static Value Map(std::vector<std::pair<Value, Value>> entries);
   static Value Json(simdjson::dom::element e);
+  // The JSON element a value made by Json() reads in place; nullopt for any other.
+  std::optional<simdjson::dom::element> json_element() const {
+    return rep_ == Rep::kJson ? std::optional<simdjson::dom::element>(json_) : std::nullopt;
+  }
   // `name` must have static storage duration (type names are interned).
   static Value Type(std::string_view name);
   static Value Timestamp(clausegate::Timestamp t) { Value v(Kind::kTimestamp); v.u_.ts = t; return v; }

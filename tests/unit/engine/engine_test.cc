@@ -518,3 +518,67 @@ spec:
   CHECK(by_policy.at("small") == Outcome::kFail);
   CHECK(by_policy.at("large") == Outcome::kPass);
 }
+
+namespace {
+
+RequestInfo PolicyResource(std::string kind, std::string name, std::string ns = "", std::string op = "CREATE") {
+  RequestInfo i;
+  i.operation = std::move(op);
+  i.group = "clausegate.io";
+  i.version = "v1alpha1";
+  i.kind = std::move(kind);
+  i.resource = i.kind == "CompliancePolicy" ? "compliancepolicies" : "compliancepolicyexceptions";
+  i.namespace_name = std::move(ns);
+  i.name = std::move(name);
+  return i;
+}
+
+const char* kGoodPolicyJson =
+    R"J({"apiVersion":"clausegate.io/v1alpha1","kind":"CompliancePolicy","metadata":{"name":"labels","uid":"1"},)J"
+    R"J("spec":{"match":{"resources":[{"resources":["configmaps"]}]},)J"
+    R"J("validations":[{"name":"owner","expression":"has(object.metadata.labels)"}]}})J";
+
+}  // namespace
+
+TEST_CASE("engine: a policy resource that does not load is refused, with the field's position", "[engine]") {
+  Fixture f;
+  CHECK(f.Run(PolicyResource("CompliancePolicy", "labels"), kGoodPolicyJson).allowed);
+  std::string bad = kGoodPolicyJson;
+  bad.replace(bad.find("has(object.metadata.labels)"), 27, "object.metadata.labels.owner == 1 +");
+  Decision d = f.Run(PolicyResource("CompliancePolicy", "labels"), bad);
+  REQUIRE_FALSE(d.allowed);
+  CHECK(d.message.find("CompliancePolicy labels denied by 1 rule:\n"
+                       "- clausegate-policy-resources/loads (ISO/IEC 27002 12.1.2, 14.2.2):\n"
+                       "  spec.validations[0].expression:1:") != std::string::npos);
+  // An unknown field is the schema's error, as lint gives it.
+  std::string unknown = kGoodPolicyJson;
+  unknown.replace(unknown.find("\"match\""), 7, "\"mtach\"");
+  d = f.Run(PolicyResource("CompliancePolicy", "labels"), unknown);
+  CHECK_FALSE(d.allowed);
+  CHECK(d.message.find("unknown field \"spec.mtach\"") != std::string::npos);
+  // A policy cannot take the name of one loaded from files; DELETE is never judged.
+  std::string clash = kGoodPolicyJson;
+  clash.replace(clash.find("\"name\":\"labels\""), 15, "\"name\":\"no-privileged\"");
+  d = f.Run(PolicyResource("CompliancePolicy", "no-privileged"), clash);
+  CHECK_FALSE(d.allowed);
+  CHECK(d.message.find("metadata.name: a policy named \"no-privileged\" is loaded from policies.yaml") != std::string::npos);
+  CHECK(f.Run(PolicyResource("CompliancePolicy", "labels", "", "DELETE"), "", bad).allowed);
+}
+
+TEST_CASE("engine: an exception resource needs a ticket, a justification and a future expiry", "[engine]") {
+  Fixture f;
+  const std::string head =
+      R"({"apiVersion":"clausegate.io/v1alpha1","kind":"CompliancePolicyException","metadata":{"name":"e","namespace":"team-a"},"spec":{"policies":[{"name":"no-privileged"}])";
+  Decision d = f.Run(PolicyResource("CompliancePolicyException", "e", "team-a"), head + "}}");
+  REQUIRE_FALSE(d.allowed);
+  CHECK(d.message.find("the exception has no spec.justification\n  the exception has no spec.ticket\n"
+                       "  the exception has no spec.expires") != std::string::npos);
+  const std::string expired = head + R"(,"justification":"j","ticket":"INC-1","expires":"2026-05-31T00:00:00Z"}})";
+  d = f.Run(PolicyResource("CompliancePolicyException", "e", "team-a"), expired);
+  CHECK_FALSE(d.allowed);
+  CHECK(d.message.find("spec.expires: 2026-05-31T00:00:00Z is not in the future") != std::string::npos);
+  // Editing one that has since expired, its expiry unchanged, is allowed.
+  CHECK(f.Run(PolicyResource("CompliancePolicyException", "e", "team-a", "UPDATE"), expired, expired).allowed);
+  const std::string good = head + R"(,"justification":"j","ticket":"INC-1","expires":"2026-06-01T01:00:00Z"}})";
+  CHECK(f.Run(PolicyResource("CompliancePolicyException", "e", "team-a"), good).allowed);
+}

@@ -1,0 +1,37 @@
+#include "policy/resource_check.h"
+
+namespace clausegate::policy {
+
+bool IsPolicyResource(std::string_view group, std::string_view kind) {
+  return group == kPolicyGroup && (kind == "CompliancePolicy" || kind == "CompliancePolicyException");
+}
+
+namespace {
+
+bool SameExpiry(std::string_view old_json, const Timestamp& expires, const LoadOptions& options) {
+  LoadResult r = LoadPolicies({{"", std::string(old_json)}}, options);
+  return r.exceptions.size() == 1 && r.exceptions[0].expires &&
+         clausegate::CompareTimestamps(*r.exceptions[0].expires, expires) == 0;
+}
+
+}  // namespace
+
+std::vector<std::string> CheckPolicyResource(std::string_view object_json, std::optional<std::string_view> old_object_json,
+                                             const LoadOptions& options, clausegate::Timestamp now) {
+  std::vector<std::string> problems;
+  LoadResult r = LoadPolicies({{"", std::string(object_json)}}, options);
+  for (const Issue& i : r.issues) problems.push_back(i.ToFieldString());
+  if (!problems.empty() || r.exceptions.size() != 1) return problems;
+  const PolicyException& ex = r.exceptions[0];
+  for (const std::string& why : ex.incomplete) problems.push_back("the exception " + why);
+  if (ex.expires && clausegate::CompareTimestamps(*ex.expires, now) <= 0) {
+    // Editing an exception that has since expired (its labels, say) is no new waiver.
+    if (!old_object_json || !SameExpiry(*old_object_json, *ex.expires, options)) {
+      problems.push_back("spec.expires: " + clausegate::FormatTimestamp(*ex.expires) +
+                         " is not in the future: an exception that has expired waives nothing");
+    }
+  }
+  return problems;
+}
+
+}  // namespace clausegate::policy

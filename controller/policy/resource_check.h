@@ -1,0 +1,29 @@
+#pragma once
+// What admission says of a CompliancePolicy or CompliancePolicyException sent to the
+// API server: the loader's own verdict on it (as `clausegate lint` gives it for a
+// file), so that a resource the controller would refuse never reaches the cluster.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/time_util.h"
+#include "policy/loader.h"
+
+namespace clausegate::policy {
+
+inline constexpr std::string_view kPolicyGroup = "clausegate.io";
+
+// Whether `kind` of the API group `group` is one the loader reads from the cluster.
+bool IsPolicyResource(std::string_view group, std::string_view kind);
+
+// The problems of `object_json` (one resource, as the API server sends it), each
+// "spec.validations[0].expression:LINE:COL: message" or a message of the schema;
+// empty when it loads. An exception must also be complete (justification, ticket,
+// expiry) with an expiry after `now`, unless `old_object_json` (an UPDATE) already
+// had the same expiry.
+std::vector<std::string> CheckPolicyResource(std::string_view object_json, std::optional<std::string_view> old_object_json,
+                                             const LoadOptions& options, clausegate::Timestamp now);
+
+}  // namespace clausegate::policy
