@@ -18,6 +18,8 @@
 #include "common/time_util.h"
 #include "kube/leader_election.h"
 #include "policy/loader.h"
+#include "server/policy_composer.h"
+#include "server/policy_resources.h"
 #include "server/policy_watcher.h"
 #include "server/webhook_server.h"
 
@@ -25,7 +27,7 @@ namespace clausegate::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: clausegate serve --policies DIR --tls-cert FILE --tls-key FILE [--client-ca FILE]\n"
+    "usage: clausegate serve [--policies DIR...] --tls-cert FILE --tls-key FILE [--client-ca FILE]\n"
     "                        [--address 0.0.0.0] [--port 8443] [--health-port 8080] [--no-cluster]\n"
     "                        [--threads N] [--max-body-bytes 3145728] [--eval-deadline-ms 2000]\n"
     "                        [--max-connections 4096] [--max-header-bytes 16384]\n"
@@ -35,6 +37,7 @@ constexpr const char* kUsage =
     "                        [--kubeconfig FILE | --kube-api URL --kube-token-file FILE --kube-ca FILE]\n"
     "                        [--audit-interval 0] [--audit-lease NAMESPACE/NAME] [--audit-identity ID]\n"
     "                        [--audit-lease-seconds 15] [--audit-page-size 500]\n"
+    "                        [--no-policy-resources] [--status-lease NAMESPACE/NAME]\n"
     "  Without --no-cluster, Namespaces come from the API server: --kubeconfig, --kube-api, or\n"
     "  in a Pod the service-account mount and KUBERNETES_SERVICE_HOST/PORT.\n"
     "  Serves POST /validate (admission.k8s.io/v1 AdmissionReview) over HTTPS, and /healthz,\n"
@@ -44,7 +47,12 @@ constexpr const char* kUsage =
     "  (as `clausegate audit`) in the one replica that holds the Lease --audit-lease (default\n"
     "  $POD_NAMESPACE/clausegate-audit; the identity is $POD_NAME, else the host name), at once when\n"
     "  it starts leading and then every DURATION, and writes wgpolicyk8s.io/v1alpha2 PolicyReports\n"
-    "  (one per namespace, a ClusterPolicyReport clausegate-cluster) when their content changes.\n";
+    "  (one per namespace, a ClusterPolicyReport clausegate-cluster) when their content changes.\n"
+    "  With cluster access, CompliancePolicy and CompliancePolicyException resources are enforced\n"
+    "  beside the --policies files (unless --no-policy-resources): each is compiled when it changes\n"
+    "  and left out alone if it does not load; the replica holding the audit Lease, or without the\n"
+    "  audit --status-lease (default $POD_NAMESPACE/clausegate-policy-status), writes their status.\n"
+    "  --controller-namespace defaults to $POD_NAMESPACE (else the service account's namespace).\n";
 
 // The namespace of this Pod's service account, or "default" outside a Pod.
 std::string ServiceAccountNamespace() {
@@ -77,7 +85,8 @@ bool ToInt(const std::string& s, long long lo, long long hi, long long* out) {
 int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::ostream& err) {
   server::ServerConfig config;
   std::vector<std::string> policy_paths;
-  bool no_cluster = false;
+  bool no_cluster = false, no_policy_resources = false;
+  std::string status_lease;
   std::string kube_api, kube_token_file, kube_ca, kubeconfig, log_level = "info";
   std::string port, health_port, threads, max_body_bytes, eval_deadline_ms, shutdown_delay, max_connections,
       max_header_bytes, handshake_timeout, request_timeout, idle_timeout, drain_timeout;
@@ -111,7 +120,9 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
       .Value({"--audit-lease"}, &audit_lease)
       .Value({"--audit-identity"}, &audit_identity)
       .Value({"--audit-lease-seconds"}, &audit_lease_seconds)
-      .Value({"--audit-page-size"}, &audit_page_size);
+      .Value({"--audit-page-size"}, &audit_page_size)
+      .Switch({"--no-policy-resources"}, &no_policy_resources)
+      .Value({"--status-lease"}, &status_lease);
   load_flags.Declare(parser);
   const std::string usage = std::string(kUsage) + std::string(kLoadOptionsUsage);
   if (auto exit = parser.ParseOrExit(args, out, err, usage)) return *exit;
@@ -163,35 +174,18 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   }
   auto load_options = ReadLoadOptions("serve", load_flags, err);
   if (!load_options) return 2;
+  const char* pod_ns = std::getenv("POD_NAMESPACE");
+  const std::string own_namespace = pod_ns && *pod_ns ? pod_ns : ServiceAccountNamespace();
+  if (load_options->controller_namespace.empty()) load_options->controller_namespace = own_namespace;
   if (log_level != "debug" && log_level != "info" && log_level != "warn" && log_level != "error") {
     err << "clausegate serve: --log-level must be debug, info, warn or error\n";
     return 2;
   }
   config.log_decisions = log_level == "debug" || log_level == "info";
-  if (policy_paths.empty() || config.tls_cert.empty() || config.tls_key.empty()) {
-    err << "clausegate serve: --policies, --tls-cert and --tls-key are required\n" << usage;
+  if (config.tls_cert.empty() || config.tls_key.empty()) {
+    err << "clausegate serve: --tls-cert and --tls-key are required\n" << usage;
     return 2;
   }
-
-  server::PolicyStore store;
-  server::Metrics metrics;
-  // Loads and compiles the whole set; any problem rejects it whole.
-  server::PolicyLoader load = [policy_paths, options = *load_options]()
-      -> std::variant<std::shared_ptr<const engine::PolicySet>, std::vector<Issue>> {
-    policy::LoadResult loaded = policy::LoadPolicyPaths(policy_paths, options);
-    if (!loaded.ok()) return loaded.issues;
-    return std::make_shared<const engine::PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions), options);
-  };
-  auto first = load();
-  if (auto* issues = std::get_if<std::vector<Issue>>(&first)) {
-    for (const auto& i : *issues) err << i.ToString() << "\n";
-    err << "clausegate serve: the policy set was rejected; not starting\n";
-    return 2;
-  }
-  auto initial = std::get<std::shared_ptr<const engine::PolicySet>>(first);
-  size_t count = initial->policies().size();
-  store.Swap(std::move(initial));
-  server::PolicyWatcher watcher(policy_paths, store, load, err);
   // Cluster access: explicit flags, else the Pod's service account, else none.
   std::optional<kube::KubeConfig> kube;
   std::string why = "--no-cluster";
@@ -225,26 +219,63 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     err << "clausegate serve: --audit-interval needs cluster access (" << why << ")\n";
     return 2;
   }
-  kube::LeaseOptions lease;
-  if (audit_every > 0) {
-    const char* pod_ns = std::getenv("POD_NAMESPACE");
-    lease.namespace_name = pod_ns && *pod_ns ? pod_ns : ServiceAccountNamespace();
-    lease.name = "clausegate-audit";
-    if (!audit_lease.empty()) {
-      auto slash = audit_lease.find('/');
-      if (slash == std::string::npos || slash == 0 || slash + 1 == audit_lease.size()) {
-        err << "clausegate serve: --audit-lease \"" << audit_lease << "\" is not NAMESPACE/NAME\n";
-        return 2;
+  const bool resources = kube && !no_policy_resources;
+  if (policy_paths.empty() && !resources) {
+    err << "clausegate serve: --policies is required without cluster access or with --no-policy-resources\n" << usage;
+    return 2;
+  }
+  auto parse_lease = [&](const std::string& text, const char* flag, const std::string& default_name,
+                         kube::LeaseOptions* lease) {
+    lease->namespace_name = own_namespace;
+    lease->name = default_name;
+    if (!text.empty()) {
+      auto slash = text.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == text.size()) {
+        err << "clausegate serve: " << flag << " \"" << text << "\" is not NAMESPACE/NAME\n";
+        return false;
       }
-      lease.namespace_name = audit_lease.substr(0, slash);
-      lease.name = audit_lease.substr(slash + 1);
+      lease->namespace_name = text.substr(0, slash);
+      lease->name = text.substr(slash + 1);
     }
     const char* pod = std::getenv("POD_NAME");
-    lease.identity = !audit_identity.empty() ? audit_identity : pod && *pod ? pod : HostName();
-    lease.lease_duration = std::chrono::seconds(lease_seconds);
-    lease.renew_deadline = lease.lease_duration * 2 / 3;
-    lease.retry_period = std::max(std::chrono::milliseconds(200), lease.lease_duration / 7);
+    lease->identity = !audit_identity.empty() ? audit_identity : pod && *pod ? pod : HostName();
+    lease->lease_duration = std::chrono::seconds(lease_seconds);
+    lease->renew_deadline = lease->lease_duration * 2 / 3;
+    lease->retry_period = std::max(std::chrono::milliseconds(200), lease->lease_duration / 7);
+    return true;
+  };
+  // One Lease decides who audits and who writes the resources' status: the audit's, or
+  // without the audit one of its own.
+  kube::LeaseOptions lease;
+  if (audit_every > 0) {
+    if (!parse_lease(audit_lease, "--audit-lease", "clausegate-audit", &lease)) return 2;
+  } else if (resources) {
+    if (!parse_lease(status_lease, "--status-lease", "clausegate-policy-status", &lease)) return 2;
   }
+
+  server::PolicyStore store;
+  server::Metrics metrics;
+  server::PolicyComposer composer(store, *load_options, err);
+  // Loads and compiles the files; any problem rejects them whole, and the last good
+  // files keep serving beside the resources.
+  server::PolicyLoader load = [policy_paths, options = *load_options, &composer]() -> std::vector<Issue> {
+    if (policy_paths.empty()) {
+      composer.SetFiles({}, {});
+      return {};
+    }
+    policy::LoadResult loaded = policy::LoadPolicyPaths(policy_paths, options);
+    if (!loaded.ok()) return loaded.issues;
+    composer.SetFiles(std::move(loaded.policies), std::move(loaded.exceptions));
+    return {};
+  };
+  auto first = load();
+  if (!first.empty()) {
+    for (const auto& i : first) err << i.ToString() << "\n";
+    err << "clausegate serve: the policy set was rejected; not starting\n";
+    return 2;
+  }
+  size_t count = store.Current().policies->policies().size();
+  server::PolicyWatcher watcher(policy_paths, store, load, err);
   std::unique_ptr<server::NamespaceCache> namespaces;
   if (kube) {
     namespaces = std::make_unique<server::NamespaceCache>(*kube, err);
@@ -297,19 +328,45 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   if (audit_every > 0) {
     background = std::make_unique<audit::BackgroundAudit>(
         *kube, audit_options, [&store] { return store.Current().policies; }, clock, audit_metrics, err);
-    elector = std::make_unique<kube::LeaderElector>(
-        *kube, lease, [b = background.get()](bool leading) { b->SetLeading(leading); }, err);
-    webhook.set_more_metrics([&audit_metrics] { return audit_metrics.Render(); });
   }
+  // The cluster's CompliancePolicy and CompliancePolicyException resources; the leader
+  // writes their status.
+  std::unique_ptr<server::PolicyResources> policy_resources;
+  if (resources) {
+    server::PolicyResourcesOptions options;
+    options.load = *load_options;
+    options.clock = clock;
+    options.leading = [&elector] { return elector && elector->leading(); };
+    policy_resources = std::make_unique<server::PolicyResources>(*kube, std::move(options), composer, err);
+    composer.set_on_files_changed([r = policy_resources.get()] { r->Wake(); });
+    webhook.set_readiness([r = policy_resources.get()] {
+      return r->synced() ? std::string() : std::string("the CompliancePolicy resources have not been listed yet");
+    });
+  }
+  if (background || policy_resources) {
+    elector = std::make_unique<kube::LeaderElector>(
+        *kube, lease,
+        [b = background.get(), r = policy_resources.get()](bool leading) {
+          if (b) b->SetLeading(leading);
+          if (r) r->Wake();
+        },
+        err);
+  }
+  webhook.set_more_metrics([&audit_metrics, audit = background != nullptr, r = policy_resources.get()] {
+    std::string text = audit ? audit_metrics.Render() : "";
+    if (r) text += r->RenderMetrics();
+    return text;
+  });
   std::string error;
   if (!webhook.Start(&error)) {
     err << "clausegate serve: " << error << "\n";
     return 2;
   }
   if (!watcher.Start(&error)) err << "{\"msg\":\"" << error << "; policies will not reload\"}\n";
+  if (policy_resources) policy_resources->Start();
+  if (elector) elector->Start();
   if (background) {
     background->Start();
-    elector->Start();
     err << ("{\"msg\":\"auditing while leading\",\"lease\":\"" + lease.namespace_name + "/" + lease.name +
             "\",\"identity\":\"" + lease.identity + "\",\"intervalSeconds\":" +
             std::to_string(audit_every / 1'000'000'000) + "}\n") << std::flush;
@@ -340,6 +397,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   err << "{\"msg\":\"draining\",\"signal\":" << sig << "}\n" << std::flush;
   webhook.Stop();
   watcher.Stop();
+  if (policy_resources) policy_resources->Stop();
   if (namespaces) namespaces->Stop();
   err << "{\"msg\":\"stopped\"}\n";
   return 0;

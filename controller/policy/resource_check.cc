@@ -6,6 +6,28 @@ bool IsPolicyResource(std::string_view group, std::string_view kind) {
   return group == kPolicyGroup && (kind == "CompliancePolicy" || kind == "CompliancePolicyException");
 }
 
+LoadResult LoadPolicyResource(std::string_view object_json, const LoadOptions& options) {
+  LoadResult r = LoadPolicies({{"", std::string(object_json)}}, options);
+  for (Policy& p : r.policies) {
+    p.origin.file = "CompliancePolicy/" + p.name;
+    p.origin.cluster = true;
+  }
+  for (PolicyException& e : r.exceptions) {
+    e.origin.file = "CompliancePolicyException/" + e.DisplayName();
+    e.origin.cluster = true;
+  }
+  return r;
+}
+
+std::vector<std::string> ResourceProblems(const LoadResult& loaded) {
+  std::vector<std::string> problems;
+  for (const Issue& i : loaded.issues) problems.push_back(i.ToFieldString());
+  if (problems.empty() && loaded.exceptions.size() == 1) {
+    for (const std::string& why : loaded.exceptions[0].incomplete) problems.push_back("the exception " + why);
+  }
+  return problems;
+}
+
 namespace {
 
 bool SameExpiry(std::string_view old_json, const Timestamp& expires, const LoadOptions& options) {
@@ -18,12 +40,10 @@ bool SameExpiry(std::string_view old_json, const Timestamp& expires, const LoadO
 
 std::vector<std::string> CheckPolicyResource(std::string_view object_json, std::optional<std::string_view> old_object_json,
                                              const LoadOptions& options, clausegate::Timestamp now) {
-  std::vector<std::string> problems;
-  LoadResult r = LoadPolicies({{"", std::string(object_json)}}, options);
-  for (const Issue& i : r.issues) problems.push_back(i.ToFieldString());
+  LoadResult r = LoadPolicyResource(object_json, options);
+  std::vector<std::string> problems = ResourceProblems(r);
   if (!problems.empty() || r.exceptions.size() != 1) return problems;
   const PolicyException& ex = r.exceptions[0];
-  for (const std::string& why : ex.incomplete) problems.push_back("the exception " + why);
   if (ex.expires && clausegate::CompareTimestamps(*ex.expires, now) <= 0) {
     // Editing an exception that has since expired (its labels, say) is no new waiver.
     if (!old_object_json || !SameExpiry(*old_object_json, *ex.expires, options)) {

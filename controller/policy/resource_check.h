@@ -15,6 +15,16 @@ namespace clausegate::policy {
 
 inline constexpr std::string_view kPolicyGroup = "clausegate.io";
 
+// One resource as the API server returns it (JSON), loaded as a file would be; the
+// origins of what it holds name the resource ("CompliancePolicy/NAME",
+// "CompliancePolicyException/NAMESPACE/NAME") and are marked as the cluster's.
+LoadResult LoadPolicyResource(std::string_view object_json, const LoadOptions& options);
+
+// Why a loaded resource has no effect: its issues as field strings
+// ("spec.validations[0].expression:LINE:COL: message"), and for an exception what
+// it lacks. Empty when it is in force (expiry aside).
+std::vector<std::string> ResourceProblems(const LoadResult& loaded);
+
 // Whether `kind` of the API group `group` is one the loader reads from the cluster.
 bool IsPolicyResource(std::string_view group, std::string_view kind);
 

@@ -21,10 +21,12 @@ class PolicyStore {
     std::lock_guard<std::mutex> lock(mu_);
     return current_;
   }
-  void Swap(std::shared_ptr<const engine::PolicySet> set) {
+  // `files_reloaded`: the new set holds a new reading of the files, so a failure
+  // of an earlier reading is no longer the news.
+  void Swap(std::shared_ptr<const engine::PolicySet> set, bool files_reloaded = true) {
     std::lock_guard<std::mutex> lock(mu_);
     current_ = {std::move(set), current_.generation + 1};
-    last_error_.clear();
+    if (files_reloaded) last_error_.clear();
   }
   void RecordFailure(std::string why) {
     std::lock_guard<std::mutex> lock(mu_);

@@ -19,16 +19,8 @@ PolicyWatcher::PolicyWatcher(std::vector<std::string> paths, PolicyStore& store,
 PolicyWatcher::~PolicyWatcher() { Stop(); }
 
 bool PolicyWatcher::Reload() {
-  auto result = loader_();
-  if (auto* set = std::get_if<std::shared_ptr<const engine::PolicySet>>(&result)) {
-    store_.Swap(*set);
-    log_ << nlohmann::json{{"msg", "policy set loaded"}, {"generation", store_.Current().generation},
-                           {"policies", (*set)->policies().size()}}
-                .dump()
-         << "\n" << std::flush;
-    return true;
-  }
-  const auto& issues = std::get<std::vector<Issue>>(result);
+  std::vector<Issue> issues = loader_();
+  if (issues.empty()) return true;
   std::string first = issues.empty() ? "unknown error" : issues.front().ToString();
   if (issues.size() > 1) first += " (and " + std::to_string(issues.size() - 1) + " more)";
   store_.RecordFailure(first);

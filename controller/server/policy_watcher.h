@@ -1,8 +1,8 @@
 #pragma once
-// Reloads the policy set when its files change (inotify; a mounted ConfigMap
-// swaps a `..data` symlink, which shows as a rename in the directory). The new
-// set is compiled on this thread, off the request path, and swapped in whole; a
-// set that fails is rejected and the last good one keeps serving.
+// Reloads the policy files when they change (inotify; a mounted ConfigMap swaps a
+// `..data` symlink, which shows as a rename in the directory). They are compiled on
+// this thread, off the request path, and handed on whole (PolicyComposer); a set
+// that fails is rejected and the last good one keeps serving.
 
 #include <functional>
 #include <map>
@@ -19,8 +19,8 @@
 
 namespace clausegate::server {
 
-using PolicyLoader =
-    std::function<std::variant<std::shared_ptr<const engine::PolicySet>, std::vector<Issue>>()>;
+// Loads the files and hands a good set on; returns its problems (empty: handed on).
+using PolicyLoader = std::function<std::vector<Issue>()>;
 
 class PolicyWatcher {
  public:

@@ -166,9 +166,11 @@ http::HttpResponse WebhookServer::Health(const http::HttpRequest& req) {
   std::string body = snap.policies ? "ready: policy set generation " + std::to_string(snap.generation) + "\n"
                                    : "not ready: no policy set loaded\n";
   if (!cache_ok) body = "not ready: the namespace cache has not synced with the API server\n" + body;
+  std::string also = not_ready_ ? not_ready_() : "";
+  if (!also.empty()) body = "not ready: " + also + "\n" + body;
   if (shutting_down_.load()) body = "not ready: shutting down\n" + body;
   if (!failure.empty()) body += "last reload failed: " + failure + "\n";
-  return Text(snap.policies && cache_ok && !shutting_down_.load() ? 200 : 503, std::move(body));
+  return Text(snap.policies && cache_ok && also.empty() && !shutting_down_.load() ? 200 : 503, std::move(body));
 }
 
 bool WebhookServer::ConfigureTls(SSL_CTX* ctx, std::string* error) {

@@ -63,6 +63,9 @@ class WebhookServer {
   // More of /metrics, from parts beside the webhook (the background audit). Set
   // before Start; called from the server's threads.
   void set_more_metrics(std::function<std::string()> more) { more_metrics_ = std::move(more); }
+  // What else /readyz waits for: the reason it is not ready, or "" when it is. Set
+  // before Start; called from the server's threads.
+  void set_readiness(std::function<std::string()> not_ready) { not_ready_ = std::move(not_ready); }
 
   // Binds both ports and starts serving; false with a reason.
   bool Start(std::string* error);
@@ -90,6 +93,7 @@ class WebhookServer {
   DecoderPool decoders_;
   const NamespaceCache* namespaces_ = nullptr;
   std::function<std::string()> more_metrics_;
+  std::function<std::string()> not_ready_;
   std::unique_ptr<TlsMaterial> material_;
   std::unique_ptr<http::HttpServer> http_;
   int port_ = 0, health_port_ = 0;

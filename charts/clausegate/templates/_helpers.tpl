@@ -63,7 +63,8 @@ two namespaces never collide.
 The shipped policies to install, as YAML: {packs: {PACK: {FILE: TEXT}}}. A pack's
 policies are the YAML files directly in policies/PACK (suites and fixtures are left
 out by .helmignore); pss-* policies follow policies.podSecurityLevel; policies.params
-replaces parameters of a policy by name.
+replaces parameters of a policy by name; policies.action replaces the action of every
+policy and rule.
 */}}
 {{- define "clausegate.shippedPolicies" -}}
 {{- $root := . -}}
@@ -83,6 +84,14 @@ replaces parameters of a policy by name.
 {{- $override := get $root.Values.policies.params $doc.metadata.name -}}
 {{- if $override -}}
 {{- $_ := set $doc.spec "params" (mergeOverwrite (deepCopy (default (dict) $doc.spec.params)) $override) -}}
+{{- $text = toYaml $doc -}}
+{{- end -}}
+{{- with $root.Values.policies.action -}}
+{{- $action := . -}}
+{{- $_ := set $doc.spec "action" $action -}}
+{{- range $v := default (list) $doc.spec.validations -}}
+{{- if hasKey $v "action" -}}{{- $_ := set $v "action" $action -}}{{- end -}}
+{{- end -}}
 {{- $text = toYaml $doc -}}
 {{- end -}}
 {{- $_ := set $files (base $path) $text -}}
