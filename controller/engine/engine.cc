@@ -389,6 +389,11 @@ std::string DenialMessage(const RequestInfo& info, const std::vector<const RuleR
   return out;
 }
 
+bool PolicySet::MayJudge(const RequestInfo& info) const {
+  return (policy::IsPolicyResource(info.group, info.kind) && (info.operation == "CREATE" || info.operation == "UPDATE")) ||
+         !Candidates(info).empty();
+}
+
 std::optional<RuleResult> PolicySet::CheckPolicyResource(const Input& in) const {
   const RequestInfo& info = in.info;
   if (!policy::IsPolicyResource(info.group, info.kind) || !info.sub_resource.empty() ||

@@ -103,7 +103,8 @@ class PolicySet {
 
   // Whether some policy may apply to requests like `info` (its resource, version and
   // operation; selectors and conditions aside): what an audit needs to list.
-  bool MayJudge(const RequestInfo& info) const { return !Candidates(info).empty(); }
+  // The built-in rule judges the policy resources themselves.
+  bool MayJudge(const RequestInfo& info) const;
 
   // The rule no policy can disable or waive: a CompliancePolicy or
   // CompliancePolicyException that a request creates or updates must load, as the

@@ -31,6 +31,18 @@ bool ListWatch::Wait(int ms) {
   return !stop_.load();
 }
 
+bool ListWatch::Deliver(const std::function<void()>& call) {
+  // What the API server sends is untrusted: a handler that trips over an object's
+  // shape costs that object, never the process.
+  try {
+    call();
+    return true;
+  } catch (const std::exception& e) {
+    log_ << nlohmann::json{{"msg", options_.what + " object not handled"}, {"error", e.what()}}.dump() << "\n" << std::flush;
+    return false;
+  }
+}
+
 bool ListWatch::List(std::string* resource_version) {
   auto client = MakeKubeClient(config_);
   std::vector<nlohmann::json> items;
@@ -63,7 +75,7 @@ bool ListWatch::List(std::string* resource_version) {
     if (next.empty()) break;
   }
   if (stop_.load()) return false;
-  handlers_.listed(std::move(items));
+  if (!Deliver([&] { handlers_.listed(std::move(items)); })) return false;
   ++relists_;
   synced_.store(true);
   return true;
@@ -101,7 +113,9 @@ bool ListWatch::Watch(std::string* resource_version) {
       if (object == event.end() || !object->is_object()) continue;
       std::string rv = object->value("/metadata/resourceVersion"_json_pointer, std::string());
       if (!rv.empty()) *resource_version = rv;
-      if (type == "ADDED" || type == "MODIFIED" || type == "DELETED") handlers_.changed(type, *object);
+      if (type == "ADDED" || type == "MODIFIED" || type == "DELETED") {
+        Deliver([&] { handlers_.changed(type, *object); });
+      }
     }
     return pending.size() < (8 << 20);  // an event line is never this long
   });

@@ -55,6 +55,7 @@ class ListWatch {
   // Returns false when the watch must restart from a new LIST (410 Gone).
   bool Watch(std::string* resource_version);
   bool Wait(int ms);  // false once stopping
+  bool Deliver(const std::function<void()>& call);  // false when the handler threw
 
   KubeConfig config_;
   ListWatchOptions options_;

@@ -116,8 +116,8 @@ void PolicyResources::Upsert(const std::string& kind, const nlohmann::json& obje
   e.kind = kind;
   e.namespace_name = ns;
   e.name = name;
-  auto generation = object.find("metadata") != object.end() ? object["metadata"].find("generation") : object.end();
-  e.generation = generation != object.end() && generation->is_number_integer() ? generation->get<int64_t>() : 0;
+  const auto generation = "/metadata/generation"_json_pointer;
+  e.generation = object.contains(generation) && object[generation].is_number_integer() ? object[generation].get<int64_t>() : 0;
   auto status = object.find("status");
   e.status = status != object.end() && status->is_object() ? *status : nlohmann::json::object();
   // What the loader reads; a write of status alone (ours) compiles nothing.
