@@ -40,6 +40,11 @@ mkdir -p "$work/bin" && ln -s "$KUBECTL" "$work/bin/kubectl" && export PATH=$wor
 part "etcd + kube-apiserver start"
 start_apiserver
 wh_port=$(free_port); health_port=$(free_port)
+# The chart's CRDs (crds/): the webhook watches CompliancePolicy and CompliancePolicyException.
+k apply -f "$root/charts/clausegate/crds" >"$work/out" 2>&1 &&
+  k wait --for condition=established --timeout=30s crd/compliancepolicies.clausegate.io \
+    crd/compliancepolicyexceptions.clausegate.io >>"$work/out" 2>&1
+expect "the chart's CRDs are accepted and established" $? "$work/out"
 
 # --- the webhook, registered as the chart renders it ------------------------------------
 part "webhook start + registration"
@@ -137,6 +142,11 @@ python3 "$here/audit_parity.py" compare "$bin" "$work" "$root" >"$work/out" 2>&1
 expect "$(grep -m1 '^audit:' "$work/out")" $st "$work/out"
 grep -q '^fixed .* -> \[\]' "$work/out"; st=$?
 expect "$(grep -m1 '^fixed' "$work/out" || echo 'a fixed object leaves the audit')" $st "$work/out"
+
+part "policies and exceptions as resources"
+python3 "$here/policy_resources.py" "$bin" "$work" "$root" "$health_port" >"$work/out" 2>&1; st=$?
+sed -n 's/^\(ok\|FAIL\)  */     /p' "$work/out"
+expect "$(tail -1 "$work/out")" $st "$work/out"
 
 part "chart: lint, template, dry-run apply"
 # The published definitions (cert-manager, the Prometheus operator): the dry-run below checks
@@ -314,5 +324,27 @@ expect "remove-webhook deletes the configuration" $? "$work/out"
 expect "remove-webhook on a removed configuration succeeds" $? "$work/out"
 grep -q "helm.sh/hook: pre-delete" "$work/rendered-default.yaml" && grep -q 'remove-webhook' "$work/rendered-default.yaml"
 expect "the chart runs it as a pre-delete hook" $?
+
+# --- the library as resources (no webhook is registered any more) ----------------------
+part "chart: the library as CompliancePolicy resources"
+# The CRDs come with the chart (crds/): removed first, so that the install must bring them.
+k delete crd compliancepolicies.clausegate.io compliancepolicyexceptions.clausegate.io >"$work/out" 2>&1
+resources_values=(--set policies.source=resources --set policies.action=Audit --set webhook.failurePolicy=Ignore
+  --set webhook.removeOnUninstall=false)
+expected=$("$HELM" template cg3 "$root/charts/clausegate" -n "$release_ns" "${resources_values[@]}" 2>/dev/null |
+  grep -c '^kind: CompliancePolicy$')
+"$HELM" install cg3 "$root/charts/clausegate" -n "$release_ns" "${resources_values[@]}" >"$work/out" 2>&1
+expect "helm install with policies.source=resources" $? "$work/out"
+got=$(k get cpol -l app.kubernetes.io/instance=cg3 -o name 2>"$work/out" | wc -l)
+[ "$got" = "$expected" ] && [ "$got" -gt 20 ]
+expect "the chart installed the CRDs and the $got shipped policies as resources (rendered: $expected)" $? "$work/out"
+actions=$(k get cpol -l app.kubernetes.io/instance=cg3 \
+  -o jsonpath='{range .items[*]}{.spec.action}{"\n"}{range .spec.validations[*]}{.action}{"\n"}{end}{end}' | sed '/^$/d' | sort -u)
+[ "$actions" = Audit ]; expect "policies.action=Audit: every shipped policy and rule audits (${actions//$'\n'/,})" $?
+"$HELM" uninstall cg3 -n "$release_ns" >"$work/out" 2>&1; st=$?
+[ "$st" = 0 ] && ! k get validatingwebhookconfiguration cg3-clausegate-clausegate >/dev/null 2>&1 &&
+  k get crd compliancepolicies.clausegate.io compliancepolicyexceptions.clausegate.io >>"$work/out" 2>&1 &&
+  [ "$(k get cpol -l app.kubernetes.io/instance=cg3 -o name | wc -l)" = 0 ]
+expect "helm uninstall: no webhook left, the CRDs stay (as Helm keeps crds/), the release's policies are gone" $? "$work/out"
 
 summary e2e
