@@ -2,9 +2,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <ostream>
 
 #include "audit/cluster_audit.h"
+#include "audit/cluster_policies.h"
 #include "cli/args.h"
 #include "cli/judging.h"
 #include "cli/load_options.h"
@@ -14,11 +16,14 @@ namespace clausegate::cli {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: clausegate audit -p POLICIES... [options]\n"
+    "usage: clausegate audit [-p POLICIES...] [options]\n"
     "  Judges what already runs: every object of every resource the policies match, listed from\n"
     "  the API server page by page, with the engine `check` and `serve` use (as a CREATE of the\n"
-    "  object as it stands; namespaces and namespaceObject from the cluster).\n"
+    "  object as it stands; namespaces and namespaceObject from the cluster). The policies are\n"
+    "  the files' and the cluster's CompliancePolicy and CompliancePolicyException resources,\n"
+    "  loaded as `serve` loads them; the text report ends with every exception, in force or not.\n"
     "  -p, --policies PATH        policy files or directories (repeatable)\n"
+    "  --no-policy-resources      judge with the files alone\n"
     "  --kubeconfig FILE          the cluster (default: $KUBECONFIG, then the service account in a\n"
     "                             Pod, then ~/.kube/config)\n"
     "  -n, --namespace NS         only objects in NS (cluster-scoped resources are left out)\n"
@@ -36,6 +41,7 @@ struct Options {
   std::vector<std::string> policies;
   std::string kubeconfig, namespace_name, selector, object_selector, output = "text", page_size, now,
       fail_on = "deny";
+  bool no_policy_resources = false;
   LoadFlags load_flags;
 };
 
@@ -67,12 +73,13 @@ int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::o
       .Value({"-o", "--output"}, &o.output)
       .Value({"--page-size"}, &o.page_size)
       .Value({"--now"}, &o.now)
-      .Value({"--fail-on"}, &o.fail_on);
+      .Value({"--fail-on"}, &o.fail_on)
+      .Switch({"--no-policy-resources"}, &o.no_policy_resources);
   o.load_flags.Declare(parser);
   const std::string usage = std::string(kUsage) + std::string(kLoadOptionsUsage);
   if (auto exit = parser.ParseOrExit(args, out, err, usage)) return *exit;
-  if (o.policies.empty()) {
-    err << "clausegate audit: -p POLICIES is needed\n" << usage;
+  if (o.policies.empty() && o.no_policy_resources) {
+    err << "clausegate audit: -p POLICIES is needed with --no-policy-resources\n" << usage;
     return 2;
   }
   if (!IsReportFormat("audit", o.output, err) || !IsFailOn("audit", o.fail_on, err)) return 2;
@@ -90,8 +97,6 @@ int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::o
   }
   auto now = ReadNow("audit", o.now, err);
   if (!now) return 2;
-  auto judging = LoadJudgingSet("audit", o.policies, o.selector, o.load_flags, err);
-  if (!judging) return 2;
   std::string why;
   auto config = Credentials(o.kubeconfig, &why);
   if (!config) {
@@ -101,6 +106,21 @@ int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::o
   auto client = kube::MakeKubeClient(*config);
   client->set_connection_timeout(10);
   client->set_read_timeout(60);
+  MorePoliciesSource cluster_policies;
+  if (!o.no_policy_resources) {
+    cluster_policies = [&](const policy::LoadOptions& options) -> std::optional<MorePolicies> {
+      auto listed = audit::ListClusterPolicies(*client, options);
+      if (!listed.ok()) {
+        err << "clausegate audit: the cluster's policy resources: " << listed.status().message()
+            << " (--no-policy-resources judges with the files alone)\n";
+        return std::nullopt;
+      }
+      for (const auto& r : listed->refused) err << "clausegate audit: left out, as serve leaves it out: " << r << "\n";
+      return MorePolicies{std::move(listed->policies), std::move(listed->exceptions), std::move(listed->digest_input)};
+    };
+  }
+  auto judging = LoadJudgingSet("audit", o.policies, o.selector, o.load_flags, err, cluster_policies);
+  if (!judging) return 2;
 
   std::string source = "cluster " + std::string(config->https ? "https://" : "http://") + config->host + ":" +
                        std::to_string(config->port);
@@ -108,7 +128,13 @@ int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::o
   auto writer = MakeReportWriter(o.output, out, stdout_is_tty, *judging, *now, source);
   bool echo = o.output != "text";
   audit::AuditSink sink;
-  sink.on_result = [&](report::CheckedObject r) { writer->Add(std::move(r)); };
+  std::map<const policy::PolicyException*, size_t> used;
+  sink.on_result = [&](report::CheckedObject r) {
+    for (const auto& rr : r.decision.results) {
+      if (rr.exception) ++used[rr.exception];
+    }
+    writer->Add(std::move(r));
+  };
   sink.on_problem = [&](report::InputProblem p) {
     if (echo) err << report::ProblemLine(p) << "\n";
     writer->AddProblem(std::move(p));
@@ -119,6 +145,7 @@ int RunAuditCommand(std::span<const std::string> args, std::ostream& out, std::o
     return 2;
   }
   writer->Finish();
+  if (o.output == "text") report::WriteExceptionList(out, judging->set->exceptions(), *now, used);
   const report::CheckSummary& summary = writer->summary();
   return JudgingExitCode("audit", summary, o.fail_on, summary.input_errors == 1 ? "resource" : "resources", err);
 }

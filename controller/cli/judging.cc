@@ -9,14 +9,16 @@
 #include "cli/load_options.h"
 #include "common/digest.h"
 #include "policy/loader.h"
+#include "policy/resource_check.h"
 #include "report/compliance_report.h"
 
 namespace clausegate::cli {
 
 namespace {
 
-std::string FilesDigest(const std::set<std::string>& files) {
+std::string SetDigest(const std::set<std::string>& files, const std::string& more) {
   Sha256 digest;
+  digest.Update(more);
   for (const auto& f : files) {
     std::ifstream in(f, std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -30,7 +32,7 @@ std::string FilesDigest(const std::set<std::string>& files) {
 
 std::optional<JudgingSet> LoadJudgingSet(std::string_view command, const std::vector<std::string>& paths,
                                          const std::string& selector, const LoadFlags& load_flags,
-                                         std::ostream& err) {
+                                         std::ostream& err, const MorePoliciesSource& more) {
   std::string sel_error;
   auto parsed = policy::ParseLabelSelector(selector, &sel_error);
   if (!parsed) {
@@ -39,19 +41,36 @@ std::optional<JudgingSet> LoadJudgingSet(std::string_view command, const std::ve
   }
   auto load_options = ReadLoadOptions(command, load_flags, err);
   if (!load_options) return std::nullopt;
-  policy::LoadResult loaded = policy::LoadPolicyPaths(paths, *load_options);
+  // No paths: the shipped catalogues alone, for what `more` gives.
+  policy::LoadResult loaded =
+      paths.empty() ? policy::LoadPolicies({}, *load_options) : policy::LoadPolicyPaths(paths, *load_options);
   if (!loaded.ok()) {
     for (const auto& i : loaded.issues) err << i.ToString() << "\n";
     err << "clausegate " << command << ": the policy set has " << loaded.issues.size()
         << " problem(s); nothing was checked\n";
     return std::nullopt;
   }
+  std::string more_digest;
+  if (more) {
+    auto extra = more(*load_options);
+    if (!extra) return std::nullopt;
+    for (const auto& name : policy::JoinResourcePolicies(&loaded.policies, extra->policies)) {
+      err << "clausegate " << command << ": CompliancePolicy/" << name
+          << " is left out: a policy of that name is loaded from a file\n";
+    }
+    for (auto& e : extra->exceptions) loaded.exceptions.push_back(std::move(e));
+    more_digest = std::move(extra->digest_input);
+  }
+  if (paths.empty() && loaded.policies.empty()) {
+    err << "clausegate " << command << ": no policies to judge with: give -p POLICIES\n";
+    return std::nullopt;
+  }
   policy::KeepSelected(&loaded, *parsed);
   std::set<std::string> files;
-  for (const auto& p : loaded.policies) files.insert(p.origin.file);
-  for (const auto& e : loaded.exceptions) files.insert(e.origin.file);
+  for (const auto& p : loaded.policies) if (!p.origin.cluster) files.insert(p.origin.file);
+  for (const auto& e : loaded.exceptions) if (!e.origin.cluster) files.insert(e.origin.file);
   JudgingSet out;
-  out.digest = FilesDigest(files);
+  out.digest = SetDigest(files, more_digest);
   out.catalogues = std::move(loaded.catalogues);
   out.set = std::make_unique<engine::PolicySet>(std::move(loaded.policies), std::move(loaded.exceptions), *load_options);
   return out;

@@ -2,6 +2,7 @@
 // What `check` and `audit` share around the engine: the policy set they judge
 // with, the evaluation time, the report format and the exit code, read one way.
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -27,11 +28,23 @@ struct JudgingSet {
   std::string digest;
 };
 
-// The policies at `paths` (any problem rejects the set, with its positions), only
-// those whose labels match `selector`; loaded as `load_flags` say.
+// Policies and exceptions from beyond the files (for audit: the cluster's
+// resources), loaded with the files' options; nullopt when they could not be read
+// (the source said why).
+struct MorePolicies {
+  std::vector<policy::Policy> policies;
+  std::vector<policy::PolicyException> exceptions;
+  std::string digest_input;  // what they were loaded from, for the set's digest
+};
+using MorePoliciesSource = std::function<std::optional<MorePolicies>(const policy::LoadOptions&)>;
+
+// The policies at `paths` (any problem rejects the set, with its positions) and
+// those `more` gives (one named as a file's is left out, with a remark), only those
+// whose labels match `selector`; loaded as `load_flags` say. With no `paths`,
+// `more` must give at least one policy.
 std::optional<JudgingSet> LoadJudgingSet(std::string_view command, const std::vector<std::string>& paths,
                                          const std::string& selector, const LoadFlags& load_flags,
-                                         std::ostream& err);
+                                         std::ostream& err, const MorePoliciesSource& more = nullptr);
 // --now as RFC 3339, or the clock when empty.
 std::optional<clausegate::Timestamp> ReadNow(std::string_view command, const std::string& now, std::ostream& err);
 // text, json, junit, sarif, policyreport, markdown or html.

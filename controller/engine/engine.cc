@@ -269,7 +269,7 @@ bool SelectorsMatch(const Policy& p, const Input& in) {
 
 bool ExceptionCovers(const policy::PolicyException& ex, const Policy& p, const policy::Validation* rule,
                      const Input& in) {
-  if (!ex.incomplete.empty() || !ex.expires || clausegate::CompareTimestamps(*ex.expires, in.now) <= 0) return false;
+  if (policy::StateAt(ex, in.now) != policy::ExceptionState::kInForce) return false;
   bool targeted = std::any_of(ex.targets.begin(), ex.targets.end(), [&](const policy::ExceptionTarget& t) {
     if (t.policy != p.name) return false;
     return t.rules.empty() || (rule && std::find(t.rules.begin(), t.rules.end(), rule->name) != t.rules.end());

@@ -157,6 +157,13 @@ struct PolicyException {
   std::vector<std::string> incomplete;
 };
 
+// What an exception does at `now`: waives (complete, expiring after now), has
+// expired (complete, its expiry past), or does nothing (incomplete, no expiry).
+enum class ExceptionState { kInForce, kExpired, kNoEffect };
+ExceptionState StateAt(const PolicyException& ex, const clausegate::Timestamp& now);
+// "in force until T", "EXPIRED T", "incomplete (ticket): no effect", "no expiry: no effect".
+std::string DescribeStateAt(const PolicyException& ex, const clausegate::Timestamp& now);
+
 struct Control {
   std::string id;      // "CLD.9.5.2"
   std::string title;

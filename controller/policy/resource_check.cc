@@ -1,5 +1,7 @@
 #include "policy/resource_check.h"
 
+#include <set>
+
 namespace clausegate::policy {
 
 bool IsPolicyResource(std::string_view group, std::string_view kind) {
@@ -26,6 +28,17 @@ std::vector<std::string> ResourceProblems(const LoadResult& loaded) {
     for (const std::string& why : loaded.exceptions[0].incomplete) problems.push_back("the exception " + why);
   }
   return problems;
+}
+
+std::vector<std::string> JoinResourcePolicies(std::vector<Policy>* policies, const std::vector<Policy>& from_resources) {
+  std::set<std::string> names;
+  for (const auto& p : *policies) names.insert(p.name);
+  std::vector<std::string> left_out;
+  for (const auto& p : from_resources) {
+    if (names.insert(p.name).second) policies->push_back(p);
+    else left_out.push_back(p.name);
+  }
+  return left_out;
 }
 
 namespace {

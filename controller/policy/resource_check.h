@@ -25,6 +25,11 @@ LoadResult LoadPolicyResource(std::string_view object_json, const LoadOptions& o
 // it lacks. Empty when it is in force (expiry aside).
 std::vector<std::string> ResourceProblems(const LoadResult& loaded);
 
+// The policies a set judges with, from files and from the cluster: a resource's
+// policy that takes the name of a file's is left out (the file's stands, whatever
+// the order of events). Returns the names left out.
+std::vector<std::string> JoinResourcePolicies(std::vector<Policy>* policies, const std::vector<Policy>& from_resources);
+
 // Whether `kind` of the API group `group` is one the loader reads from the cluster.
 bool IsPolicyResource(std::string_view group, std::string_view kind);
 

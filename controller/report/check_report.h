@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +56,12 @@ std::string Describe(const ObjectRef& o);
 // Text for XML and HTML: the five special characters escaped, control characters
 // XML 1.0 forbids left out.
 std::string XmlEscape(const std::string& s);
+
+// The exceptions of a set as text, those in force first, then the expired, then
+// those without effect: "  team-a/break-glass (INC-42): in force until T; waives
+// p/rule; used 3 times". `used`: how many results each one waived.
+void WriteExceptionList(std::ostream& out, const std::vector<policy::PolicyException>& exceptions,
+                        const clausegate::Timestamp& now, const std::map<const policy::PolicyException*, size_t>& used);
 
 CheckSummary Summarise(const std::vector<CheckedObject>& results);
 void AddToSummary(const CheckedObject& result, CheckSummary* summary);

@@ -149,14 +149,9 @@ class ComplianceWriter : public CheckWriter {
   void WriteProblem(const InputProblem&) override {}
 
  private:
-  std::string ExceptionState(const policy::PolicyException& ex) const {
-    if (!ex.incomplete.empty()) return "incomplete (" + Joined(ex.incomplete, ", ") + "): no effect";
-    if (!ex.expires) return "no expiry: no effect";
-    if (clausegate::CompareTimestamps(*ex.expires, ctx_.now) <= 0) return "EXPIRED " + clausegate::FormatTimestamp(*ex.expires);
-    return "in force until " + clausegate::FormatTimestamp(*ex.expires);
-  }
+  std::string ExceptionState(const policy::PolicyException& ex) const { return policy::DescribeStateAt(ex, ctx_.now); }
   bool Expired(const policy::PolicyException& ex) const {
-    return ex.incomplete.empty() && ex.expires && clausegate::CompareTimestamps(*ex.expires, ctx_.now) <= 0;
+    return policy::StateAt(ex, ctx_.now) == policy::ExceptionState::kExpired;
   }
   std::map<State, size_t> StateCounts() const {
     std::map<State, size_t> n;
@@ -216,7 +211,7 @@ class ComplianceWriter : public CheckWriter {
       if (!c->exceptions.empty()) {
         o << "Exceptions:\n\n";
         for (const auto* ex : c->exceptions) {
-          o << "- " << ex->name << (ex->ticket.empty() ? "" : " (" + ex->ticket + ")") << ": " << ExceptionState(*ex)
+          o << "- " << ex->DisplayName() << (ex->ticket.empty() ? "" : " (" + ex->ticket + ")") << ": " << ExceptionState(*ex)
             << "; " << Md(ex->justification) << "\n";
         }
       }
@@ -228,7 +223,7 @@ class ComplianceWriter : public CheckWriter {
     o << "\n## Expired exceptions\n\n";
     if (expired.empty()) o << "None.\n";
     for (const auto* ex : expired) {
-      o << "- **" << ex->name << "**" << (ex->ticket.empty() ? "" : " (" + ex->ticket + ")") << ": "
+      o << "- **" << ex->DisplayName() << "**" << (ex->ticket.empty() ? "" : " (" + ex->ticket + ")") << ": "
         << ExceptionState(*ex) << "; " << Md(ex->justification) << "\n";
     }
   }
@@ -315,7 +310,7 @@ class ComplianceWriter : public CheckWriter {
       if (!c->exceptions.empty()) {
         o << "<p>Exceptions:</p><ul>\n";
         for (const auto* ex : c->exceptions) {
-          o << "<li" << (Expired(*ex) ? " class=\"expired\"" : "") << "><strong>" << Html(ex->name) << "</strong>"
+          o << "<li" << (Expired(*ex) ? " class=\"expired\"" : "") << "><strong>" << Html(ex->DisplayName()) << "</strong>"
             << (ex->ticket.empty() ? "" : " (" + Html(ex->ticket) + ")") << ": " << Html(ExceptionState(*ex)) << "; "
             << Html(ex->justification) << "</li>\n";
         }
@@ -329,7 +324,7 @@ class ComplianceWriter : public CheckWriter {
       if (!Expired(*ex)) continue;
       if (!any) o << "<ul>\n";
       any = true;
-      o << "<li class=\"expired\" data-expired=\"" << Html(ex->name) << "\"><strong>" << Html(ex->name) << "</strong>"
+      o << "<li class=\"expired\" data-expired=\"" << Html(ex->DisplayName()) << "\"><strong>" << Html(ex->DisplayName()) << "</strong>"
         << (ex->ticket.empty() ? "" : " (" + Html(ex->ticket) + ")") << ": " << Html(ExceptionState(*ex)) << "; "
         << Html(ex->justification) << "</li>\n";
     }

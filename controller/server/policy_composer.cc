@@ -1,8 +1,8 @@
 #include "server/policy_composer.h"
 
-#include <set>
-
 #include <nlohmann/json.hpp>
+
+#include "policy/resource_check.h"
 
 namespace clausegate::server {
 
@@ -37,15 +37,8 @@ std::string PolicyComposer::FileOf(const std::string& policy_name) const {
 
 void PolicyComposer::SwapLocked(const char* why) {
   std::vector<policy::Policy> policies = file_policies_;
-  std::set<std::string> names;
-  for (const auto& p : policies) names.insert(p.name);
-  size_t from_resources = 0;
-  for (const auto& p : resource_policies_) {
-    if (names.insert(p.name).second) {
-      policies.push_back(p);
-      ++from_resources;
-    }
-  }
+  size_t from_resources =
+      resource_policies_.size() - policy::JoinResourcePolicies(&policies, resource_policies_).size();
   std::vector<policy::PolicyException> exceptions = file_exceptions_;
   exceptions.insert(exceptions.end(), resource_exceptions_.begin(), resource_exceptions_.end());
   size_t count = policies.size(), exception_count = exceptions.size();

@@ -2,11 +2,15 @@
 """`clausegate audit` against a fake API server of our own (plain HTTP on loopback):
 discovery (an aggregated group that is down is a warning), pages followed by their
 continue tokens, the object selector passed on, -n, the report naming objects by API
-path, exit codes, and the usage errors. The real API server is tests/e2e's part.
+path, exit codes, and the usage errors; the cluster's CompliancePolicy and
+CompliancePolicyException resources judged with (a broken one left out, one named as a
+file's left out, exceptions confined to their namespace) and every exception listed,
+in force, expired or without effect. The real API server is tests/e2e's part.
 """
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,6 +33,9 @@ def pod(i, ns, privileged=False):
 
 
 PODS = [pod(i, "shop" if i % 2 else "other", privileged=(i == 3)) for i in range(7)]
+# The cluster's policy resources, by plural; absent: the CRDs are not installed (404).
+RESOURCES = {}
+RESOURCES_STATUS = [200]
 NAMESPACES = [{"metadata": {"name": n, "labels": {"kubernetes.io/metadata.name": n}}} for n in ("shop", "other")]
 
 
@@ -57,6 +64,11 @@ class Api(testkit.JsonHandler):
             more = start + limit < len(items)
             return self.send(200, {"kind": "PodList", "metadata": {"continue": str(start + limit) if more else ""},
                                    "items": page})
+        plural = u.path.rsplit("/", 1)[-1]
+        if u.path.startswith("/apis/clausegate.io/v1alpha1/") and plural in RESOURCES:
+            if RESOURCES_STATUS[0] != 200:
+                return self.send(RESOURCES_STATUS[0], {"kind": "Status", "message": "forbidden: list " + plural})
+            return self.send(200, {"kind": "List", "metadata": {}, "items": RESOURCES[plural]})
         self.send(404, {"kind": "Status", "message": "not found"})
 
 
@@ -112,17 +124,95 @@ unreachable = os.path.join(work, "unreachable")
 open(unreachable, "w").write(open(kubeconfig).read().replace(":%d" % server.server_port, ":1"))
 r = audit("-p", policies, "--kubeconfig", unreachable)
 check("an API server that cannot be reached: exit 2, said so",
-      r.returncode == 2 and "discovery" in r.stderr and "cannot reach the API server" in r.stderr, r.stderr)
+      r.returncode == 2 and "cannot reach the API server" in r.stderr, r.stderr)
 env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST")}
 env["HOME"] = work
 r = audit("-p", policies, env=env)
 check("no credentials anywhere: exit 2, what was looked for", r.returncode == 2 and "no --kubeconfig" in r.stderr, r.stderr)
-for args, what in ((["--kubeconfig", kubeconfig], "-p POLICIES is needed"),
+for args, what in ((["--kubeconfig", kubeconfig], "no policies to judge with"),
+                   (["--kubeconfig", kubeconfig, "--no-policy-resources"], "-p POLICIES is needed"),
                    (["-p", policies, "--kubeconfig", kubeconfig, "-o", "yaml"], "output format"),
                    (["-p", policies, "--kubeconfig", kubeconfig, "--page-size", "0"], "--page-size"),
                    (["-p", policies, "--kubeconfig", kubeconfig, "--now", "yesterday"], "RFC 3339")):
     r = audit(*args)
     check("usage error: %s" % what, r.returncode == 2 and what in r.stderr, r.stderr)
+
+
+
+# --- the cluster's CompliancePolicy and CompliancePolicyException resources ----------------
+def cluster_policy(name, expression, **meta):
+    return {"apiVersion": "clausegate.io/v1alpha1", "kind": "CompliancePolicy",
+            "metadata": {"name": name, "uid": "u-" + name, "resourceVersion": "7", "generation": 1, **meta},
+            "spec": {"controls": ["ISO27002:6.1.1"], "action": "Deny", "severity": "high",
+                     "match": {"resources": [{"apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"]}]},
+                     "validations": [{"name": "team-b", "expression": expression, "message": "Pods belong to team b"}]},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Loaded", "message": "",
+                                       "lastTransitionTime": "2026-01-01T00:00:00Z"}]}}
+
+
+def cluster_exception(ns, name, **spec):
+    return {"apiVersion": "clausegate.io/v1alpha1", "kind": "CompliancePolicyException",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"policies": [{"name": "team-b", "rules": ["team-b"]}], **spec}}
+
+
+RESOURCES["compliancepolicies"] = [
+    cluster_policy("team-b", "object.metadata.labels.team == 'b'"),
+    cluster_policy("broken", "object.metadata.labels.team == 1 +"),
+    cluster_policy("pss-privileged", "false")]
+RESOURCES["compliancepolicyexceptions"] = [
+    cluster_exception("shop", "break-glass", ticket="INC-42", justification="migration to team b",
+                      expires="2099-01-01T00:00:00Z"),
+    cluster_exception("other", "lapsed", ticket="INC-7", justification="was needed once",
+                      expires="2026-01-01T00:00:00Z"),
+    cluster_exception("other", "unfinished", justification="no ticket yet", expires="2099-01-01T00:00:00Z")]
+NOW = ["--now", "2026-06-01T00:00:00Z"]
+
+r = audit("--kubeconfig", kubeconfig, "-o", "json", *NOW)
+report = json.loads(r.stdout) if r.stdout else {"results": []}
+
+
+def outcomes(rep, rule):
+    return {o["object"]["namespace"] + "/" + o["object"]["name"]: v["outcome"]
+            for o in rep["results"] for v in o["verdicts"] if v["policy"] + "/" + v["rule"] == rule}
+
+
+team = outcomes(report, "team-b/team-b")
+check("without -p the cluster's policies judge: team-b on every Pod (exit 1)",
+      r.returncode == 1 and len(team) == len(PODS), (r.returncode, team, r.stderr))
+check("the exception kept in shop waives there only; the expired and the incomplete ones waive nothing",
+      all(v == ("excepted" if k.startswith("shop/") else "fail") for k, v in team.items()), team)
+check("a resource that does not load is left out alone, with its field:line:col, as serve leaves it out",
+      re.search(r"left out, as serve leaves it out: CompliancePolicy/broken: spec\.validations\[0\]\.expression:1:\d+: ",
+                r.stderr) is not None and not outcomes(report, "broken/team-b"), r.stderr)
+r = audit("-p", policies, "--kubeconfig", kubeconfig, *NOW)
+check("with -p too: both judge, and a resource named as a file's policy is left out, said so",
+      "CompliancePolicy/pss-privileged is left out: a policy of that name is loaded from a file" in r.stderr
+      and "team-b/team-b" in r.stdout and "pss-privileged/" in r.stdout, r.stderr + r.stdout[-800:])
+tail = r.stdout[r.stdout.find("exceptions: "):]
+lines = tail.splitlines()
+check("text ends with the exceptions: 1 in force, 1 expired, 1 without effect",
+      bool(lines) and lines[0] == "exceptions: 1 in force, 1 expired, 1 without effect", tail)
+check("the one in force: namespace/name, ticket, until, what it waives, how often it was used",
+      len(lines) > 1 and lines[1] == "  shop/break-glass (INC-42): in force until 2099-01-01T00:00:00Z; "
+      "waives team-b/team-b; used 3 times", tail)
+check("the expired one, then the incomplete one and what it lacks",
+      len(lines) > 3 and lines[2].startswith("  other/lapsed (INC-7): EXPIRED 2026-01-01T00:00:00Z;")
+      and lines[3].startswith("  other/unfinished: incomplete (") and "ticket" in lines[3], tail)
+r = audit("--kubeconfig", kubeconfig, "--controller-namespace", "shop", "-o", "json", *NOW)
+team = outcomes(json.loads(r.stdout) if r.stdout else {"results": []}, "team-b/team-b")
+check("--controller-namespace shop: loaded as serve loads them, the exception kept there waives everywhere",
+      len(team) == len(PODS) and set(team.values()) == {"excepted"}, team)
+r = audit("-p", policies, "--kubeconfig", kubeconfig, "--no-policy-resources", *NOW)
+check("--no-policy-resources: the files alone", "team-b" not in r.stdout and "exceptions: 0 in force" in r.stdout,
+      r.stdout[-600:])
+r = audit("-p", policies, "--kubeconfig", kubeconfig, "-o", "markdown", *NOW)
+check("-o markdown lists the cluster's expired exception under Expired exceptions",
+      "**other/lapsed** (INC-7): EXPIRED" in r.stdout.split("## Expired exceptions", 1)[-1], r.stdout[-1200:])
+RESOURCES_STATUS[0] = 403
+r = audit("-p", policies, "--kubeconfig", kubeconfig, *NOW)
+check("policy resources that cannot be listed: exit 2, said so, with the way out",
+      r.returncode == 2 and "the cluster's policy resources" in r.stderr and "--no-policy-resources" in r.stderr, r.stderr)
 
 server.shutdown()
 check.finish()
