@@ -177,7 +177,7 @@ std::pair<std::string, std::string> Actual(const engine::Decision& d, const std:
     if (k > rank) {
       rank = k;
       result = v;
-      message = r.exception ? "exception " + r.exception->name : r.message;
+      message = r.exception ? "exception " + r.exception->DisplayName() : r.message;
     }
   }
   return {result, message};
