@@ -3,6 +3,8 @@
 #include <map>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "kube/api_resources.h"
 #include "policy/resource_check.h"
 
@@ -21,7 +23,9 @@ Result<ClusterPolicies> ListClusterPolicies(httplib::ClientImpl& client, const p
     resource.namespaced = namespaced;
     resource.listable = true;
     Status s = kube::ListObjects(client, resource, {}, [&](json::DocumentPtr doc) {
-      std::string text = simdjson::minify(doc->root());
+      // What the loader reads, also for the digest: a status write changes neither.
+      nlohmann::json object = nlohmann::json::parse(simdjson::minify(doc->root()), nullptr, false);
+      std::string text = policy::ResourceSpecText(object);
       policy::LoadResult loaded = policy::LoadPolicyResource(text, options);
       std::string ns, name;
       if (std::string_view v; doc->root()["metadata"]["namespace"].get(v) == simdjson::SUCCESS) ns = v;

@@ -21,6 +21,17 @@ LoadResult LoadPolicyResource(std::string_view object_json, const LoadOptions& o
   return r;
 }
 
+std::string ResourceSpecText(const nlohmann::json& object) {
+  nlohmann::json read = object;
+  if (read.is_object()) read.erase("status");
+  if (read.contains("metadata") && read["metadata"].is_object()) {
+    for (const char* volatile_field : {"managedFields", "resourceVersion", "generation", "uid", "creationTimestamp"}) {
+      read["metadata"].erase(volatile_field);
+    }
+  }
+  return read.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::vector<std::string> ResourceProblems(const LoadResult& loaded) {
   std::vector<std::string> problems;
   for (const Issue& i : loaded.issues) problems.push_back(i.ToFieldString());

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/time_util.h"
 #include "policy/loader.h"
 
@@ -19,6 +21,11 @@ inline constexpr std::string_view kPolicyGroup = "clausegate.io";
 // origins of what it holds name the resource ("CompliancePolicy/NAME",
 // "CompliancePolicyException/NAMESPACE/NAME") and are marked as the cluster's.
 LoadResult LoadPolicyResource(std::string_view object_json, const LoadOptions& options);
+
+// What the loader reads of a resource as the API server returns it: without its
+// status and the metadata the server changes on every write (resourceVersion,
+// generation, managedFields, uid, creationTimestamp). The same text, the same policy.
+std::string ResourceSpecText(const nlohmann::json& object);
 
 // Why a loaded resource has no effect: its issues as field strings
 // ("spec.validations[0].expression:LINE:COL: message"), and for an exception what

@@ -121,14 +121,7 @@ void PolicyResources::Upsert(const std::string& kind, const nlohmann::json& obje
   auto status = object.find("status");
   e.status = status != object.end() && status->is_object() ? *status : nlohmann::json::object();
   // What the loader reads; a write of status alone (ours) compiles nothing.
-  nlohmann::json read = object;
-  read.erase("status");
-  if (read.contains("metadata") && read["metadata"].is_object()) {
-    for (const char* volatile_field : {"managedFields", "resourceVersion", "generation", "uid", "creationTimestamp"}) {
-      read["metadata"].erase(volatile_field);
-    }
-  }
-  std::string fingerprint = Dump(read);
+  std::string fingerprint = policy::ResourceSpecText(object);
   if (fingerprint == e.fingerprint) return;
   e.fingerprint = std::move(fingerprint);
   policy::LoadResult loaded = policy::LoadPolicyResource(e.fingerprint, options_.load);

@@ -182,6 +182,23 @@ head, row, raw = table("cpolex", "break-glass", "-n", NS)
 check("kubectl get cpolex: NAME POLICY TICKET EXPIRES ACTIVE AGE",
       head == ["NAME", "POLICY", "TICKET", "EXPIRES", "ACTIVE", "AGE"] and row[:5] == [
           "break-glass", POLICY, "INC-42", expires_text, "true"], raw)
+# `clausegate audit` judges with the cluster's resources and lists the exception in force.
+kept = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kept", "namespace": NS}, "data": {"k": "v"}}
+p = kubectl("create", "-f", "-", stdin=json.dumps(kept))
+check("a ConfigMap without a team label is created under the exception", p.returncode == 0, p.stderr)
+
+
+def audit_text(name):
+    a = subprocess.run([binary, "audit", "-n", NS], capture_output=True, text=True)
+    open(os.path.join(work, name), "w").write(a.stdout + "\n--- stderr, exit %d\n" % a.returncode + a.stderr)
+    tail = a.stdout[a.stdout.find("exceptions: "):] if "exceptions: " in a.stdout else ""
+    return a.returncode, tail, "exit %d; %s; stderr: %s" % (a.returncode, tail.replace("\n", " | "), a.stderr[-600:])
+
+
+rc, tail, raw = audit_text("audit-in-force.txt")
+check("audit (no -p: the cluster's policies) lists the exception in force and what it waived",
+      rc == 0 and tail.startswith("exceptions: ") and "  %s/break-glass (INC-42): in force until %s; waives %s; used 1 time"
+      % (NS, expires_text, POLICY) in tail.splitlines(), raw)
 # The exception waives in its namespace only: a policy on every namespace, checked elsewhere, is unit-tested.
 left = (expires - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
 time.sleep(max(0, left) + 0.5)
@@ -193,7 +210,15 @@ obj = testkit.wait_for(lambda: (lambda o: o.get("status", {}).get("active") is F
     get("cpolex", "break-glass", NS)), 15)
 check("status: active false, reason Expired", bool(obj) and ready(obj).get("reason") == "Expired",
       get("cpolex", "break-glass", NS))
+rc, tail, raw = audit_text("audit-expired.txt")
+check("after its expiry audit lists it as expired, and the ConfigMap it waived as denied",
+      rc == 1 and "  %s/break-glass (INC-42): EXPIRED %s; waives %s; used 0 times" % (NS, expires_text, POLICY)
+      in tail.splitlines() and "DENY     %s/team" % POLICY in open(os.path.join(work, "audit-expired.txt")).read(), raw)
+check("and the expired exception still in the cluster is itself a finding (clausegate-policy-resources/loads)",
+      "is not in the future: an exception that has expired waives nothing" in open(
+          os.path.join(work, "audit-expired.txt")).read(), raw)
 kubectl("delete", "cpolex", "break-glass", "-n", NS)
+kubectl("delete", "configmap", "kept", "-n", NS)
 
 # --- deleted: no longer enforced --------------------------------------------------------
 t0 = time.monotonic()

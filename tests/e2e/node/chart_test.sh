@@ -138,6 +138,15 @@ expect "the service account lists what the policies match, writes reports, renew
 [ "$(can get pods)" = no ] && [ "$(can list secrets)" = no ] && [ "$(can delete pods)" = no ] &&
   [ "$(can update leases/other -n "$release_ns")" = no ] && [ "$(can update policyreports.wgpolicyk8s.io -n e2e-dev)" = no ]
 expect "and nothing more (no get, no Secrets, no deletes, no other Lease)" $?
+[ "$(can watch compliancepolicies.clausegate.io)" = yes ] && [ "$(can list compliancepolicyexceptions.clausegate.io -A)" = yes ] &&
+  [ "$(can patch compliancepolicies.clausegate.io --subresource=status)" = yes ] &&
+  [ "$(can patch compliancepolicyexceptions.clausegate.io --subresource=status -n e2e-dev)" = yes ] &&
+  [ "$(can update compliancepolicies.clausegate.io)" = no ] && [ "$(can delete compliancepolicyexceptions.clausegate.io -n e2e-dev)" = no ] &&
+  [ "$(can create compliancepolicyexceptions.clausegate.io -n "$release_ns")" = no ]
+expect "policy resources: it watches both kinds and writes their status, never their spec" $?
+[ "$(k get crd compliancepolicies.clausegate.io -o jsonpath='{.spec.names.shortNames[0]}')" = cpol ] &&
+  [ "$(k get crd compliancepolicyexceptions.clausegate.io -o jsonpath='{.spec.scope}')" = Namespaced ]
+expect "the chart installed the CRDs (cpol cluster-scoped, cpolex namespaced)" $?
 
 # --- admission through the Service -----------------------------------------------------------
 part "admission: kubectl through the API server and the Service"
