@@ -13,14 +13,20 @@ namespace clausegate::audit {
 Result<ClusterPolicies> ListClusterPolicies(httplib::ClientImpl& client, const policy::LoadOptions& options) {
   ClusterPolicies out;
   std::map<std::string, std::string> listed;  // key -> object, for the digest in a stable order
-  for (auto [kind, plural, namespaced] : {std::tuple{"CompliancePolicy", "compliancepolicies", false},
-                                          std::tuple{"CompliancePolicyException", "compliancepolicyexceptions", true}}) {
+  struct Kind {
+    const char* kind;
+    const char* plural;
+    bool namespaced;
+  };
+  for (const Kind& k : {Kind{"CompliancePolicy", "compliancepolicies", false},
+                        Kind{"CompliancePolicyException", "compliancepolicyexceptions", true}}) {
+    const std::string kind = k.kind;
     kube::ApiResource resource;
     resource.group = std::string(policy::kPolicyGroup);
     resource.version = "v1alpha1";
-    resource.resource = plural;
+    resource.resource = k.plural;
     resource.kind = kind;
-    resource.namespaced = namespaced;
+    resource.namespaced = k.namespaced;
     resource.listable = true;
     Status s = kube::ListObjects(client, resource, {}, [&](json::DocumentPtr doc) {
       // What the loader reads, also for the digest: a status write changes neither.
@@ -30,7 +36,7 @@ Result<ClusterPolicies> ListClusterPolicies(httplib::ClientImpl& client, const p
       std::string ns, name;
       if (std::string_view v; doc->root()["metadata"]["namespace"].get(v) == simdjson::SUCCESS) ns = v;
       if (std::string_view v; doc->root()["metadata"]["name"].get(v) == simdjson::SUCCESS) name = v;
-      std::string key = std::string(kind) + "/" + (ns.empty() ? "" : ns + "/") + name;
+      std::string key = kind + "/" + (ns.empty() ? "" : ns + "/") + name;
       listed[key] = text;
       if (loaded.issues.empty() && loaded.policies.size() == 1) {
         out.policies.push_back(std::move(loaded.policies[0]));
@@ -39,7 +45,7 @@ Result<ClusterPolicies> ListClusterPolicies(httplib::ClientImpl& client, const p
       } else {
         std::string why;
         for (const auto& p : policy::ResourceProblems(loaded)) why += (why.empty() ? "" : "; ") + p;
-        out.refused.push_back(key + ": " + (why.empty() ? "holds no " + std::string(kind) : why));
+        out.refused.push_back(key + ": " + (why.empty() ? "holds no " + kind : why));
       }
     });
     if (s.code() == StatusCode::kNotFound) continue;
