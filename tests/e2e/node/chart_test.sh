@@ -359,7 +359,9 @@ crds=$(bash "$here/crds.sh" 2>"$work/out") && k apply --server-side -f "$crds" >
 expect "the cert-manager and ServiceMonitor CRDs as published" $? "$work/out"
 cm_bin=$(bash "$here/certmanager/build.sh" --print-path 2>"$work/cert-manager-build.log")
 expect "cert-manager's controllers built (Go module proxy, cached)" $? "$work/cert-manager-build.log"
-in_ns "$cm_bin" --kubeconfig "$KUBECONFIG" >"$work/cert-manager.log" 2>&1 &
+# nsenter itself, not the in_ns function: a function run with & is a subshell, and
+# killing that would leave cert-manager running after the test.
+nsenter --net="/var/run/netns/$NETNS" -- "$cm_bin" --kubeconfig "$KUBECONFIG" >"$work/cert-manager.log" 2>&1 &
 cert_manager=$!
 release_ns=clausegate-all release=all deploy=admission
 all_values=(-f "$here/values-all-options.yaml" --set image.repository=localhost/clausegate --set image.tag=e2e
