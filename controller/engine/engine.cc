@@ -464,15 +464,21 @@ Decision PolicySet::Evaluate(const Input& in) const {
     act.Bind(p.slots.namespace_object, in.namespace_object);
     act.Bind(p.slots.params, p.params ? cel::Value::Json(p.params->root()) : cel::Value::Null());
     act.Bind(p.slots.now, cel::Value::Timestamp(in.now));
-    auto& shared = c.via_template ? shared_template_vars : shared_object_vars;
+    // What every lazy variable of this policy needs, behind one pointer: a provider
+    // of two pointers is kept inside its std::function, without an allocation.
+    struct LazyContext {
+      const cel::Activation* act;
+      const cel::EvalOptions* eval;
+      std::unordered_map<std::string_view, cel::Value>* shared;
+    } lazy{&act, &eval, c.via_template ? &shared_template_vars : &shared_object_vars};
     for (size_t i = 0; i < p.variables.size() && i < p.slots.variables.size(); ++i) {
       const policy::NamedExpression* v = &p.variables[i];
-      act.BindLazy(p.slots.variables[i], [v, &act, &eval, &shared] {
-        if (!v->request_scoped) return v->program->Evaluate(act, eval);
-        auto it = shared.find(v->expression);
-        if (it != shared.end()) return it->second;
-        cel::Value value = v->program->Evaluate(act, eval);
-        shared.emplace(v->expression, value);
+      act.BindLazy(p.slots.variables[i], [v, ctx = &lazy] {
+        if (!v->request_scoped) return v->program->Evaluate(*ctx->act, *ctx->eval);
+        auto it = ctx->shared->find(v->expression);
+        if (it != ctx->shared->end()) return it->second;
+        cel::Value value = v->program->Evaluate(*ctx->act, *ctx->eval);
+        ctx->shared->emplace(v->expression, value);
         return value;
       });
     }

@@ -53,28 +53,31 @@ const std::vector<const Overload*>& Env::FindFunction(std::string_view name) con
   return it == functions_.end() ? kNone : it->second;
 }
 
-Activation::Activation(const Env& env)
-    : values_(env.variable_count()), state_(env.variable_count(), 0), providers_(env.variable_count()) {}
+Activation::Activation(const Env& env) {
+  if (env.variable_count() > kInlineSlots) more_.resize(env.variable_count() - kInlineSlots);
+}
 
 void Activation::Bind(int index, Value v) {
-  values_[static_cast<size_t>(index)] = std::move(v);
-  state_[static_cast<size_t>(index)] = 1;
+  Slot& s = At(static_cast<size_t>(index));
+  s.value = std::move(v);
+  s.state = 1;
 }
 
 void Activation::BindLazy(int index, std::function<Value()> provider) {
-  providers_[static_cast<size_t>(index)] = std::move(provider);
-  state_[static_cast<size_t>(index)] = 2;
+  Slot& s = At(static_cast<size_t>(index));
+  s.provider = std::move(provider);
+  s.state = 2;
 }
 
 Value Activation::Get(int index) const {
-  auto i = static_cast<size_t>(index);
-  switch (state_[i]) {
-    case 1: return values_[i];
+  Slot& s = At(static_cast<size_t>(index));
+  switch (s.state) {
+    case 1: return s.value;
     case 2:
-      state_[i] = 3;
-      values_[i] = providers_[i]();
-      state_[i] = 1;
-      return values_[i];
+      s.state = 3;
+      s.value = s.provider();
+      s.state = 1;
+      return s.value;
     case 3: return Value::Error("variable refers to itself");
     default: return Value::Error("no value bound to variable");
   }

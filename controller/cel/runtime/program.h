@@ -76,6 +76,8 @@ class Env {
 class Activation {
  public:
   explicit Activation(const Env& env);
+  Activation(const Activation&) = delete;
+  Activation& operator=(const Activation&) = delete;
 
   void Bind(int index, Value v);
   // The provider runs at most once, the first time the variable is read.
@@ -84,9 +86,18 @@ class Activation {
   Value Get(int index) const;
 
  private:
-  mutable std::vector<Value> values_;
-  mutable std::vector<uint8_t> state_;  // 0 unbound, 1 bound, 2 lazy, 3 evaluating
-  std::vector<std::function<Value()>> providers_;
+  struct Slot {
+    Value value;
+    std::function<Value()> provider;
+    uint8_t state = 0;  // 0 unbound, 1 bound, 2 lazy, 3 evaluating
+  };
+  // One Activation per matched policy per request: the usual environment's
+  // variables fit inline, so that making one allocates nothing.
+  static constexpr size_t kInlineSlots = 16;
+  Slot& At(size_t i) const { return i < kInlineSlots ? inline_[i] : more_[i - kInlineSlots]; }
+
+  mutable Slot inline_[kInlineSlots];
+  mutable std::vector<Slot> more_;
 };
 
 struct EvalOptions {
