@@ -2,8 +2,10 @@
 
 #include "json/yaml_scalar.h"  // JsonQuote
 
+#include <algorithm>
+#include <cstring>
 #include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
 namespace clausegate::json {
 namespace {
@@ -11,32 +13,98 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-// Whether any object holds a key twice. simdjson keeps every entry and finds the
-// first; Kubernetes' decoding keeps the last, so such documents are rewritten.
-bool HasRepeatedKeys(element e) {
-  if (e.type() == element_type::ARRAY) {
-    for (element x : simdjson::dom::array(e)) {
-      if (HasRepeatedKeys(x)) return true;
-    }
-    return false;
+// A key as the duplicate check compares it: its length and first eight bytes
+// decide nearly every comparison without a call to memcmp.
+struct KeyHead {
+  uint64_t head = 0;
+  uint32_t size = 0;
+  const char* data = nullptr;
+
+  bool operator==(const KeyHead& o) const {
+    return head == o.head && size == o.size && (size <= sizeof head || std::memcmp(data, o.data, size) == 0);
   }
-  if (e.type() != element_type::OBJECT) return false;
-  simdjson::dom::object obj(e);
-  constexpr size_t kSmall = 16;
-  std::string_view small[kSmall];
-  size_t n = 0;
-  std::unordered_set<std::string_view> large;
-  for (auto field : obj) {
-    if (n < kSmall) {
-      for (size_t i = 0; i < n; ++i) {
-        if (small[i] == field.key) return true;
+  bool operator<(const KeyHead& o) const {
+    return std::string_view(data, size) < std::string_view(o.data, o.size);
+  }
+};
+
+// Whether any object of the document holds a key twice. simdjson keeps every entry
+// and finds the first; Kubernetes' decoding keeps the last, so such documents are
+// rewritten. Every request is checked, so this reads simdjson's tape (its
+// documented format: doc/tape.md) in one pass instead of walking the DOM.
+bool TapeHasRepeatedKeys(const simdjson::dom::document& doc) {
+  const uint64_t* tape = doc.tape.get();
+  const uint8_t* strings = doc.string_buf.get();
+  if (!tape || !strings) return false;
+  struct Open {
+    bool object;
+    bool want_key;
+    size_t keys_begin;
+  };
+  std::vector<Open> open;
+  std::vector<KeyHead> keys;
+  open.reserve(32);
+  keys.reserve(128);
+  auto type_of = [&](size_t i) { return static_cast<char>(tape[i] >> 56); };
+  auto payload = [&](size_t i) { return tape[i] & 0x00FFFFFFFFFFFFFFULL; };
+  // A value inside an object is followed by a key.
+  auto value_done = [&] {
+    if (!open.empty() && open.back().object) open.back().want_key = true;
+  };
+  // Objects of up to this many keys are compared pairwise as keys arrive; larger
+  // ones are sorted when they close.
+  constexpr size_t kPairwise = 16;
+  size_t end = static_cast<size_t>(payload(0));  // the root word points at its pair
+  for (size_t i = 1; i < end; ++i) {
+    switch (type_of(i)) {
+      case '{': open.push_back({true, true, keys.size()}); break;
+      case '[': open.push_back({false, false, keys.size()}); break;
+      case '}': {
+        size_t begin = open.back().keys_begin;
+        if (keys.size() - begin > kPairwise) {
+          std::sort(keys.begin() + static_cast<std::ptrdiff_t>(begin), keys.end());
+          if (std::adjacent_find(keys.begin() + static_cast<std::ptrdiff_t>(begin), keys.end()) != keys.end()) {
+            return true;
+          }
+        }
+        keys.resize(begin);
+        open.pop_back();
+        value_done();
+        break;
       }
-      small[n] = field.key;
-      if (++n == kSmall) large.insert(small, small + kSmall);
-    } else if (!large.insert(field.key).second) {
-      return true;
+      case ']':
+        open.pop_back();
+        value_done();
+        break;
+      case '"':
+        if (!open.empty() && open.back().object && open.back().want_key) {
+          size_t at = static_cast<size_t>(payload(i));
+          KeyHead k;
+          std::memcpy(&k.size, strings + at, sizeof k.size);
+          k.data = reinterpret_cast<const char*>(strings + at + sizeof k.size);
+          // simdjson pads its string buffer, so eight bytes can always be read.
+          std::memcpy(&k.head, k.data, sizeof k.head);
+          if (k.size < sizeof k.head) k.head &= (uint64_t{1} << (8 * k.size)) - 1;
+          size_t begin = open.back().keys_begin;
+          if (keys.size() - begin < kPairwise) {
+            for (size_t j = begin; j < keys.size(); ++j) {
+              if (keys[j] == k) return true;
+            }
+          }
+          keys.push_back(k);
+          open.back().want_key = false;
+        } else {
+          value_done();
+        }
+        break;
+      case 'l':
+      case 'u':
+      case 'd':
+        ++i;  // the number is in the next word
+        value_done();
+        break;
+      default: value_done(); break;  // true, false, null
     }
-    if (HasRepeatedKeys(field.value)) return true;
   }
   return false;
 }
@@ -78,6 +146,8 @@ void WriteLastWins(element e, std::string* out) {
 
 }  // namespace
 
+bool HasRepeatedKeys(const Document& doc) { return TapeHasRepeatedKeys(doc.doc_); }
+
 Result<DocumentPtr> Decoder::Decode(std::string_view json_text, KeyOrder keys) {
   if (json_text.size() > limits_.max_bytes) {
     return ResourceExhausted("document of " + std::to_string(json_text.size()) +
@@ -100,7 +170,7 @@ Result<DocumentPtr> Decoder::Decode(std::string_view json_text, KeyOrder keys) {
   if (err != simdjson::SUCCESS) {
     return InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(err));
   }
-  if (keys == KeyOrder::kMayRepeat && HasRepeatedKeys(root)) {
+  if (keys == KeyOrder::kMayRepeat && TapeHasRepeatedKeys(doc->doc_)) {
     // Rare (no API server sends it): decode again from text where each key is once.
     std::string unique;
     unique.reserve(json_text.size());

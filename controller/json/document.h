@@ -28,6 +28,7 @@ class Document {
 
  private:
   friend class Decoder;
+  friend bool HasRepeatedKeys(const Document& doc);
   Document() = default;
   simdjson::dom::document doc_;
   simdjson::dom::element root_;
@@ -38,6 +39,10 @@ using DocumentPtr = std::shared_ptr<const Document>;
 // Whether a text may give an object key twice (a request) or is known not to (JSON
 // written from YAML, where the last value was already kept).
 enum class KeyOrder { kMayRepeat, kUnique };
+
+// Whether some object of the document gives a key twice. A document decoded with
+// KeyOrder::kMayRepeat never does: it was decoded again keeping the last entry.
+bool HasRepeatedKeys(const Document& doc);
 
 // Decodes JSON text into Documents. An object that gives a key twice keeps its
 // last value, as Kubernetes' own decoding does. Holds reusable scratch buffers, so one Decoder
