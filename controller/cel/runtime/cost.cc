@@ -149,9 +149,28 @@ CallCost CallCostFor(std::string_view fn, const checker::OverloadDecl* unique) {
   return CallCost::kUnit;
 }
 
-uint64_t CostOfCall(CallCost rule, std::span<const Value> args, const Value& result, uint64_t cap) {
-  auto size = [&](size_t i) { return i < args.size() ? ActualSize(args[i]) : 1; };
-  auto k8s_size = [&](size_t i) { return i < args.size() ? KubernetesSize(args[i]) : 1; };
+uint64_t CostOfCall(CallCost rule, std::span<const Value> args, const Value& result, uint64_t cap,
+                    std::span<const uint64_t> known_sizes) {
+  auto size = [&](size_t i) -> uint64_t {
+    if (i < known_sizes.size() && known_sizes[i] != kUnknownSize) return known_sizes[i];
+    return i < args.size() ? ActualSize(args[i]) : 1;
+  };
+  // Known sizes are never of optionals, whose two measures differ.
+  auto k8s_size = [&](size_t i) -> uint64_t {
+    if (i < known_sizes.size() && known_sizes[i] != kUnknownSize) return known_sizes[i];
+    return i < args.size() ? KubernetesSize(args[i]) : 1;
+  };
+  // min(size(0), size(1)); of two strings, the longer is not counted when its
+  // bytes alone show it has more code points (x != '' measures nothing).
+  auto smaller = [&]() -> uint64_t {
+    if (args.size() == 2 && known_sizes.empty() && args[0].kind() == Kind::kString && args[1].kind() == Kind::kString) {
+      std::string_view a = args[0].string_value(), b = args[1].string_value();
+      if (a.size() > b.size()) std::swap(a, b);
+      // A code point is at most four bytes, and at least one.
+      if (a.size() <= b.size() / 4) return utf8::Length(a);
+    }
+    return std::min(size(0), size(1));
+  };
   switch (rule) {
     case CallCost::kFree: return 0;
     case CallCost::kUnit: return 1;
@@ -172,11 +191,11 @@ uint64_t CostOfCall(CallCost rule, std::span<const Value> args, const Value& res
     case CallCost::kTenthOfSecond: return Ceil(static_cast<double>(size(1)) * 0.1);
     case CallCost::kFifthOfFirst: return Ceil(static_cast<double>(k8s_size(0)) * 0.2);
     case CallCost::kFifthOfResult: return Ceil(static_cast<double>(KubernetesSize(result)) * 0.2);
-    case CallCost::kTenthOfSmaller: return Ceil(static_cast<double>(std::min(size(0), size(1))) * 0.1);
+    case CallCost::kTenthOfSmaller: return Ceil(static_cast<double>(smaller()) * 0.1);
     case CallCost::kEquals:
       // Kubernetes prices == on its own types (quantity, IP, CIDR, URL, ...) at one.
       if (!args.empty() && args[0].kind() == Kind::kOpaque) return 1;
-      return Ceil(static_cast<double>(std::min(size(0), size(1))) * 0.1);
+      return Ceil(static_cast<double>(smaller()) * 0.1);
     case CallCost::kTenthOfBoth: return Ceil(static_cast<double>(Add(size(0), size(1))) * 0.1);
     case CallCost::kRegex: return args.size() < 2 ? 1 : RegexCost(size(0), size(1));
     case CallCost::kValidate:

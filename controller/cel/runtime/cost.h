@@ -56,8 +56,12 @@ enum class CallCost : uint8_t {
 CallCost CallCostFor(std::string_view function, const checker::OverloadDecl* unique);
 
 // What a call costs once evaluated. `cap` bounds the work of measuring a value
-// (a walk of shared structure); the result saturates there.
-uint64_t CostOfCall(CallCost rule, std::span<const Value> args, const Value& result, uint64_t cap);
+// (a walk of shared structure); the result saturates there. `known_sizes[i]`, where
+// given and not kUnknownSize, is ActualSize(args[i]) measured at plan time (a
+// literal pattern is measured once, not on every call).
+inline constexpr uint64_t kUnknownSize = UINT64_MAX;
+uint64_t CostOfCall(CallCost rule, std::span<const Value> args, const Value& result, uint64_t cap,
+                    std::span<const uint64_t> known_sizes = {});
 
 // cel-go's actualSize: code points of a string, bytes, elements of a list or map,
 // the value of a full optional; 1 for anything else.

@@ -432,11 +432,12 @@ class EqualsNode : public Node {
  public:
   EqualsNode(NodePtr l, NodePtr r, bool negate) : l_(std::move(l)), r_(std::move(r)), negate_(negate) {}
   Value Eval(Frame& f) const override {
-    // Both sides are evaluated, as cel-go does, so that both are counted.
-    Value l = l_->Eval(f);
-    Value r = r_->Eval(f);
-    f.Observe(CostOfCall(negate_ ? CallCost::kTenthOfSmaller : CallCost::kEquals, std::array<Value, 2>{l, r}, Value(),
-                         f.cost_headroom()));
+    // Both sides are evaluated, as cel-go does, so that both are counted (a braced
+    // list runs left to right); priced where they stand, without copies.
+    std::array<Value, 2> lr{l_->Eval(f), r_->Eval(f)};
+    const Value& l = lr[0];
+    const Value& r = lr[1];
+    f.Observe(CostOfCall(negate_ ? CallCost::kTenthOfSmaller : CallCost::kEquals, lr, Value(), f.cost_headroom()));
     if (l.is_error()) return l;
     if (r.is_error()) return r;
     WorkBudget work = f.Remaining();
@@ -456,9 +457,10 @@ class CompareNode : public Node {
   CompareNode(NodePtr l, NodePtr r, Op op, std::string_view name, CallCost cost)
       : l_(std::move(l)), r_(std::move(r)), op_(op), name_(name), cost_(cost) {}
   Value Eval(Frame& f) const override {
-    Value l = l_->Eval(f);
-    Value r = r_->Eval(f);
-    f.Observe(CostOfCall(cost_, std::array<Value, 2>{l, r}, Value(), f.cost_headroom()));
+    std::array<Value, 2> lr{l_->Eval(f), r_->Eval(f)};
+    const Value& l = lr[0];
+    const Value& r = lr[1];
+    f.Observe(CostOfCall(cost_, lr, Value(), f.cost_headroom()));
     if (l.is_error()) return l;
     if (r.is_error()) return r;
     Order o = CompareValues(l, r);
@@ -483,9 +485,10 @@ class InNode : public Node {
  public:
   InNode(NodePtr e, NodePtr c, CallCost cost) : e_(std::move(e)), c_(std::move(c)), cost_(cost) {}
   Value Eval(Frame& f) const override {
-    Value e = e_->Eval(f);
-    Value c = c_->Eval(f);
-    f.Observe(CostOfCall(cost_, std::array<Value, 2>{e, c}, Value(), f.cost_headroom()));
+    std::array<Value, 2> ec{e_->Eval(f), c_->Eval(f)};
+    const Value& e = ec[0];
+    const Value& c = ec[1];
+    f.Observe(CostOfCall(cost_, ec, Value(), f.cost_headroom()));
     if (e.is_error()) return e;
     if (c.is_error()) return c;
     if (c.kind() == Kind::kList) {
@@ -579,6 +582,11 @@ class CallNode : public Node {
       : name_(std::move(name)), overloads_(std::move(overloads)), args_(std::move(args)), cost_(cost),
         stops_at_error_(stops_at_error || args_.size() > 2) {}
 
+  // Argument `i` is always `v` (a literal, params.pattern): measured once, here.
+  void SetKnownSize(size_t i, const Value& v) {
+    if (i < kKnownSizes && v.kind() != Kind::kOptional) known_sizes_[i] = ActualSize(v);
+  }
+
   // An overload that prepared a literal argument at compile time (see
   // Overload::prepare); it is tried first, with its state.
   bool all_arguments_constant() const {
@@ -628,7 +636,7 @@ class CallNode : public Node {
   }
 
   Value Counted(std::span<const Value> args, Value result, Frame& f) const {
-    f.Observe(CostOfCall(cost_, args, result, f.cost_headroom()));
+    f.Observe(CostOfCall(cost_, args, result, f.cost_headroom(), known_sizes_));
     return result;
   }
 
@@ -662,6 +670,9 @@ class CallNode : public Node {
   std::vector<NodePtr> args_;
   CallCost cost_;
   bool stops_at_error_;
+  // The sizes of constant arguments (a literal pattern, params.x), for pricing.
+  static constexpr size_t kKnownSizes = 2;
+  uint64_t known_sizes_[kKnownSizes] = {kUnknownSize, kUnknownSize};
   const Overload* prepared_ = nullptr;
   std::shared_ptr<const void> prepared_state_;
 };
@@ -1197,6 +1208,10 @@ class Planner {
     bool compiled_regex = (global_name == "matches" || global_name == "find" || global_name == "findAll") &&
                           planned.size() >= 2 && planned[1]->constant();
     auto call = std::make_unique<CallNode>(global_name, candidates, std::move(planned), cost, compiled_regex);
+    for (size_t i = 0; i < args.size(); ++i) {
+      std::optional<Value> known = CompileTimeValue(*args[i]);
+      if (known) call->SetKnownSize(i, *known);
+    }
     NodePtr node = PlanPrepared(candidates, args, std::move(call));
     return FoldConversion(e, global_name, member, std::move(node));
   }
