@@ -230,7 +230,19 @@ std::optional<Value> Value::MapFindString(std::string_view key) const {
   }
   const MapData& m = map_data();
   if (!m.index.empty()) {
-    auto it = m.index.find("s" + std::string(key));
+    // The normalised key ("s" + key), on the stack when short.
+    char buf[128];
+    std::string long_key;
+    std::string_view normalised;
+    if (key.size() < sizeof buf) {
+      buf[0] = 's';
+      std::memcpy(buf + 1, key.data(), key.size());
+      normalised = std::string_view(buf, key.size() + 1);
+    } else {
+      long_key = "s" + std::string(key);
+      normalised = long_key;
+    }
+    auto it = m.index.find(normalised);
     if (it == m.index.end()) return std::nullopt;
     return m.entries[it->second].second;
   }

@@ -8,6 +8,7 @@
 // duration of an evaluation and convert results they keep.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -179,7 +180,12 @@ struct Value::ListData {
 struct Value::MapData {
   std::vector<std::pair<Value, Value>> entries;
   // For larger maps: normalised key -> entry, so lookups and construction stay linear.
-  std::unordered_map<std::string, size_t> index;
+  // Looked up by string_view, so that a lookup builds no string.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, size_t, KeyHash, std::equal_to<>> index;
 };
 struct Value::OptionalData {
   bool has_value;
