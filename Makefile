@@ -16,7 +16,7 @@ DEV_FLAGS  = -DCLAUSEGATE_WERROR=ON
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build run test test-asan test-tsan test-release test-clang build-matrix fuzz e2e bench bench-webhook clean
+.PHONY: all deps build run test test-asan test-tsan test-release test-clang build-matrix fuzz e2e bench bench-webhook bench-peers clean
 
 all: build
 
@@ -89,6 +89,12 @@ bench: build
 
 bench-webhook: build
 	bash scripts/bench-webhook.sh $(BUILD)
+
+# clausegate check against Kyverno's CLI, gator and conftest on one generated corpus
+# with equivalent restricted-profile policy sets (not in CI: the peers are built once
+# from the Go module proxy into ~/.cache/clausegate-peers).
+bench-peers: build
+	bash scripts/bench-peers.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_TSAN) $(BUILD_RELEASE) $(BUILD_CLANG) build-matrix
