@@ -11,6 +11,7 @@
 namespace clausegate::cel {
 
 Value Value::String(std::string s) {
+  if (s.empty()) return StringView(std::string_view());  // no storage to share
   Value v(Kind::kString);
   v.rep_ = Rep::kHeap;
   v.heap_ = std::make_shared<const StringData>(StringData{std::move(s)});
@@ -39,7 +40,8 @@ Value Value::BytesView(std::string_view s) {
 Value Value::List(std::vector<Value> items) {
   Value v(Kind::kList);
   v.rep_ = Rep::kHeap;
-  v.heap_ = std::make_shared<const ListData>(ListData{std::move(items)});
+  // The empty list has no storage: most filters of a passing rule yield one.
+  if (!items.empty()) v.heap_ = std::make_shared<const ListData>(ListData{std::move(items)});
   return v;
 }
 
@@ -198,7 +200,7 @@ const Value::MapData& Value::map_data() const { return *static_cast<const MapDat
 
 size_t Value::list_size() const {
   if (rep_ == Rep::kJson) return simdjson::dom::array(json_).size();
-  return list_data().items.size();
+  return heap_ ? list_data().items.size() : 0;
 }
 
 Value Value::list_at(size_t i) const {
@@ -207,6 +209,7 @@ Value Value::list_at(size_t i) const {
     if (simdjson::dom::array(json_).at(i).get(e) != simdjson::SUCCESS) return Error("index out of range");
     return Json(e);
   }
+  if (i >= list_size()) return Error("index out of range");
   return list_data().items[i];
 }
 

@@ -203,6 +203,7 @@ void Value::ForEachElement(F&& f) const {
     }
     return;
   }
+  if (!heap_) return;  // the empty list
   for (const Value& v : list_data().items) {
     if (!f(v)) return;
   }
