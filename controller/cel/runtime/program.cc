@@ -761,6 +761,8 @@ class ComprehensionNode : public Node {
     bool done = false;
     int64_t count = 0;
     std::vector<Value> list_out;
+    // map() and transformList() without a filter give one element per step.
+    if (!pred_ && (macro_ == MacroKind::kMap || macro_ == MacroKind::kTransformList)) list_out.reserve(size);
     std::vector<std::pair<Value, Value>> map_out;
     std::vector<Value> keys;  // sortBy
     int64_t index = 0;
