@@ -227,6 +227,11 @@ bool WebhookServer::Start(std::string* error) {
   return true;
 }
 
+void WebhookServer::BeginShutdown() {
+  shutting_down_.store(true);
+  if (http_) http_->EndKeepAlive();
+}
+
 void WebhookServer::Stop() {
   if (material_) material_->StopWatching();
   if (http_) http_->Shutdown(config_.drain_timeout);

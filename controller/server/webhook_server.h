@@ -71,10 +71,11 @@ class WebhookServer {
   bool Start(std::string* error);
   int port() const { return port_; }
   int health_port() const { return health_port_; }
+  // Reports not ready from now on while still serving, so that endpoints drop the Pod
+  // before its port closes (see serve --shutdown-delay-seconds); every answer closes
+  // its connection, so that clients reconnect to the replicas that stay.
+  void BeginShutdown();
   // Stops accepting, lets in-flight requests finish, and returns when done.
-  // Reports not ready from now on while still serving: endpoints drop the Pod before
-  // its port closes (see serve --shutdown-delay-seconds).
-  void BeginShutdown() { shutting_down_.store(true); }
   void Stop();
 
  private:

@@ -113,6 +113,37 @@ grep -q '"msg":"decision"' "$work/log" && ! grep -q 'securityContext' "$work/log
 # SIGTERM drains and exits 0.
 kill -TERM "$pid"; wait "$pid"; [ $? = 0 ] && grep -q '"msg":"stopped"' "$work/err"; expect sigterm $?
 
+# SIGTERM with a shutdown delay: not ready, and still answering on a connection kept
+# alive from before, but every answer closes its connection (a client that pools by
+# the Service's name reconnects, to a replica that stays), then exits 0.
+start --shutdown-delay-seconds 3
+python3 - "$port" "$health" "$pid" "$C/ca.crt" "$(review CREATE "$plain" null false)" <<'PY'; expect shutdown-delay-closes $?
+import http.client, os, signal, ssl, sys, time, urllib.request
+port, health, pid, ca, review = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], open(sys.argv[5]).read()
+conn = http.client.HTTPSConnection("localhost", port, context=ssl.create_default_context(cafile=ca), timeout=5)
+def post():
+    conn.request("POST", "/validate", body=review, headers={"Content-Type": "application/json"})
+    r = conn.getresponse()
+    return r.status, r.getheader("Connection"), r.read()
+status, connection, _ = post()
+assert status == 200 and connection != "close", (status, connection)
+os.kill(pid, signal.SIGTERM)
+def ready():
+    try:
+        return urllib.request.urlopen("http://127.0.0.1:%d/readyz" % health, timeout=2).status
+    except urllib.error.HTTPError as e:
+        return e.code
+for _ in range(100):
+    if ready() == 503:
+        break
+    time.sleep(0.02)
+assert ready() == 503
+status, connection, body = post()  # the same connection, opened before the signal
+assert status == 200 and b'"allowed":true' in body and connection == "close", (status, connection)
+PY
+wait "$pid"; [ $? = 0 ] && grep -q '"msg":"shutting down".*"delaySeconds":3' "$work/err" && grep -q '"msg":"stopped"' "$work/err"
+expect shutdown-delay-exits $?
+
 # mTLS: a client certificate from the CA is required.
 start --client-ca "$C/ca.crt"
 code=$(post "$(review CREATE "$plain" null false)" --cert "$C/client.crt" --key "$C/client.key"); [ "$code" = 200 ]; expect mtls-accepted $?

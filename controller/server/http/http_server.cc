@@ -111,6 +111,7 @@ struct HttpServer::Impl {
   int threads;
   HttpEvents events;
   std::atomic<bool> draining{false};
+  std::atomic<bool> keep_alive_ended{false};
   // The registry outlives the I/O context: connections destroyed with it unregister.
   std::mutex mu;
   std::condition_variable drained;
@@ -304,7 +305,8 @@ class Connection : public ConnectionBase {
     res->set(bhttp::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res->set(k, v);
     res->body() = std::move(r.body);
-    res->keep_alive(keep_alive && !linger && !closing_ && !server_.draining.load());
+    res->keep_alive(keep_alive && !linger && !closing_ && !server_.draining.load() &&
+                    !server_.keep_alive_ended.load());
     res->prepare_payload();
     Arm(limits().write_timeout, "write_timeout");
     bhttp::async_write(stream_, *res, [self = Self(), res, linger](error_code e, size_t) {
@@ -543,6 +545,8 @@ void HttpServer::Start() {
     });
   }
 }
+
+void HttpServer::EndKeepAlive() { impl_->keep_alive_ended.store(true); }
 
 void HttpServer::Shutdown(std::chrono::milliseconds drain) {
   Impl& s = *impl_;

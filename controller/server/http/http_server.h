@@ -76,6 +76,11 @@ class HttpServer {
   int Listen(Listener listener, std::string* error);
   // Starts the I/O threads.
   void Start();
+  // From now on every response closes its connection; idle connections stay open
+  // until their next request or Shutdown. A client that pools connections by the
+  // Service's name (the API server does) moves to another replica only this way:
+  // closing a connection it may be reusing races with its next request.
+  void EndKeepAlive();
   // Stops accepting, closes every connection that is not in the middle of a request
   // at once, lets the others finish (their responses close the connection), and
   // returns when all are gone or `drain` has passed (the rest are cut).

@@ -209,7 +209,9 @@ under_load() {
   wait_for 90 only_desired_pods
   sleep 2
   touch "$work/stop"; wait "$loop"
-  python3 - "$work/loop.json" "$window" >>"$work/load.out" 2>&1 <<'PY'
+  # The client's account first (the details shown on a failure are cut at 30 lines),
+  # then what the command printed.
+  python3 - "$work/loop.json" "$window" >"$work/loop.out" 2>&1 <<'PY'
 import json, sys
 r, window = json.load(open(sys.argv[1])), float(sys.argv[2])
 w = r["failure_window"]
@@ -224,6 +226,10 @@ else:
 sys.exit(0 if ok and r["requests"] >= 20 else 1)
 PY
   local ok=$?
+  # What the API server saw of the failed calls, then what the command printed.
+  [ "$ok" = 0 ] || grep -i 'failed calling webhook' "$cluster/logs/kube-apiserver.log" 2>/dev/null |
+    tail -3 | cut -c1-400 >>"$work/loop.out"
+  cat "$work/load.out" >>"$work/loop.out"; mv "$work/loop.out" "$work/load.out"
   [ "$st" = 0 ] && [ "$ok" = 0 ]; local good=$?
   expect "$name: $(grep -m1 'requests in' "$work/load.out")" "$good" "$work/load.out"
 }

@@ -177,6 +177,32 @@ TEST_CASE("http server: shutdown closes idle connections at once and finishes re
   CHECK(after.fd < 0);
 }
 
+TEST_CASE("http server: after EndKeepAlive an idle connection still gets its answer, which closes it",
+          "[server][http]") {
+  Fixture f;
+  f.Begin(Echo());
+  Client before(f.port), idle(f.port);
+  before.Send(Post("/a", "one"));
+  std::string kept = before.ReadResponses(1);
+  CHECK(kept.find("Connection: close") == std::string::npos);
+  f.server->EndKeepAlive();
+  // A request on a connection opened before, and one on a new connection: both are
+  // answered, and both answers close.
+  idle.Send(Post("/b", "two"));
+  std::string last = idle.ReadAll();
+  CHECK(last.find("POST /b two") != std::string::npos);
+  CHECK(last.find("Connection: close") != std::string::npos);
+  Client fresh(f.port);
+  fresh.Send(Post("/c", "three") + Post("/d", "four"));
+  std::string only = fresh.ReadAll();
+  CHECK(only.find("POST /c three") != std::string::npos);
+  CHECK(only.find("POST /d four") == std::string::npos);  // the connection closed after the first answer
+  before.Send(Post("/e", "five"));
+  CHECK(before.ReadAll().find("POST /e five") != std::string::npos);
+  for (int i = 0; i < 200 && f.server->open_connections() > 0; ++i) std::this_thread::sleep_for(5ms);
+  CHECK(f.server->open_connections() == 0);
+}
+
 TEST_CASE("http server: a port in use is an error, not a shared port", "[server][http]") {
   Fixture f;
   f.Begin(Echo());
