@@ -20,6 +20,12 @@ struct KeyHead {
   uint32_t size = 0;
   const char* data = nullptr;
 
+  // One of 64 bits, from the head and the size: two keys with different bits differ.
+  uint64_t Bit() const {
+    uint64_t h = (head ^ size) * 0x9E3779B97F4A7C15ULL;
+    return uint64_t{1} << (h >> 58);
+  }
+
   bool operator==(const KeyHead& o) const {
     return head == o.head && size == o.size && (size <= sizeof head || std::memcmp(data, o.data, size) == 0);
   }
@@ -40,6 +46,7 @@ bool TapeHasRepeatedKeys(const simdjson::dom::document& doc) {
     bool object;
     bool want_key;
     size_t keys_begin;
+    uint64_t bits;  // of the keys so far: a key is compared only when its bit is taken
   };
   std::vector<Open> open;
   std::vector<KeyHead> keys;
@@ -57,8 +64,8 @@ bool TapeHasRepeatedKeys(const simdjson::dom::document& doc) {
   size_t end = static_cast<size_t>(payload(0));  // the root word points at its pair
   for (size_t i = 1; i < end; ++i) {
     switch (type_of(i)) {
-      case '{': open.push_back({true, true, keys.size()}); break;
-      case '[': open.push_back({false, false, keys.size()}); break;
+      case '{': open.push_back({true, true, keys.size(), 0}); break;
+      case '[': open.push_back({false, false, keys.size(), 0}); break;
       case '}': {
         size_t begin = open.back().keys_begin;
         if (keys.size() - begin > kPairwise) {
@@ -86,11 +93,13 @@ bool TapeHasRepeatedKeys(const simdjson::dom::document& doc) {
           std::memcpy(&k.head, k.data, sizeof k.head);
           if (k.size < sizeof k.head) k.head &= (uint64_t{1} << (8 * k.size)) - 1;
           size_t begin = open.back().keys_begin;
-          if (keys.size() - begin < kPairwise) {
+          uint64_t bit = k.Bit();
+          if (keys.size() - begin < kPairwise && (open.back().bits & bit)) {
             for (size_t j = begin; j < keys.size(); ++j) {
               if (keys[j] == k) return true;
             }
           }
+          open.back().bits |= bit;
           keys.push_back(k);
           open.back().want_key = false;
         } else {
