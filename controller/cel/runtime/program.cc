@@ -636,6 +636,10 @@ class CallNode : public Node {
   }
 
   Value Counted(std::span<const Value> args, Value result, Frame& f) const {
+    if (cost_ == CallCost::kUnit) {  // most calls: no value to measure
+      f.Observe(1);
+      return result;
+    }
     f.Observe(CostOfCall(cost_, args, result, f.cost_headroom(), known_sizes_));
     return result;
   }
@@ -1426,15 +1430,47 @@ class Planner {
 
 Program::~Program() = default;
 
-Value Program::Evaluate(const Activation& activation, const EvalOptions& options, EvalStats* stats) const {
-  Value small[8];
-  std::vector<Value> big;
-  Value* locals = small;
-  if (local_count_ > 8) {
-    big.resize(local_count_);
-    locals = big.data();
+namespace {
+
+// The comprehensions' variables of one evaluation: only as many as the program has
+// are built, on the stack when few.
+class EvalLocals {
+ public:
+  explicit EvalLocals(size_t n) : count_(n) {
+    if (n > kInline) {
+      big_.resize(n);
+      at_ = big_.data();
+    } else {
+      for (size_t i = 0; i < n; ++i) new (&small_.v[i]) Value();
+      at_ = small_.v;
+    }
   }
-  Frame frame(activation, locals, options.work_budget, options.cost_limit, options.deadline);
+  ~EvalLocals() {
+    if (count_ <= kInline) {
+      for (size_t i = 0; i < count_; ++i) small_.v[i].~Value();
+    }
+  }
+  EvalLocals(const EvalLocals&) = delete;
+  EvalLocals& operator=(const EvalLocals&) = delete;
+  Value* at() { return at_; }
+
+ private:
+  static constexpr size_t kInline = 8;
+  union Storage {
+    Storage() {}
+    ~Storage() {}
+    Value v[kInline];
+  } small_;
+  std::vector<Value> big_;
+  size_t count_;
+  Value* at_ = nullptr;
+};
+
+}  // namespace
+
+Value Program::Evaluate(const Activation& activation, const EvalOptions& options, EvalStats* stats) const {
+  EvalLocals locals(local_count_);
+  Frame frame(activation, locals.at(), options.work_budget, options.cost_limit, options.deadline);
   Value v = root_->Eval(frame);
   if (stats) {
     stats->cost = frame.actual_cost();

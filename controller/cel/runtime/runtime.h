@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <string>
 #include <span>
 #include <string_view>
@@ -26,6 +27,11 @@ class Frame {
   Frame(const Activation& activation, Value* locals, int64_t budget, uint64_t cost_limit = UINT64_MAX,
         std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max())
       : activation_(activation), locals_(locals), budget_(budget), cost_limit_(cost_limit), deadline_(deadline) {}
+  ~Frame() {
+    for (uint32_t used = memo_used_; used != 0; used &= used - 1) Slot(static_cast<size_t>(__builtin_ctz(used))).~FieldMemo();
+  }
+  Frame(const Frame&) = delete;
+  Frame& operator=(const Frame&) = delete;
 
   const Activation& activation() const { return activation_; }
   Value& local(size_t slot) { return locals_[slot]; }
@@ -68,13 +74,20 @@ class Frame {
       return map.MapFindString(field);
     }
     uint64_t key = id.doc ^ (id.index * 0x9E3779B97F4A7C15ULL) ^ reinterpret_cast<uintptr_t>(field.data());
-    FieldMemo& slot = memo_[(key ^ (key >> 17)) % kMemoSlots];
-    if (slot.object == id && slot.field == field.data()) return slot.value;
+    size_t i = (key ^ (key >> 17)) % kMemoSlots;
+    if (memo_used_ & (uint32_t{1} << i)) {
+      FieldMemo& slot = Slot(i);
+      if (slot.object == id && slot.field == field.data()) return slot.value;
+      ChargeLookup(map);
+      slot.object = id;
+      slot.field = field.data();
+      slot.value = map.MapFindString(field);
+      return slot.value;
+    }
     ChargeLookup(map);
-    slot.object = id;
-    slot.field = field.data();
-    slot.value = map.MapFindString(field);
-    return slot.value;
+    FieldMemo* slot = new (&memo_[i].memo) FieldMemo{id, field.data(), map.MapFindString(field)};
+    memo_used_ |= uint32_t{1} << i;
+    return slot->value;
   }
 
   // Document objects are searched linearly: large ones cost in proportion.
@@ -92,6 +105,13 @@ class Frame {
     std::optional<Value> value;
   };
   static constexpr size_t kMemoSlots = 32;
+  // Most evaluations use a few slots: each is built when first used, not with the frame.
+  union MemoStorage {
+    MemoStorage() {}
+    ~MemoStorage() {}
+    FieldMemo memo;
+  };
+  FieldMemo& Slot(size_t i) { return memo_[i].memo; }
 
   void CheckDeadline() {
     next_clock_check_ = cost_ + 256;
@@ -102,7 +122,8 @@ class Frame {
 
   const Activation& activation_;
   Value* locals_;
-  FieldMemo memo_[kMemoSlots];
+  MemoStorage memo_[kMemoSlots];
+  uint32_t memo_used_ = 0;  // the slots built
   int64_t budget_;
   uint64_t cost_limit_;
   std::chrono::steady_clock::time_point deadline_;
