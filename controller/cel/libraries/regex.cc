@@ -32,7 +32,9 @@ void ChargeScan(Frame& f, std::string_view text) { f.Charge(1 + static_cast<int6
 
 Value MatchesWith(const RE2& re, Args a, Frame& f) {
   ChargeScan(f, a[0].string_value());
-  return Value::Bool(RE2::PartialMatch(Piece(a[0].string_value()), re));
+  // Match() without submatches, as PartialMatch() with none but without its argument plumbing.
+  re2::StringPiece t = Piece(a[0].string_value());
+  return Value::Bool(re.Match(t, 0, t.size(), RE2::UNANCHORED, nullptr, 0));
 }
 
 Value FindWith(const RE2& re, Args a, Frame& f) {
