@@ -76,22 +76,23 @@ Value LastIndexOfFrom(Args a, Frame& f) {
   return LastIndexOfImpl(a[0].string_value(), a[1].string_value(), a[2].int_value(), f);
 }
 
-Value LowerAscii(Args a, Frame& f) {
-  ChargeText(f, a[0].string_value().size());
-  std::string s(a[0].string_value());
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+// The receiver itself when no letter changes (environment variable names are
+// upper case already): nothing is copied.
+template <char kFrom, char kTo>
+Value MapAsciiCase(Args a, Frame& f) {
+  std::string_view in = a[0].string_value();
+  ChargeText(f, in.size());
+  size_t first = 0;
+  while (first < in.size() && !(in[first] >= kFrom && in[first] <= kFrom + 25)) ++first;
+  if (first == in.size()) return a[0];
+  std::string s(in);
+  for (size_t i = first; i < s.size(); ++i) {
+    if (s[i] >= kFrom && s[i] <= kFrom + 25) s[i] = static_cast<char>(s[i] - kFrom + kTo);
   }
   return Value::String(std::move(s));
 }
-Value UpperAscii(Args a, Frame& f) {
-  ChargeText(f, a[0].string_value().size());
-  std::string s(a[0].string_value());
-  for (char& c : s) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return Value::String(std::move(s));
-}
+Value LowerAscii(Args a, Frame& f) { return MapAsciiCase<'A', 'a'>(a, f); }
+Value UpperAscii(Args a, Frame& f) { return MapAsciiCase<'a', 'A'>(a, f); }
 
 // Go's strings.Replace: n < 0 replaces all; an empty `from` matches at every
 // code point boundary.
