@@ -215,6 +215,18 @@ PolicySet::PolicySet(std::vector<policy::Policy> policies, std::vector<policy::P
     }
     if (p.match.pod_templates && pods) pod_template_policies_.push_back(i);
   }
+  std::unordered_map<std::string_view, int> text_slots;
+  shared_slots_.resize(policies_.size());
+  for (size_t i = 0; i < policies_.size(); ++i) {
+    for (const auto& v : policies_[i].variables) {
+      int slot = -1;
+      if (v.request_scoped) {
+        slot = text_slots.emplace(v.expression, static_cast<int>(text_slots.size())).first->second;
+      }
+      shared_slots_[i].push_back(slot);
+    }
+  }
+  shared_count_ = text_slots.size();
 }
 
 std::vector<PolicySet::Candidate> PolicySet::Candidates(const RequestInfo& info) const {
@@ -440,9 +452,14 @@ Decision PolicySet::Evaluate(const Input& in) const {
   std::vector<std::pair<policy::Severity, std::string>> warnings;
   // Request-scoped variables evaluated once for every policy that declares the same
   // text, apart for the object itself and its pod template (they see different objects).
-  std::unordered_map<std::string_view, cel::Value> shared_object_vars, shared_template_vars;
-  for (const Candidate& c : Candidates(in.info)) {
+  std::vector<std::optional<cel::Value>> shared_object_vars(shared_count_), shared_template_vars(shared_count_);
+  std::vector<Candidate> candidates = Candidates(in.info);
+  size_t rules = 0;
+  for (const Candidate& c : candidates) rules += c.policy->validations.size();
+  d.results.reserve(d.results.size() + rules);
+  for (const Candidate& c : candidates) {
     const Policy& p = *c.policy;
+    const std::vector<int>& slots = shared_slots_[static_cast<size_t>(&p - policies_.data())];
     if (!SelectorsMatch(p, in)) continue;
 
     // The view the expressions see: the object itself, or its pod template.
@@ -469,17 +486,18 @@ Decision PolicySet::Evaluate(const Input& in) const {
     struct LazyContext {
       const cel::Activation* act;
       const cel::EvalOptions* eval;
-      std::unordered_map<std::string_view, cel::Value>* shared;
-    } lazy{&act, &eval, c.via_template ? &shared_template_vars : &shared_object_vars};
+      std::vector<std::optional<cel::Value>>* shared;
+      const std::vector<int>* slots;
+      const policy::NamedExpression* first;  // slots are indexed by the variable's position
+    } lazy{&act, &eval, c.via_template ? &shared_template_vars : &shared_object_vars, &slots, p.variables.data()};
     for (size_t i = 0; i < p.variables.size() && i < p.slots.variables.size(); ++i) {
       const policy::NamedExpression* v = &p.variables[i];
       act.BindLazy(p.slots.variables[i], [v, ctx = &lazy] {
-        if (!v->request_scoped) return v->program->Evaluate(*ctx->act, *ctx->eval);
-        auto it = ctx->shared->find(v->expression);
-        if (it != ctx->shared->end()) return it->second;
-        cel::Value value = v->program->Evaluate(*ctx->act, *ctx->eval);
-        ctx->shared->emplace(v->expression, value);
-        return value;
+        int slot = (*ctx->slots)[static_cast<size_t>(v - ctx->first)];
+        if (slot < 0) return v->program->Evaluate(*ctx->act, *ctx->eval);
+        std::optional<cel::Value>& shared = (*ctx->shared)[static_cast<size_t>(slot)];
+        if (!shared) shared = v->program->Evaluate(*ctx->act, *ctx->eval);
+        return *shared;
       });
     }
 
@@ -562,6 +580,7 @@ Decision PolicySet::Evaluate(const Input& in) const {
   std::vector<const RuleResult*> denials;
   int audit_n = 0;
   for (const RuleResult& r : d.results) {
+    if (r.outcome == Outcome::kPass) continue;  // most of them: nothing to name
     std::string id = r.policy->name + "/" + (r.rule ? r.rule->name : std::string("matchConditions"));
     switch (r.outcome) {
       case Outcome::kPass: break;

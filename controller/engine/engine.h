@@ -131,6 +131,10 @@ class PolicySet {
   std::map<std::string, std::vector<size_t>> by_resource_;
   std::vector<size_t> wildcard_;
   std::vector<size_t> pod_template_policies_;
+  // Per policy, per variable: its slot among the distinct texts of request-scoped
+  // variables (evaluated once a request for all policies that declare it), or -1.
+  std::vector<std::vector<int>> shared_slots_;
+  size_t shared_count_ = 0;
   policy::LoadOptions resource_options_;
   policy::Policy builtin_;
 };
