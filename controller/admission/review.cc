@@ -113,7 +113,7 @@ ReviewResult HandleReview(std::string_view body, const engine::PolicySet& polici
     bool too_deep = decoded.status().message().find("nesting too deep") != std::string::npos;
     return Bad(too_big ? 413 : 400, decoded.status().message(), too_big ? "too_large" : too_deep ? "too_deep" : "not_json");
   }
-  cel::Value review = cel::Value::Json((*decoded)->root());
+  cel::Value review = cel::Value::Json(**decoded);
   if (review.kind() != cel::Kind::kMap) return Bad(400, "body is not a JSON object", "not_review");
   std::string api_version = engine::StringAt(review, {"apiVersion"});
   if (api_version != "admission.k8s.io/v1" || engine::StringAt(review, {"kind"}) != "AdmissionReview") {
@@ -139,7 +139,7 @@ ReviewResult HandleReview(std::string_view body, const engine::PolicySet& polici
     if (it != options.namespaces->end()) {
       in.namespace_labels = it->second.labels;
       if (it->second.object) {
-        in.namespace_object = cel::Value::Json(it->second.object->root());
+        in.namespace_object = cel::Value::Json(*it->second.object);
         in.keep_alive.push_back(it->second.object);
       }
     }

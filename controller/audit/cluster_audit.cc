@@ -67,7 +67,7 @@ Result<AuditStats> RunAudit(httplib::ClientImpl& client, const engine::PolicySet
   }
   auto to_item = [](json::DocumentPtr doc, const kube::ApiResource& r) {
     inputs::Item item;
-    item.object = cel::Value::Json(doc->root());
+    item.object = cel::Value::Json(*doc);
     item.doc = std::move(doc);
     item.resource = r.resource;
     item.file = ApiPath(r, engine::StringAt(item.object, {"metadata", "namespace"}),

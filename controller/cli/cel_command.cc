@@ -108,7 +108,7 @@ nlohmann::json EvaluateLine(const nlohmann::json& line, json::Decoder& decoder) 
         return out;
       }
       docs.push_back(*doc);
-      bound.emplace_back(Declare(env, name, types), cel::Value::Json((*doc)->root()));
+      bound.emplace_back(Declare(env, name, types), cel::Value::Json(**doc));
     }
   }
   auto compiled = cel::Compile(line["expr"].get<std::string>(), env);

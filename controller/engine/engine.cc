@@ -479,7 +479,7 @@ Decision PolicySet::Evaluate(const Input& in) const {
     act.Bind(p.slots.old_object, old_object);
     act.Bind(p.slots.request, in.request);
     act.Bind(p.slots.namespace_object, in.namespace_object);
-    act.Bind(p.slots.params, p.params ? cel::Value::Json(p.params->root()) : cel::Value::Null());
+    act.Bind(p.slots.params, p.params ? cel::Value::Json(*p.params) : cel::Value::Null());
     act.Bind(p.slots.now, cel::Value::Timestamp(in.now));
     // What every lazy variable of this policy needs, behind one pointer: a provider
     // of two pointers is kept inside its std::function, without an allocation.

@@ -188,7 +188,7 @@ void ManifestReader::ReadStream(std::istream& in, const std::string& file, bool 
     }
     for (auto& d : stream.documents) {
       std::vector<Item> items;
-      Expand(cel::Value::Json(d.doc->root()), file, d.position, &items, 0);
+      Expand(cel::Value::Json(*d.doc), file, d.position, &items, 0);
       for (auto& it : items) {
         if (namespaces_only && (it.review_info || engine::StringAt(it.object, {"kind"}) != "Namespace")) continue;
         it.doc = d.doc;
@@ -246,7 +246,7 @@ void InputBuilder::AddNamespaceFromLabels(const std::string& ns, const std::map<
   json::Decoder decoder;
   auto doc = decoder.Decode(text);
   if (!doc.ok()) return;
-  namespaces_[ns] = {cel::Value::Json((*doc)->root()), *doc};
+  namespaces_[ns] = {cel::Value::Json(**doc), *doc};
 }
 
 void InputBuilder::AddNamespace(const Item& it) {

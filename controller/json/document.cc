@@ -179,7 +179,9 @@ Result<DocumentPtr> Decoder::Decode(std::string_view json_text, KeyOrder keys) {
   if (err != simdjson::SUCCESS) {
     return InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(err));
   }
-  if (keys == KeyOrder::kMayRepeat && TapeHasRepeatedKeys(doc->doc_)) {
+  KeyIndex::Built built = KeyIndex::Build(doc->doc_);
+  bool repeated = built.indexed ? built.repeated : keys == KeyOrder::kMayRepeat && TapeHasRepeatedKeys(doc->doc_);
+  if (keys == KeyOrder::kMayRepeat && repeated) {
     // Rare (no API server sends it): decode again from text where each key is once.
     std::string unique;
     unique.reserve(json_text.size());
@@ -193,9 +195,11 @@ Result<DocumentPtr> Decoder::Decode(std::string_view json_text, KeyOrder keys) {
       return Internal("cannot decode the document again without repeated keys");
     }
     again->root_ = root;
+    again->keys_ = std::move(KeyIndex::Build(again->doc_).index);
     return DocumentPtr(std::move(again));
   }
   doc->root_ = root;
+  doc->keys_ = std::move(built.index);
   return DocumentPtr(std::move(doc));
 }
 

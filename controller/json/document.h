@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include "common/status.h"
+#include "json/key_index.h"
 
 namespace clausegate::json {
 
@@ -25,6 +26,8 @@ class Document {
   Document& operator=(const Document&) = delete;
 
   simdjson::dom::element root() const { return root_; }
+  // Its object keys, for lookups (not usable() for a document too large to index).
+  const KeyIndex& keys() const { return keys_; }
 
  private:
   friend class Decoder;
@@ -32,6 +35,7 @@ class Document {
   Document() = default;
   simdjson::dom::document doc_;
   simdjson::dom::element root_;
+  KeyIndex keys_;
 };
 
 using DocumentPtr = std::shared_ptr<const Document>;

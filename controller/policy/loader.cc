@@ -308,7 +308,7 @@ class PolicyReader {
     p.slots.params = env->DeclareVariable("params");
     // Params are part of the policy: compiled in, so that a regex or list drawn from
     // them is prepared once, and a bad one is a load error.
-    env->SetConstant(p.slots.params, p.params ? cel::Value::Json(p.params->root()) : cel::Value::Null(), p.params);
+    env->SetConstant(p.slots.params, p.params ? cel::Value::Json(*p.params) : cel::Value::Null(), p.params);
     p.slots.now = env->DeclareVariable("now", cel::checker::Type::Timestamp());
     env->DeclareNamespace("variables");
 

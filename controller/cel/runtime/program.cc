@@ -215,7 +215,7 @@ class SelectNode : public Node {
       // (A plain selection after an optional one, `.?a.b`, is not a presence test.)
       if (mode_ == Mode::kTest) return Value::Bool(false);
       if (mode_ == Mode::kOptional) return Value::OptionalNone();
-      return NoSuchKey(field_);
+      return NoSuchKey(field_.text);
     }
     auto found = f.FindField(v, field_, memoise_);
     if (presence_style && found) f.Observe(1);
@@ -224,7 +224,7 @@ class SelectNode : public Node {
       case Mode::kOptional: return found ? Value::Optional(std::move(*found)) : Value::OptionalNone();
       case Mode::kValue:
         if (chained) return found ? Value::Optional(std::move(*found)) : Value::OptionalNone();
-        if (!found) return NoSuchKey(field_);
+        if (!found) return NoSuchKey(field_.text);
         return std::move(*found);
     }
     return Value();
@@ -232,7 +232,7 @@ class SelectNode : public Node {
 
  private:
   NodePtr operand_;
-  std::string_view field_;  // interned in the Program
+  json::HashedKey field_;  // its text interned in the Program
   Mode mode_;
   bool memoise_;
   uint32_t top_;
@@ -242,10 +242,10 @@ class SelectNode : public Node {
 // Kubernetes policies, evaluated without building the intermediate optionals.
 class OptionalPathNode : public Node {
  public:
-  OptionalPathNode(NodePtr root, std::vector<std::string_view> fields, std::vector<bool> memoise, NodePtr fallback,
-                   uint32_t top)
-      : root_(std::move(root)), fields_(std::move(fields)), memoise_(std::move(memoise)), fallback_(std::move(fallback)),
-        top_(top) {}
+  OptionalPathNode(NodePtr root, const std::vector<std::string_view>& fields, std::vector<bool> memoise,
+                   NodePtr fallback, uint32_t top)
+      : root_(std::move(root)), fields_(fields.begin(), fields.end()), memoise_(std::move(memoise)),
+        fallback_(std::move(fallback)), top_(top) {}
 
   Value Eval(Frame& f) const override {
     if (!f.Charge(1)) return CostError();
@@ -271,7 +271,7 @@ class OptionalPathNode : public Node {
 
  private:
   NodePtr root_;
-  std::vector<std::string_view> fields_;  // interned in the Program
+  std::vector<json::HashedKey> fields_;  // their text interned in the Program
   std::vector<bool> memoise_;             // per field: is this path read elsewhere too?
   NodePtr fallback_;
   uint32_t top_;
@@ -1295,7 +1295,7 @@ class Planner {
     std::reverse(memoise.begin(), memoise.end());
     uint32_t top = 0;
     NodePtr root = PlanOperand(*e, false, &top);
-    return std::make_unique<OptionalPathNode>(std::move(root), std::move(fields), std::move(memoise), Plan(*args[1]), top);
+    return std::make_unique<OptionalPathNode>(std::move(root), fields, std::move(memoise), Plan(*args[1]), top);
   }
 
   NodePtr PlanComprehension(const Expr& e) {

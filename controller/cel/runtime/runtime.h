@@ -67,31 +67,35 @@ class Frame {
   // same field of the same object many times (c.?securityContext in five checks).
   // `field` must be interned by the planner so that its address identifies it.
   // The planner asks for memoisation only where the same path is read more than once.
-  std::optional<Value> FindField(const Value& map, std::string_view field, bool memoise) {
+  std::optional<Value> FindField(const Value& map, const json::HashedKey& field, bool memoise) {
+    // A document's key index answers in a probe or two: nothing to remember.
+    if (map.json_indexed()) return map.MapFindKey(field);
     Value::JsonId id = map.json_identity();
     if (!memoise || id.doc == 0) {
       ChargeLookup(map);
-      return map.MapFindString(field);
+      return map.MapFindKey(field);
     }
-    uint64_t key = id.doc ^ (id.index * 0x9E3779B97F4A7C15ULL) ^ reinterpret_cast<uintptr_t>(field.data());
+    uint64_t key = id.doc ^ (id.index * 0x9E3779B97F4A7C15ULL) ^ reinterpret_cast<uintptr_t>(field.text.data());
     size_t i = (key ^ (key >> 17)) % kMemoSlots;
     if (memo_used_ & (uint32_t{1} << i)) {
       FieldMemo& slot = Slot(i);
-      if (slot.object == id && slot.field == field.data()) return slot.value;
+      if (slot.object == id && slot.field == field.text.data()) return slot.value;
       ChargeLookup(map);
       slot.object = id;
-      slot.field = field.data();
-      slot.value = map.MapFindString(field);
+      slot.field = field.text.data();
+      slot.value = map.MapFindKey(field);
       return slot.value;
     }
     ChargeLookup(map);
-    FieldMemo* slot = new (&memo_[i].memo) FieldMemo{id, field.data(), map.MapFindString(field)};
+    FieldMemo* slot = new (&memo_[i].memo) FieldMemo{id, field.text.data(), map.MapFindKey(field)};
     memo_used_ |= uint32_t{1} << i;
     return slot->value;
   }
 
-  // Document objects are searched linearly: large ones cost in proportion.
-  void ChargeLookup(const Value& map) { Charge(static_cast<int64_t>(map.map_size() / 16)); }
+  // Document objects without an index are searched linearly: large ones cost in proportion.
+  void ChargeLookup(const Value& map) {
+    if (!map.json_indexed()) Charge(static_cast<int64_t>(map.map_size() / 16));
+  }
 
   // What is left of the budget, for work that is counted as it goes.
   WorkBudget Remaining() const { return WorkBudget(budget_ - cost_); }

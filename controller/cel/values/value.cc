@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "common/utf8.h"
 
@@ -104,19 +105,21 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
   return v;
 }
 
-Value Value::Json(simdjson::dom::element e) {
+Value Value::Json(simdjson::dom::element e, const json::KeyIndex* keys) {
   using simdjson::dom::element_type;
   switch (e.type()) {
     case element_type::ARRAY: {
       Value v(Kind::kList);
       v.rep_ = Rep::kJson;
       v.json_ = e;
+      v.u_.keys = keys;
       return v;
     }
     case element_type::OBJECT: {
       Value v(Kind::kMap);
       v.rep_ = Rep::kJson;
       v.json_ = e;
+      v.u_.keys = keys;
       return v;
     }
     case element_type::INT64:
@@ -207,7 +210,7 @@ Value Value::list_at(size_t i) const {
   if (rep_ == Rep::kJson) {
     simdjson::dom::element e;
     if (simdjson::dom::array(json_).at(i).get(e) != simdjson::SUCCESS) return Error("index out of range");
-    return Json(e);
+    return JsonChild(e);
   }
   if (i >= list_size()) return Error("index out of range");
   return list_data().items[i];
@@ -218,16 +221,27 @@ size_t Value::map_size() const {
   return map_data().entries.size();
 }
 
-std::optional<Value> Value::MapFindString(std::string_view key) const {
+std::optional<Value> Value::MapFindKey(const json::HashedKey& hashed) const {
+  std::string_view key = hashed.text;
   if (rep_ == Rep::kJson) {
-    // A linear scan like simdjson's at_key, but checking the first byte before
-    // calling memcmp: Kubernetes objects have many keys of equal length.
+    if (u_.keys != nullptr && u_.keys->usable()) {
+      JsonId id = json_identity();
+      uint32_t at = u_.keys->Find(static_cast<uint32_t>(id.index), hashed);
+      if (at == 0) return std::nullopt;
+      // The same document, another place in its tape (see json_identity).
+      simdjson::dom::element e;
+      const uint64_t words[2] = {id.doc, at};
+      std::memcpy(static_cast<void*>(&e), words, sizeof words);
+      return JsonChild(e);
+    }
+    // Without an index, a linear scan like simdjson's at_key, but checking the first
+    // byte before calling memcmp: Kubernetes objects have many keys of equal length.
     simdjson::dom::object obj(json_);
     for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
       if (it.key_length() != key.size()) continue;
       const char* k = it.key_c_str();
       if (!key.empty() && k[0] != key[0]) continue;
-      if (std::memcmp(k, key.data(), key.size()) == 0) return Json(it.value());
+      if (std::memcmp(k, key.data(), key.size()) == 0) return JsonChild(it.value());
     }
     return std::nullopt;
   }
@@ -260,6 +274,7 @@ Value::JsonId Value::json_identity() const {
   // dom::element is a (document*, tape index) pair with no public accessor; its
   // bytes identify the element.
   static_assert(sizeof(simdjson::dom::element) == 2 * sizeof(uint64_t));
+  static_assert(std::is_trivially_copyable_v<simdjson::dom::element>);
   uint64_t words[2];
   std::memcpy(words, &json_, sizeof words);
   return {words[0], words[1]};

@@ -20,6 +20,7 @@
 #include <simdjson.h>
 
 #include "common/time_util.h"
+#include "json/document.h"
 
 namespace clausegate::cel {
 
@@ -72,7 +73,10 @@ class Value {
   static Value List(std::vector<Value> items);
   // Builds a map; duplicate or unsupported keys give an error Value.
   static Value Map(std::vector<std::pair<Value, Value>> entries);
-  static Value Json(simdjson::dom::element e);
+  // An element of a document read in place; with the document's key index, its
+  // objects' fields are found by hash (so are those of the values read from it).
+  static Value Json(simdjson::dom::element e, const json::KeyIndex* keys = nullptr);
+  static Value Json(const json::Document& doc) { return Json(doc.root(), &doc.keys()); }
   // The JSON element a value made by Json() reads in place; nullopt for any other.
   std::optional<simdjson::dom::element> json_element() const {
     return rep_ == Rep::kJson ? std::optional<simdjson::dom::element>(json_) : std::nullopt;
@@ -120,7 +124,8 @@ class Value {
   size_t map_size() const;
   // nullopt: no such key. An unsupported key type is also "no such key".
   std::optional<Value> MapFind(const Value& key) const;
-  std::optional<Value> MapFindString(std::string_view key) const;
+  std::optional<Value> MapFindString(std::string_view key) const { return MapFindKey(json::HashedKey(key)); }
+  std::optional<Value> MapFindKey(const json::HashedKey& key) const;
   // For a list or map read from a JSON document: the document and the element's
   // place in it (stable while the document lives); {0, 0} for other values.
   struct JsonId {
@@ -128,6 +133,8 @@ class Value {
     bool operator==(const JsonId&) const = default;
   };
   JsonId json_identity() const;
+  // A document object whose fields are found through its document's key index.
+  bool json_indexed() const { return rep_ == Rep::kJson && u_.keys != nullptr && u_.keys->usable(); }
   // Calls f(const Value& key, const Value& value) for each entry; stops when f returns false.
   template <typename F>
   void ForEachEntry(F&& f) const;
@@ -150,6 +157,12 @@ class Value {
 
   const ListData& list_data() const;
   const MapData& map_data() const;
+  // An element of this value's document, with its key index.
+  Value JsonChild(simdjson::dom::element e) const {
+    Value v = Json(e);
+    if (v.rep_ == Rep::kJson) v.u_.keys = u_.keys;
+    return v;
+  }
 
   Kind kind_;
   Rep rep_ = Rep::kInline;
@@ -165,6 +178,7 @@ class Value {
       const char* data;
       size_t size;
     } view;
+    const json::KeyIndex* keys;  // kJson: the document's key index, or null
   } u_{};
   simdjson::dom::element json_;
   std::shared_ptr<const void> heap_;
@@ -199,7 +213,7 @@ template <typename F>
 void Value::ForEachElement(F&& f) const {
   if (rep_ == Rep::kJson) {
     for (simdjson::dom::element e : simdjson::dom::array(json_)) {
-      if (!f(Value::Json(e))) return;
+      if (!f(JsonChild(e))) return;
     }
     return;
   }
@@ -213,7 +227,7 @@ template <typename F>
 void Value::ForEachEntry(F&& f) const {
   if (rep_ == Rep::kJson) {
     for (simdjson::dom::key_value_pair kv : simdjson::dom::object(json_)) {
-      if (!f(Value::StringView(kv.key), Value::Json(kv.value))) return;
+      if (!f(Value::StringView(kv.key), JsonChild(kv.value))) return;
     }
     return;
   }

@@ -136,3 +136,69 @@ TEST_CASE("values: tagged form round trip", "[cel][value]") {
   CHECK_FALSE(FromTagged(nlohmann::json::parse(R"({"what": 1})")).ok());
   CHECK(ToPlainJson(Value::List({Value::Int(1), Value::Bytes("ab")})).dump() == R"([1,"YWI="])");
 }
+
+namespace {
+
+// Walks `indexed` and `plain` (the same document with and without its key index)
+// together: every value read from an indexed one is indexed too, and every field
+// is found alike.
+void SameReading(const Value& indexed, const Value& plain, size_t* fields) {
+  REQUIRE(indexed.kind() == plain.kind());
+  if (indexed.kind() == Kind::kList) {
+    CHECK(indexed.json_identity() == plain.json_identity());
+    REQUIRE(indexed.list_size() == plain.list_size());
+    for (size_t i = 0; i < indexed.list_size(); ++i) SameReading(indexed.list_at(i), plain.list_at(i), fields);
+    std::vector<Value> items;
+    indexed.ForEachElement([&](const Value& v) {
+      items.push_back(v);
+      return true;
+    });
+    for (size_t i = 0; i < items.size(); ++i) SameReading(items[i], plain.list_at(i), fields);
+    return;
+  }
+  if (indexed.kind() != Kind::kMap) {
+    CHECK(ValuesEqual(indexed, plain));
+    return;
+  }
+  CHECK(indexed.json_indexed());
+  CHECK_FALSE(plain.json_indexed());
+  CHECK(indexed.json_identity() == plain.json_identity());
+  indexed.ForEachEntry([&](const Value& k, const Value& v) {
+    auto a = indexed.MapFindString(k.string_value());
+    auto b = plain.MapFindString(k.string_value());
+    REQUIRE(a.has_value());
+    REQUIRE(b.has_value());
+    CHECK(a->json_identity() == b->json_identity());
+    SameReading(*a, *b, fields);
+    SameReading(v, *b, fields);
+    ++*fields;
+    return true;
+  });
+  for (std::string_view absent : {"", "absent", "nameX", "securityContexT"}) {
+    CHECK(indexed.MapFindString(absent).has_value() == plain.MapFindString(absent).has_value());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("values: a document's key index finds what a scan finds, in every value read from it", "[cel][value]") {
+  clausegate::json::Decoder d;
+  std::string text = R"({"metadata": {"name": "web", "labels": {"app": "web", "": "empty"}},
+    "spec": {"containers": [{"name": "a", "securityContext": {"privileged": false, "runAsUser": 1000}},
+                            {"name": "b", "env": [{"name": "X", "value": "1"}, {"name": "Y"}]}],
+             "n": [1, -2, 2.5, 18446744073709551615, true, null, "s", [], {}]}})";
+  // Wide objects, and keys of one length with shared prefixes.
+  text.pop_back();
+  text += R"(, "wide": {)";
+  for (int i = 0; i < 300; ++i) text += (i ? ",\"k" : "\"k") + std::to_string(i % 10) + std::to_string(i) + "\": {\"v\": " + std::to_string(i) + "}";
+  text += "}}";
+  auto doc = d.Decode(text);
+  REQUIRE(doc.ok());
+  REQUIRE((*doc)->keys().usable());
+  size_t fields = 0;
+  SameReading(Value::Json(**doc), Value::Json((*doc)->root()), &fields);
+  CHECK(fields > 600);
+  // Optionals keep the index of what they wrap.
+  Value spec = *Value::Json(**doc).MapFindString("spec");
+  CHECK(Value::Optional(spec).optional_value().json_indexed());
+}

@@ -1,0 +1,108 @@
+#include "json/key_index.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace clausegate::json {
+
+uint64_t KeyIndex::Hash(std::string_view key) {
+  const char* p = key.data();
+  size_t n = key.size();
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+  auto mix = [&h](uint64_t w) {
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 31;
+  };
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    mix(w);
+  }
+  uint64_t w = 0;
+  if (n >= 4) {
+    uint32_t x;
+    std::memcpy(&x, p + n - 4, 4);
+    w = uint64_t{x} << 32;
+    std::memcpy(&x, p, 4);
+    w |= x;
+  } else if (n > 0) {
+    w = uint64_t{static_cast<uint8_t>(p[0])} | uint64_t{static_cast<uint8_t>(p[n / 2])} << 8 |
+        uint64_t{static_cast<uint8_t>(p[n - 1])} << 16;
+  }
+  mix(w);
+  return h * 0x94D049BB133111EBULL;
+}
+
+HashedKey::HashedKey(std::string_view t) : text(t), hash(KeyIndex::Hash(t)), head(0) {
+  if (!t.empty()) std::memcpy(&head, t.data(), std::min(t.size(), sizeof head));
+}
+
+KeyIndex::Built KeyIndex::Build(const simdjson::dom::document& doc, size_t max_words) {
+  Built out;
+  const uint64_t* tape = doc.tape.get();
+  const uint8_t* strings = doc.string_buf.get();
+  if (!tape || !strings) return out;
+  size_t end = static_cast<size_t>(tape[0] & kPayload);  // the root word points past its pair
+  // A key takes two words at least (itself and a value), so the table is sized
+  // from the tape, in one pass: at most three quarters full, commonly under half.
+  if (end > max_words || end > UINT32_MAX) return out;
+  size_t capacity = 16;
+  while (capacity < end * 2 / 3) capacity *= 2;
+  KeyIndex index;
+  index.slots_.assign(capacity, Slot{0, 0, 0});
+  index.mask_ = capacity - 1;
+  index.tape_ = tape;
+  index.strings_ = strings;
+
+  struct Open {
+    uint32_t object;  // 0 for an array
+    bool want_key;
+  };
+  std::vector<Open> open;
+  open.reserve(16);
+  size_t budget = end + kMaxProbe;  // probes in all, beyond each key's first
+  for (size_t i = 1; i < end; ++i) {
+    uint64_t word = tape[i];
+    switch (static_cast<char>(word >> 56)) {
+      case '{': open.push_back({static_cast<uint32_t>(i), true}); continue;
+      case '[': open.push_back({0, false}); continue;
+      case '}':
+      case ']': open.pop_back(); break;
+      case '"':
+        if (!open.empty() && open.back().want_key) {
+          open.back().want_key = false;
+          const uint8_t* at = strings + (word & kPayload);
+          uint32_t size;
+          std::memcpy(&size, at, sizeof size);
+          std::string_view key(reinterpret_cast<const char*>(at + sizeof size), size);
+          uint64_t hash = Hash(key);
+          uint32_t object = open.back().object, value = static_cast<uint32_t>(i + 1), tag = static_cast<uint32_t>(hash);
+          for (size_t slot = index.Home(hash, object), probes = 0;; slot = (slot + 1) & index.mask_, ++probes) {
+            Slot& s = index.slots_[slot];
+            if (s.value == 0) {
+              s = Slot{object, value, tag};
+              break;
+            }
+            if (probes == kMaxProbe || budget-- == 0) return out;
+            if (s.object == object && s.tag == tag && index.KeyAt(s.value) == key) {
+              out.indexed = out.repeated = true;  // decoded again without it: no index for this one
+              return out;
+            }
+          }
+          continue;
+        }
+        break;
+      case 'l':
+      case 'u':
+      case 'd': ++i; break;  // the number is in the next word
+      default: break;        // true, false, null
+    }
+    // A value ended: inside an object, a key comes next.
+    if (!open.empty() && open.back().object != 0) open.back().want_key = true;
+  }
+  out.index = std::move(index);
+  out.indexed = true;
+  return out;
+}
+
+}  // namespace clausegate::json

@@ -1,0 +1,104 @@
+#pragma once
+// The object keys of a decoded document, hashed once when it is decoded.
+//
+// Expressions read fields of the same few objects over and over (a container's
+// securityContext in every Pod Security rule); a scan of the object's keys for
+// each read is most of an evaluation's time. The index finds a field in one or
+// two probes, and building it is also the check for keys given twice.
+//
+// Bounded for hostile documents: past kMaxWords words of simdjson's tape (some
+// 40,000 keys; the table is then 1.5 MiB), or when probes pile up (keys crafted
+// to collide), no index is kept and readers scan as before.
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+namespace clausegate::json {
+
+// A key to look up, hashed once (field names of a compiled expression are
+// hashed when it is planned). `text` must outlive it.
+struct HashedKey {
+  explicit HashedKey(std::string_view t);
+  std::string_view text;
+  uint64_t hash;
+  uint64_t head;  // the first eight bytes, zero-padded
+};
+
+class KeyIndex {
+ public:
+  static constexpr size_t kMaxWords = size_t{1} << 17;
+
+  struct Built;
+  // Indexes every key of `doc`. `max_words` lowers the bound (tests use it to reach
+  // the unindexed path).
+  static Built Build(const simdjson::dom::document& doc, size_t max_words = kMaxWords);
+
+  // Whether lookups may use the index; when false, scan the object.
+  bool usable() const { return !slots_.empty(); }
+  // The tape index of the value of `key` in the object whose '{' is at tape index
+  // `object`; 0 when the object has no such key. Only when usable().
+  uint32_t Find(uint32_t object, const HashedKey& key) const {
+    uint32_t tag = static_cast<uint32_t>(key.hash);
+    for (size_t i = Home(key.hash, object), probes = 0; probes <= kMaxProbe; i = (i + 1) & mask_, ++probes) {
+      const Slot& s = slots_[i];
+      if (s.value == 0) return 0;
+      if (s.object == object && s.tag == tag && KeyEquals(s.value, key)) return s.value;
+    }
+    return 0;  // no key was placed farther than kMaxProbe from its home
+  }
+
+  static uint64_t Hash(std::string_view key);
+
+ private:
+  // simdjson's tape (its documented format, doc/tape.md): one word per scalar or
+  // bracket, the type in the top byte; a string's payload is its offset in the
+  // string buffer, where a 32-bit length precedes the bytes.
+  static constexpr uint64_t kPayload = 0x00FFFFFFFFFFFFFFULL;
+  // A probe sequence longer than this means crafted collisions: no index then.
+  static constexpr size_t kMaxProbe = 64;
+
+  struct Slot {
+    uint32_t object;  // the tape index of the object's '{'
+    uint32_t value;   // the tape index of the value; its key is the word before; 0: empty
+    uint32_t tag;     // the key's hash, low bits: most mismatches end here
+  };
+  size_t Home(uint64_t hash, uint32_t object) const {
+    uint64_t x = hash ^ (uint64_t{object} * 0x9E3779B97F4A7C15ULL);
+    return static_cast<size_t>(x ^ (x >> 29)) & mask_;
+  }
+  std::string_view KeyAt(uint32_t value) const {
+    const uint8_t* at = strings_ + (tape_[value - 1] & kPayload);
+    uint32_t size;
+    std::memcpy(&size, at, sizeof size);
+    return std::string_view(reinterpret_cast<const char*>(at + sizeof size), size);
+  }
+  bool KeyEquals(uint32_t value, const HashedKey& key) const {
+    const uint8_t* at = strings_ + (tape_[value - 1] & kPayload);
+    uint32_t size;
+    std::memcpy(&size, at, sizeof size);
+    if (size != key.text.size()) return false;
+    // The string buffer is padded, so its first eight bytes can always be read.
+    uint64_t head;
+    std::memcpy(&head, at + sizeof size, sizeof head);
+    if (size < sizeof head) head &= (uint64_t{1} << (8 * size)) - 1;
+    return head == key.head && (size <= sizeof head || std::memcmp(at + sizeof size + sizeof head, key.text.data() + sizeof head,
+                                                                    size - sizeof head) == 0);
+  }
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  const uint64_t* tape_ = nullptr;
+  const uint8_t* strings_ = nullptr;
+};
+
+struct KeyIndex::Built {
+  KeyIndex index;          // usable() false when the document was too large or too colliding
+  bool indexed = false;    // the walk completed: `repeated` is its verdict
+  bool repeated = false;   // some object gives a key twice (only when `indexed`)
+};
+
+}  // namespace clausegate::json
