@@ -1141,6 +1141,22 @@ class Planner {
         }
       }
     }
+    // A field of a constant (params.pattern) is read once, here; counted as the
+    // attribute it is to cel-go: the name's unit and one per selection.
+    if (!e.test_only && !e.optional_select) {
+      const Expr* root = &e;
+      uint32_t selections = 0;
+      while (root->kind == ExprKind::kSelect && !root->test_only && !root->optional_select && root->target) {
+        root = root->target.get();
+        ++selections;
+      }
+      if (root->kind == ExprKind::kIdent) {
+        if (auto v = CompileTimeValue(e)) {
+          if (auto idx = env_.FindVariable(root->name)) program_->reads_.insert(*idx);
+          return std::make_unique<ConstantReadNode>(std::move(*v), selections + (drop ? 0 : 1));
+        }
+      }
+    }
     auto mode = e.test_only ? SelectNode::Mode::kTest
                 : e.optional_select ? SelectNode::Mode::kOptional : SelectNode::Mode::kValue;
     uint32_t top = 0;

@@ -244,3 +244,33 @@ TEST_CASE("eval: lazy variables are computed once", "[cel][eval]") {
   Activation unbound(env);
   CHECK(c.program->Evaluate(unbound).is_error());
 }
+
+TEST_CASE("eval: a field of a constant is read at compile time, counted as the attribute it is", "[cel][eval]") {
+  // params (a constant) and p (a variable bound to the same document) must agree
+  // on value, error and actual cost for every way of reaching a field.
+  clausegate::json::Decoder d;
+  auto doc = d.Decode(R"({"a": {"b": "x", "n": [1, 2]}, "top": 3})");
+  REQUIRE(doc.ok());
+  for (std::string expr : {"P.a.b == 'x'", "P.top + 1", "P.a.n.size()", "P.a.b", "P.a", "has(P.a.b)", "P.?a.b.orValue('')",
+                           "P.a.?b.orValue('')", "P.nope", "P.a.nope.c", "[P.a.b, P.top].size()", "P.a.n[1]",
+                           "P.a.b.matches('^x$')", "P.a.n.exists(i, i == P.top - 1)"}) {
+    INFO(expr);
+    auto run = [&](bool constant) {
+      Env env(checker::Profile::kClausegate);
+      int slot = env.DeclareVariable("P");
+      if (constant) env.SetConstant(slot, Value::Json(**doc), nullptr);
+      CompileOptions compile;
+      compile.check = false;
+      auto c = Compile(expr, env, compile);
+      REQUIRE_FALSE(c.error);
+      Activation act(env);
+      if (!constant) act.Bind(slot, Value::Json(**doc));
+      EvalStats stats;
+      Value v = c.program->Evaluate(act, {}, &stats);
+      return std::make_pair(v.is_error() ? "error: " + v.error_message() : Tagged(v), stats.cost);
+    };
+    auto folded = run(true), plain = run(false);
+    CHECK(folded.first == plain.first);
+    CHECK(folded.second == plain.second);
+  }
+}
