@@ -5,36 +5,10 @@
 
 namespace clausegate::json {
 
-uint64_t KeyIndex::Hash(std::string_view key) {
-  const char* p = key.data();
-  size_t n = key.size();
-  uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-  auto mix = [&h](uint64_t w) {
-    h = (h ^ w) * 0xBF58476D1CE4E5B9ULL;
-    h ^= h >> 31;
-  };
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    mix(w);
-  }
-  uint64_t w = 0;
-  if (n >= 4) {
-    uint32_t x;
-    std::memcpy(&x, p + n - 4, 4);
-    w = uint64_t{x} << 32;
-    std::memcpy(&x, p, 4);
-    w |= x;
-  } else if (n > 0) {
-    w = uint64_t{static_cast<uint8_t>(p[0])} | uint64_t{static_cast<uint8_t>(p[n / 2])} << 8 |
-        uint64_t{static_cast<uint8_t>(p[n - 1])} << 16;
-  }
-  mix(w);
-  return h * 0x94D049BB133111EBULL;
-}
-
-HashedKey::HashedKey(std::string_view t) : text(t), hash(KeyIndex::Hash(t)), head(0) {
+HashedKey::HashedKey(std::string_view t) : text(t) {
   if (!t.empty()) std::memcpy(&head, t.data(), std::min(t.size(), sizeof head));
+  if (t.size() > sizeof tail) std::memcpy(&tail, t.data() + t.size() - sizeof tail, sizeof tail);
+  hash = KeyIndex::Hash(t.size(), head, tail);
 }
 
 KeyIndex::Built KeyIndex::Build(const simdjson::dom::document& doc, size_t max_words) {
@@ -74,8 +48,9 @@ KeyIndex::Built KeyIndex::Build(const simdjson::dom::document& doc, size_t max_w
           const uint8_t* at = strings + (word & kPayload);
           uint32_t size;
           std::memcpy(&size, at, sizeof size);
-          std::string_view key(reinterpret_cast<const char*>(at + sizeof size), size);
-          uint64_t hash = Hash(key);
+          uint64_t head, tail;
+          ReadKey(at + sizeof size, size, &head, &tail);
+          uint64_t hash = Hash(size, head, tail);
           uint32_t object = open.back().object, value = static_cast<uint32_t>(i + 1), tag = static_cast<uint32_t>(hash);
           for (size_t slot = index.Home(hash, object), probes = 0;; slot = (slot + 1) & index.mask_, ++probes) {
             Slot& s = index.slots_[slot];
@@ -84,7 +59,8 @@ KeyIndex::Built KeyIndex::Build(const simdjson::dom::document& doc, size_t max_w
               break;
             }
             if (probes == kMaxProbe || budget-- == 0) return out;
-            if (s.object == object && s.tag == tag && index.KeyAt(s.value) == key) {
+            if (s.object == object && s.tag == tag &&
+                index.KeyAt(s.value) == std::string_view(reinterpret_cast<const char*>(at + sizeof size), size)) {
               out.indexed = out.repeated = true;  // decoded again without it: no index for this one
               return out;
             }

@@ -179,11 +179,6 @@ Value Value::Error(std::string message) {
   return v;
 }
 
-std::string_view Value::string_value() const {
-  if (rep_ == Rep::kHeap) return static_cast<const StringData*>(heap_.get())->text;
-  return std::string_view(u_.view.data, u_.view.size);
-}
-
 const std::string& Value::error_message() const {
   return static_cast<const ErrorData*>(heap_.get())->message;
 }
@@ -221,12 +216,11 @@ size_t Value::map_size() const {
   return map_data().entries.size();
 }
 
-std::optional<Value> Value::MapFindKey(const json::HashedKey& hashed) const {
-  std::string_view key = hashed.text;
+std::optional<Value> Value::MapFindKey(const json::HashedKey& key) const {
   if (rep_ == Rep::kJson) {
     if (u_.keys != nullptr && u_.keys->usable()) {
       JsonId id = json_identity();
-      uint32_t at = u_.keys->Find(static_cast<uint32_t>(id.index), hashed);
+      uint32_t at = u_.keys->Find(static_cast<uint32_t>(id.index), key);
       if (at == 0) return std::nullopt;
       // The same document, another place in its tape (see json_identity).
       simdjson::dom::element e;
@@ -234,17 +228,25 @@ std::optional<Value> Value::MapFindKey(const json::HashedKey& hashed) const {
       std::memcpy(static_cast<void*>(&e), words, sizeof words);
       return JsonChild(e);
     }
-    // Without an index, a linear scan like simdjson's at_key, but checking the first
-    // byte before calling memcmp: Kubernetes objects have many keys of equal length.
-    simdjson::dom::object obj(json_);
-    for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
-      if (it.key_length() != key.size()) continue;
-      const char* k = it.key_c_str();
-      if (!key.empty() && k[0] != key[0]) continue;
-      if (std::memcmp(k, key.data(), key.size()) == 0) return JsonChild(it.value());
-    }
-    return std::nullopt;
+    return JsonScan(key.text);
   }
+  return HeapMapFind(key.text);
+}
+
+// Without an index, a linear scan like simdjson's at_key, but checking the first
+// byte before calling memcmp: Kubernetes objects have many keys of equal length.
+std::optional<Value> Value::JsonScan(std::string_view key) const {
+  simdjson::dom::object obj(json_);
+  for (auto it = obj.begin(), end = obj.end(); it != end; ++it) {
+    if (it.key_length() != key.size()) continue;
+    const char* k = it.key_c_str();
+    if (!key.empty() && k[0] != key[0]) continue;
+    if (std::memcmp(k, key.data(), key.size()) == 0) return JsonChild(it.value());
+  }
+  return std::nullopt;
+}
+
+std::optional<Value> Value::HeapMapFind(std::string_view key) const {
   const MapData& m = map_data();
   if (!m.index.empty()) {
     // The normalised key ("s" + key), on the stack when short.

@@ -157,6 +157,10 @@ class Value {
 
   const ListData& list_data() const;
   const MapData& map_data() const;
+  // MapFindKey's other ways: a document object without an index, a map built by
+  // an expression.
+  std::optional<Value> JsonScan(std::string_view key) const;
+  std::optional<Value> HeapMapFind(std::string_view key) const;
   // An element of this value's document, with its key index.
   Value JsonChild(simdjson::dom::element e) const {
     Value v = Json(e);
@@ -208,6 +212,11 @@ struct Value::OptionalData {
 struct Value::ErrorData {
   std::string message;
 };
+
+inline std::string_view Value::string_value() const {
+  if (rep_ == Rep::kHeap) return static_cast<const StringData*>(heap_.get())->text;
+  return std::string_view(u_.view.data, u_.view.size);
+}
 
 template <typename F>
 void Value::ForEachElement(F&& f) const {
