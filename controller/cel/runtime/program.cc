@@ -83,6 +83,12 @@ Value Activation::Get(int index) const {
   }
 }
 
+const Value* Activation::Resolve(int index) const {
+  Slot& s = At(static_cast<size_t>(index));
+  if (s.state == 2) Get(index);
+  return s.state == 1 ? &s.value : nullptr;
+}
+
 Value NoSuchOverload(std::string_view fn) {
   return Value::Error("no such overload: " + std::string(fn));
 }
@@ -114,6 +120,11 @@ class VariableNode : public Node {
     f.Observe(cost_);
     return f.activation().Get(index_);
   }
+  const Value* Borrow(Frame& f) const override {
+    const Value* v = f.activation().Resolve(index_);
+    if (v) f.Observe(cost_);  // else Eval counts it, and gives the error
+    return v;
+  }
 
  private:
   int index_;
@@ -141,6 +152,10 @@ class LocalNode : public Node {
   Value Eval(Frame& f) const override {
     f.Observe(cost_);
     return f.local(slot_);
+  }
+  const Value* Borrow(Frame& f) const override {
+    f.Observe(cost_);
+    return &f.local(slot_);
   }
 
  private:
@@ -194,15 +209,22 @@ class SelectNode : public Node {
       : operand_(std::move(operand)), field_(field), mode_(mode), memoise_(memoise), top_(top) {}
 
   Value Eval(Frame& f) const override {
-    Value v = operand_->Eval(f);
-    f.Observe(top_);
-    if (v.is_error()) return v;
-    bool chained = false;
-    if (v.kind() == Kind::kOptional) {
-      if (!v.optional_has_value()) return mode_ == Mode::kTest ? Value::Bool(false) : v;
-      chained = mode_ != Mode::kTest;
-      v = v.optional_value();
+    Value own;
+    const Value* operand = operand_->Borrow(f);
+    if (!operand) {
+      own = operand_->Eval(f);
+      operand = &own;
     }
+    f.Observe(top_);
+    if (operand->is_error()) return *operand;
+    bool chained = false;
+    if (operand->kind() == Kind::kOptional) {
+      if (!operand->optional_has_value()) return mode_ == Mode::kTest ? Value::Bool(false) : *operand;
+      chained = mode_ != Mode::kTest;
+      own = operand->optional_value();
+      operand = &own;
+    }
+    const Value& v = *operand;
     // The qualifier costs one when applied; a presence-style one (?., or after one)
     // only when it finds something. A presence test always does.
     bool presence_style = mode_ == Mode::kOptional || chained;
@@ -250,23 +272,30 @@ class OptionalPathNode : public Node {
   Value Eval(Frame& f) const override {
     if (!f.Charge(1)) return CostError();
     // orValue evaluates its argument only when the optional is empty (as cel-go).
-    Value v = root_->Eval(f);
+    Value v;
+    const Value* at = root_->Borrow(f);
+    if (!at) {
+      v = root_->Eval(f);
+      at = &v;
+    }
     f.Observe(top_);
-    if (v.is_error()) return v;
-    if (v.kind() == Kind::kOptional) {
-      if (!v.optional_has_value()) return fallback_->Eval(f);
-      v = v.optional_value();
+    if (at->is_error()) return *at;
+    if (at->kind() == Kind::kOptional) {
+      if (!at->optional_has_value()) return fallback_->Eval(f);
+      v = at->optional_value();
+      at = &v;
     }
     for (size_t i = 0; i < fields_.size(); ++i) {
       // ?. on a value without fields (null, a number) finds nothing; a list refuses a name.
-      if (v.kind() == Kind::kList) return UnsupportedListIndex();
-      if (v.kind() != Kind::kMap) return fallback_->Eval(f);
-      auto found = f.FindField(v, fields_[i], memoise_[i]);
+      if (at->kind() == Kind::kList) return UnsupportedListIndex();
+      if (at->kind() != Kind::kMap) return fallback_->Eval(f);
+      auto found = f.FindField(*at, fields_[i], memoise_[i]);
       if (!found) return fallback_->Eval(f);
       f.Observe(1);  // each ?. qualifier that finds its field
       v = std::move(*found);
+      at = &v;
     }
-    return v;
+    return at == &v ? std::move(v) : *at;
   }
 
  private:
@@ -713,19 +742,27 @@ class ComprehensionNode : public Node {
       return transform_->Eval(f);
     }
     uint64_t before = f.actual_cost();
+    if (macro_ != MacroKind::kOptMap && macro_ != MacroKind::kOptFlatMap) {
+      // A range kept in the frame (a variable, a loop variable) is walked where it is.
+      if (const Value* kept = range_->Borrow(f)) return IterateRange(*kept, f);
+    }
     Value range = range_->Eval(f);
     switch (macro_) {
       case MacroKind::kOptMap:
       case MacroKind::kOptFlatMap: return OptionalMap(std::move(range), f.actual_cost() - before, f);
       default: break;
     }
+    return IterateRange(range, f);
+  }
+
+ private:
+  Value IterateRange(const Value& range, Frame& f) const {
     if (range.is_error()) return range;
     if (range.kind() != Kind::kList && range.kind() != Kind::kMap) return NoSuchOverload("comprehension range");
     if (macro_ == MacroKind::kSortBy && range.kind() != Kind::kList) return NoSuchOverload("@sortByAssociatedKeys");
     return Iterate(range, f);
   }
 
- private:
   // cel-go expands o.optMap(x, e) to
   //   o.hasValue() ? optional.of(cel.bind(x, o.value(), e)) : optional.none()
   // (optFlatMap without optional.of), so the target is counted twice when it has a value.

@@ -84,6 +84,9 @@ class Activation {
   void BindLazy(int index, std::function<Value()> provider);
   // An unbound variable reads as an error ("no value bound to ...").
   Value Get(int index) const;
+  // Where the variable's value is kept (a lazy one is evaluated first); null where
+  // Get would give an error.
+  const Value* Resolve(int index) const;
 
  private:
   struct Slot {

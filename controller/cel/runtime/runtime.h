@@ -145,6 +145,10 @@ class Node {
   virtual Value Eval(Frame& f) const = 0;
   // The constant this node always yields, if any (for plan-time specialisation).
   virtual const Value* constant() const { return nullptr; }
+  // For a node whose value already lives in the frame (a local variable): counts
+  // it as Eval would and returns where it is, so that a selection reads it without
+  // a copy (and its reference count). Null: call Eval.
+  virtual const Value* Borrow(Frame&) const { return nullptr; }
 };
 
 // Argument kind masks for overload selection.
