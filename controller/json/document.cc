@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 #include <unordered_map>
 #include <vector>
 
@@ -153,6 +154,41 @@ void WriteLastWins(element e, std::string* out) {
   *out += '}';
 }
 
+// Copies a parsed document into buffers of the size it uses: the tape up to its
+// last word, the strings up to the end of the last one (simdjson's tape format:
+// the root word's payload is the index of the closing root word; a string word's
+// payload is its offset in the string buffer, a 32-bit length, the bytes and a NUL).
+bool CopyAtSize(const simdjson::dom::document& from, simdjson::dom::document* to) {
+  constexpr uint64_t kPayload = 0x00FFFFFFFFFFFFFFULL;
+  const uint64_t* tape = from.tape.get();
+  const uint8_t* strings = from.string_buf.get();
+  size_t words = static_cast<size_t>(tape[0] & kPayload) + 1;
+  size_t used = 0;
+  for (size_t i = 1; i + 1 < words; ++i) {
+    switch (static_cast<char>(tape[i] >> 56)) {
+      case '"': {
+        size_t at = static_cast<size_t>(tape[i] & kPayload);
+        uint32_t size;
+        std::memcpy(&size, strings + at, sizeof size);
+        used = std::max(used, at + sizeof size + size + 1);
+        break;
+      }
+      case 'l':
+      case 'u':
+      case 'd': ++i; break;  // the number is in the next word
+      default: break;
+    }
+  }
+  to->tape.reset(new (std::nothrow) uint64_t[words]);
+  // Padded as simdjson pads its own: readers may load eight bytes where a string starts.
+  to->string_buf.reset(new (std::nothrow) uint8_t[used + simdjson::SIMDJSON_PADDING]);
+  if (!to->tape || !to->string_buf) return false;
+  std::memcpy(to->tape.get(), tape, words * sizeof *tape);
+  if (used) std::memcpy(to->string_buf.get(), strings, used);
+  std::memset(to->string_buf.get() + used, 0, simdjson::SIMDJSON_PADDING);
+  return true;
+}
+
 }  // namespace
 
 bool HasRepeatedKeys(const Document& doc) { return TapeHasRepeatedKeys(doc.doc_); }
@@ -171,8 +207,13 @@ Result<DocumentPtr> Decoder::Decode(std::string_view json_text, KeyOrder keys) {
   }
   std::shared_ptr<Document> doc(new Document());
   simdjson::dom::element root;
-  auto err = parser_.parse_into_document(doc->doc_, json_text.data(), json_text.size(), true)
+  bool small = json_text.size() <= kScratchBytes;
+  auto err = parser_.parse_into_document(small ? scratch_ : doc->doc_, json_text.data(), json_text.size(), true)
                  .get(root);
+  if (err == simdjson::SUCCESS && small) {
+    if (!CopyAtSize(scratch_, &doc->doc_)) return Internal("cannot allocate a JSON document");
+    root = doc->doc_.root();
+  }
   if (err == simdjson::DEPTH_ERROR) {
     return InvalidArgument("JSON nesting too deep (limit " + std::to_string(limits_.max_depth) + ")");
   }

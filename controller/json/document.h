@@ -62,6 +62,11 @@ class Decoder {
   DecodeLimits limits_;
   simdjson::dom::parser parser_;
   bool allocated_ = false;
+  // Where documents up to kScratchBytes are parsed before they are copied, at their
+  // size, into the Document: simdjson's own buffers are sized for the worst case
+  // (ten times the text), and allocating those for every request costs page faults.
+  static constexpr size_t kScratchBytes = 256 * 1024;
+  simdjson::dom::document scratch_;
 };
 
 }  // namespace clausegate::json

@@ -106,37 +106,49 @@ Value Value::Map(std::vector<std::pair<Value, Value>> entries) {
 }
 
 Value Value::Json(simdjson::dom::element e, const json::KeyIndex* keys) {
+  Value v;
+  v.SetJson(e, keys);
+  return v;
+}
+
+// Fills a fresh (null) Value in place: lookups build their result where it is
+// returned, without a temporary to move.
+void Value::SetJson(simdjson::dom::element e, const json::KeyIndex* keys) {
   using simdjson::dom::element_type;
   switch (e.type()) {
-    case element_type::ARRAY: {
-      Value v(Kind::kList);
-      v.rep_ = Rep::kJson;
-      v.json_ = e;
-      v.u_.keys = keys;
-      return v;
-    }
-    case element_type::OBJECT: {
-      Value v(Kind::kMap);
-      v.rep_ = Rep::kJson;
-      v.json_ = e;
-      v.u_.keys = keys;
-      return v;
-    }
+    case element_type::ARRAY:
+    case element_type::OBJECT:
+      kind_ = e.type() == element_type::ARRAY ? Kind::kList : Kind::kMap;
+      rep_ = Rep::kJson;
+      json_ = e;
+      u_.keys = keys;
+      return;
     case element_type::INT64:
-      return Int(int64_t(e));
+      kind_ = Kind::kInt;
+      u_.i = int64_t(e);
+      return;
     case element_type::UINT64:
       // Only past INT64_MAX: Kubernetes decodes such a number as a float64.
-      return Double(static_cast<double>(uint64_t(e)));
+      kind_ = Kind::kDouble;
+      u_.d = static_cast<double>(uint64_t(e));
+      return;
     case element_type::DOUBLE:
-      return Double(double(e));
-    case element_type::STRING:
-      return StringView(std::string_view(e));
+      kind_ = Kind::kDouble;
+      u_.d = double(e);
+      return;
+    case element_type::STRING: {
+      std::string_view text(e);
+      kind_ = Kind::kString;
+      rep_ = Rep::kView;
+      u_.view = {text.data(), text.size()};
+      return;
+    }
     case element_type::BOOL:
-      return Bool(bool(e));
-    case element_type::NULL_VALUE:
-      return Null();
+      kind_ = Kind::kBool;
+      u_.b = bool(e);
+      return;
+    case element_type::NULL_VALUE: return;
   }
-  return Null();
 }
 
 Value Value::Type(std::string_view name) {
@@ -218,19 +230,26 @@ size_t Value::map_size() const {
 
 std::optional<Value> Value::MapFindKey(const json::HashedKey& key) const {
   if (rep_ == Rep::kJson) {
-    if (u_.keys != nullptr && u_.keys->usable()) {
-      JsonId id = json_identity();
-      uint32_t at = u_.keys->Find(static_cast<uint32_t>(id.index), key);
-      if (at == 0) return std::nullopt;
-      // The same document, another place in its tape (see json_identity).
-      simdjson::dom::element e;
-      const uint64_t words[2] = {id.doc, at};
-      std::memcpy(static_cast<void*>(&e), words, sizeof words);
-      return JsonChild(e);
-    }
+    if (u_.keys != nullptr && u_.keys->usable()) return IndexedFind(key);
     return JsonScan(key.text);
   }
   return HeapMapFind(key.text);
+}
+
+// One result object, built where the caller keeps it (a Value moved through the
+// stack costs a stalled reload of what was just written).
+std::optional<Value> Value::IndexedFind(const json::HashedKey& key) const {
+  std::optional<Value> found;
+  JsonId id = json_identity();
+  uint32_t at = u_.keys->Find(static_cast<uint32_t>(id.index), key);
+  if (at != 0) {
+    // The same document, another place in its tape (see json_identity).
+    simdjson::dom::element e;
+    const uint64_t words[2] = {id.doc, at};
+    std::memcpy(static_cast<void*>(&e), words, sizeof words);
+    found.emplace().SetJson(e, u_.keys);
+  }
+  return found;
 }
 
 // Without an index, a linear scan like simdjson's at_key, but checking the first

@@ -159,8 +159,10 @@ class Value {
   const MapData& map_data() const;
   // MapFindKey's other ways: a document object without an index, a map built by
   // an expression.
+  std::optional<Value> IndexedFind(const json::HashedKey& key) const;
   std::optional<Value> JsonScan(std::string_view key) const;
   std::optional<Value> HeapMapFind(std::string_view key) const;
+  void SetJson(simdjson::dom::element e, const json::KeyIndex* keys);
   // An element of this value's document, with its key index.
   Value JsonChild(simdjson::dom::element e) const {
     Value v = Json(e);
