@@ -4,10 +4,12 @@
 #include <random>
 #include <set>
 
+#include "generated_json.h"
 #include "json/document.h"
 
 using clausegate::json::DecodeLimits;
 using clausegate::json::Decoder;
+using namespace clausegate::json::testing;
 
 TEST_CASE("decoder: documents outlive the decoder's next use", "[json]") {
   Decoder d;
@@ -57,80 +59,18 @@ TEST_CASE("decoder: a key given twice keeps its last value, as Kubernetes decode
   CHECK(simdjson::minify((*plain)->root()) == R"({"a":1500.0,"s":"xé\n"})");
 }
 
-namespace {
-
-// The plain reading of "some object gives a key twice", over simdjson's DOM.
-bool NaiveRepeats(simdjson::dom::element e) {
-  if (e.type() == simdjson::dom::element_type::ARRAY) {
-    for (auto x : simdjson::dom::array(e)) {
-      if (NaiveRepeats(x)) return true;
-    }
-    return false;
-  }
-  if (e.type() != simdjson::dom::element_type::OBJECT) return false;
-  std::set<std::string_view> seen;
-  for (auto field : simdjson::dom::object(e)) {
-    if (!seen.insert(field.key).second || NaiveRepeats(field.value)) return true;
-  }
-  return false;
-}
-
-// Random JSON with keys that share long prefixes and lengths, strings as values that
-// equal keys, numbers of each kind, and wide objects; repeats happen by chance.
-void Generate(std::mt19937_64& rng, int depth, std::string* out) {
-  static const char* kKeys[] = {"a", "b", "containerPort", "containerPorts", "securityContext", "securityContexT",
-                                "readOnlyRootFilesystem", "readOnlyRootFilesystemX", "name", "é", "k1234567", "k1234568"};
-  int pick = depth > 4 ? static_cast<int>(rng() % 4) : static_cast<int>(rng() % 7);
-  switch (pick) {
-    case 0: *out += std::to_string(static_cast<int64_t>(rng() % 2000) - 1000); break;
-    case 1: *out += (rng() % 2) ? "18446744073709551615" : "2.5e3"; break;
-    case 2: *out += (rng() % 3 == 0) ? "null" : (rng() % 2 ? "true" : "false"); break;
-    case 3: *out += std::string("\"") + kKeys[rng() % std::size(kKeys)] + "\""; break;
-    case 4: {
-      *out += '[';
-      size_t n = rng() % 4;
-      for (size_t i = 0; i < n; ++i) {
-        if (i) *out += ',';
-        Generate(rng, depth + 1, out);
-      }
-      *out += ']';
-      break;
-    }
-    default: {
-      *out += '{';
-      bool wide = rng() % 8 == 0;
-      size_t n = wide ? 17 + rng() % 20 : rng() % 6;
-      for (size_t i = 0; i < n; ++i) {
-        if (i) *out += ',';
-        std::string key = wide && rng() % 16 ? "w" + std::to_string(rng() % 400) : kKeys[rng() % std::size(kKeys)];
-        *out += "\"" + key + "\":";
-        Generate(rng, depth + 1, out);
-      }
-      *out += '}';
-    }
-  }
-}
-
-}  // namespace
-
 TEST_CASE("decoder: repeated keys are found as a plain walk finds them, on generated documents", "[json]") {
-  uint64_t seed = 17;
-  if (const char* s = std::getenv("CLAUSEGATE_SEED")) seed = std::strtoull(s, nullptr, 10);
-  std::mt19937_64 rng(seed);
   Decoder d;
   int repeats = 0;
-  for (int i = 0; i < 4000; ++i) {
-    std::string text;
-    Generate(rng, 0, &text);
+  ForGenerated(4000, true, [&](const std::string& text) {
     auto as_is = d.Decode(text, clausegate::json::KeyOrder::kUnique);
     REQUIRE(as_is.ok());
     bool naive = NaiveRepeats((*as_is)->root());
-    INFO("seed " << seed << " document " << i << ": " << text);
     REQUIRE(clausegate::json::HasRepeatedKeys(**as_is) == naive);
     repeats += naive;
     auto kept = d.Decode(text);
     REQUIRE(kept.ok());
     CHECK_FALSE(NaiveRepeats((*kept)->root()));
-  }
+  });
   CHECK(repeats > 100);  // the generator does make them
 }
