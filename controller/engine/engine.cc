@@ -54,18 +54,23 @@ const TemplateKind* TemplateKindOf(const RequestInfo& info) {
   return nullptr;
 }
 
+// As the API server matches a rule's resources: "pods", "*" (no subresource),
+// "pods/status", "pods/*", "*/status", "*/*" (anything). Compared in place: every
+// request asks this of every policy for its resource.
+bool ResourceMatches(std::string_view want, std::string_view resource, std::string_view sub) {
+  if (want == "*/*") return true;
+  if (sub.empty()) return want == "*" || want == resource;
+  size_t slash = want.find('/');
+  if (slash == std::string_view::npos) return false;
+  std::string_view want_resource = want.substr(0, slash), want_sub = want.substr(slash + 1);
+  return (want_resource == resource || want_resource == "*") && (want_sub == sub || want_sub == "*");
+}
+
 bool RuleMatches(const policy::ResourceRule& r, std::string_view group, std::string_view version,
                  std::string_view resource, std::string_view sub, std::string_view op) {
   if (!Has(r.api_groups, group) || !Has(r.api_versions, version) || !Has(r.operations, op)) return false;
-  std::string full = sub.empty() ? std::string(resource) : std::string(resource) + "/" + std::string(sub);
-  for (const std::string& want : r.resources) {
-    if (want == "*" && sub.empty()) return true;
-    if (want == "*/*") return true;
-    if (want == full) return true;
-    if (!sub.empty() && want == std::string(resource) + "/*") return true;
-    if (!sub.empty() && want == "*/" + std::string(sub)) return true;
-  }
-  return false;
+  return std::any_of(r.resources.begin(), r.resources.end(),
+                     [&](const std::string& want) { return ResourceMatches(want, resource, sub); });
 }
 
 bool PolicyMatchesResource(const Policy& p, const RequestInfo& info, bool as_pod) {

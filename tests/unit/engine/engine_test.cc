@@ -582,3 +582,38 @@ TEST_CASE("engine: an exception resource needs a ticket, a justification and a f
   const std::string good = head + R"(,"justification":"j","ticket":"INC-1","expires":"2026-06-01T01:00:00Z"}})";
   CHECK(f.Run(PolicyResource("CompliancePolicyException", "e", "team-a"), good).allowed);
 }
+
+TEST_CASE("engine: rule resources match as the API server matches them, subresources included", "[engine]") {
+  // One policy per form of a rule's resources; which of them each request reaches.
+  std::string text;
+  for (std::string r : {"pods", "*", "pods/status", "pods/*", "*/status", "*/*", "pods/ephemeralcontainers"}) {
+    std::string name = r;
+    for (char& c : name) c = (c == '/' ? '-' : c == '*' ? 'x' : c);
+    text += "---\napiVersion: clausegate.io/v1alpha1\nkind: CompliancePolicy\nmetadata: {name: m-" + name +
+            "}\nspec:\n  match:\n    resources: [{apiGroups: [\"\"], apiVersions: [v1], resources: [\"" + r +
+            "\"]}]\n  validations: [{name: r, expression: 'true'}]\n";
+  }
+  auto loaded = policy::LoadPolicies({{"p.yaml", text}});
+  REQUIRE(loaded.issues.empty());
+  PolicySet set(std::move(loaded.policies), std::move(loaded.exceptions));
+  json::Decoder decoder;
+  auto object = decoder.Decode(R"({"metadata": {"name": "p"}})");
+  REQUIRE(object.ok());
+  auto reached = [&](std::string resource, std::string sub) {
+    Input in;
+    in.info.version = "v1";
+    in.info.kind = "Pod";
+    in.info.resource = resource;
+    in.info.sub_resource = sub;
+    in.object = cel::Value::Json(**object);
+    std::string out;
+    for (const policy::Policy* p : set.Evaluate(in).matched) out += (out.empty() ? "" : " ") + p->name;
+    return out;
+  };
+  CHECK(reached("pods", "") == "m-pods m-x m-x-x");
+  CHECK(reached("pods", "status") == "m-pods-status m-pods-x m-x-status m-x-x");
+  CHECK(reached("pods", "ephemeralcontainers") == "m-pods-x m-x-x m-pods-ephemeralcontainers");
+  CHECK(reached("services", "") == "m-x m-x-x");
+  CHECK(reached("services", "status") == "m-x-status m-x-x");
+  CHECK(reached("services", "proxy") == "m-x-x");
+}
