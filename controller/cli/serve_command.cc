@@ -15,6 +15,7 @@
 #include "audit/background_audit.h"
 #include "cli/args.h"
 #include "cli/load_options.h"
+#include "common/log_sink.h"
 #include "common/time_util.h"
 #include "kube/leader_election.h"
 #include "policy/loader.h"
@@ -25,6 +26,17 @@
 
 namespace clausegate::cli {
 namespace {
+
+// What each log stream may hold while its reader is stalled: thousands of decision
+// lines, a few MiB at most.
+constexpr size_t kLogQueueBytes = 4 << 20;
+
+std::string LogMetrics(const LogSink& out, const LogSink& err) {
+  return "# HELP clausegate_log_lines_dropped_total Log lines dropped because the reader of the stream stalled.\n"
+         "# TYPE clausegate_log_lines_dropped_total counter\n"
+         "clausegate_log_lines_dropped_total{stream=\"stdout\"} " + std::to_string(out.dropped_lines()) + "\n"
+         "clausegate_log_lines_dropped_total{stream=\"stderr\"} " + std::to_string(err.dropped_lines()) + "\n";
+}
 
 constexpr const char* kUsage =
     "usage: clausegate serve [--policies DIR...] --tls-cert FILE --tls-key FILE [--client-ca FILE]\n"
@@ -253,9 +265,17 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     if (!parse_lease(status_lease, "--status-lease", "clausegate-policy-status", &lease)) return 2;
   }
 
+  // From here on the process logs through sinks on its own descriptors: a stalled
+  // reader of stdout or stderr (a container runtime's log copier, a full pipe) costs
+  // log lines, counted, never a request or a signal. Declared before everything
+  // that logs, so that they outlive it.
+  out.flush();
+  err.flush();
+  LogSink out_sink(STDOUT_FILENO, kLogQueueBytes), err_sink(STDERR_FILENO, kLogQueueBytes);
+  std::ostream& log = err_sink.NewStream();
   server::PolicyStore store;
   server::Metrics metrics;
-  server::PolicyComposer composer(store, *load_options, err);
+  server::PolicyComposer composer(store, *load_options, err_sink.NewStream());
   // Loads and compiles the files; any problem rejects them whole, and the last good
   // files keep serving beside the resources.
   server::PolicyLoader load = [policy_paths, options = *load_options, &composer]() -> std::vector<Issue> {
@@ -270,17 +290,17 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   };
   auto first = load();
   if (!first.empty()) {
-    for (const auto& i : first) err << i.ToString() << "\n";
-    err << "clausegate serve: the policy set was rejected; not starting\n";
+    for (const auto& i : first) log << i.ToString() << "\n";
+    log << "clausegate serve: the policy set was rejected; not starting\n";
     return 2;
   }
   size_t count = store.Current().policies->policies().size();
-  server::PolicyWatcher watcher(policy_paths, store, load, err);
+  server::PolicyWatcher watcher(policy_paths, store, load, err_sink.NewStream());
   std::unique_ptr<server::NamespaceCache> namespaces;
   if (kube) {
-    namespaces = std::make_unique<server::NamespaceCache>(*kube, err);
+    namespaces = std::make_unique<server::NamespaceCache>(*kube, err_sink.NewStream());
   } else {
-    err << "{\"msg\":\"running without cluster access (" << why
+    log << "{\"msg\":\"running without cluster access (" << why
         << "): namespaceSelector and namespaceObject see only the request\"}\n";
   }
 
@@ -298,7 +318,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
       getrlimit(RLIMIT_NOFILE, &nofile);
     }
     if (nofile.rlim_cur != RLIM_INFINITY && nofile.rlim_cur < config.limits.max_connections + 64) {
-      err << ("{\"msg\":\"the open-files limit (" + std::to_string(nofile.rlim_cur) + ") is below --max-connections (" +
+      log << ("{\"msg\":\"the open-files limit (" + std::to_string(nofile.rlim_cur) + ") is below --max-connections (" +
               std::to_string(config.limits.max_connections) + ") plus room; connections past it are refused\"}\n");
     }
   }
@@ -316,7 +336,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     return clausegate::Timestamp{secs.count(),
                           static_cast<int32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(since - secs).count())};
   };
-  server::WebhookServer webhook(config, store, metrics, clock, out);
+  server::WebhookServer webhook(config, store, metrics, clock, out_sink);
   if (namespaces) {
     namespaces->Start();
     webhook.set_namespaces(namespaces.get());
@@ -327,7 +347,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   std::unique_ptr<kube::LeaderElector> elector;
   if (audit_every > 0) {
     background = std::make_unique<audit::BackgroundAudit>(
-        *kube, audit_options, [&store] { return store.Current().policies; }, clock, audit_metrics, err);
+        *kube, audit_options, [&store] { return store.Current().policies; }, clock, audit_metrics, err_sink.NewStream());
   }
   // The cluster's CompliancePolicy and CompliancePolicyException resources; the leader
   // writes their status.
@@ -337,7 +357,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     options.load = *load_options;
     options.clock = clock;
     options.leading = [&elector] { return elector && elector->leading(); };
-    policy_resources = std::make_unique<server::PolicyResources>(*kube, std::move(options), composer, err);
+    policy_resources = std::make_unique<server::PolicyResources>(*kube, std::move(options), composer, err_sink.NewStream());
     composer.set_on_files_changed([r = policy_resources.get()] { r->Wake(); });
     webhook.set_readiness([r = policy_resources.get()] {
       return r->synced() ? std::string() : std::string("the CompliancePolicy resources have not been listed yet");
@@ -350,29 +370,31 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
           if (b) b->SetLeading(leading);
           if (r) r->Wake();
         },
-        err);
+        err_sink.NewStream());
   }
-  webhook.set_more_metrics([&audit_metrics, audit = background != nullptr, r = policy_resources.get()] {
-    std::string text = audit ? audit_metrics.Render() : "";
+  webhook.set_more_metrics([&audit_metrics, audit = background != nullptr, r = policy_resources.get(), &out_sink,
+                            &err_sink] {
+    std::string text = LogMetrics(out_sink, err_sink);
+    if (audit) text += audit_metrics.Render();
     if (r) text += r->RenderMetrics();
     return text;
   });
   std::string error;
   if (!webhook.Start(&error)) {
-    err << "clausegate serve: " << error << "\n";
+    log << "clausegate serve: " << error << "\n";
     return 2;
   }
-  if (!watcher.Start(&error)) err << "{\"msg\":\"" << error << "; policies will not reload\"}\n";
+  if (!watcher.Start(&error)) log << "{\"msg\":\"" << error << "; policies will not reload\"}\n";
   if (policy_resources) policy_resources->Start();
   if (elector) elector->Start();
   if (background) {
     background->Start();
-    err << ("{\"msg\":\"auditing while leading\",\"lease\":\"" + lease.namespace_name + "/" + lease.name +
+    log << ("{\"msg\":\"auditing while leading\",\"lease\":\"" + lease.namespace_name + "/" + lease.name +
             "\",\"identity\":\"" + lease.identity + "\",\"intervalSeconds\":" +
             std::to_string(audit_every / 1'000'000'000) + "}\n") << std::flush;
   }
   // One write per line: readers (supervisors, tests) never see half a line.
-  err << ("{\"msg\":\"serving\",\"port\":" + std::to_string(webhook.port()) + ",\"healthPort\":" +
+  log << ("{\"msg\":\"serving\",\"port\":" + std::to_string(webhook.port()) + ",\"healthPort\":" +
           std::to_string(webhook.health_port()) + ",\"policies\":" + std::to_string(count) + "}\n")
       << std::flush;
   int sig = 0;
@@ -382,7 +404,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     // Keep answering, but report not ready, until the endpoints have dropped this
     // replica (a second signal cuts the wait short).
     webhook.BeginShutdown();
-    err << ("{\"msg\":\"shutting down\",\"signal\":" + std::to_string(sig) + ",\"delaySeconds\":" +
+    log << ("{\"msg\":\"shutting down\",\"signal\":" + std::to_string(sig) + ",\"delaySeconds\":" +
             std::to_string(shutdown_delay_s) + "}\n") << std::flush;
   }
   // The Lease is given up first, so that another replica audits at once.
@@ -394,12 +416,12 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     timespec wait{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
     sigtimedwait(&signals, nullptr, &wait);
   }
-  err << "{\"msg\":\"draining\",\"signal\":" << sig << "}\n" << std::flush;
+  log << "{\"msg\":\"draining\",\"signal\":" << sig << "}\n" << std::flush;
   webhook.Stop();
   watcher.Stop();
   if (policy_resources) policy_resources->Stop();
   if (namespaces) namespaces->Stop();
-  err << "{\"msg\":\"stopped\"}\n";
+  log << "{\"msg\":\"stopped\"}\n";
   return 0;
 }
 

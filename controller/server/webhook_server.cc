@@ -38,7 +38,7 @@ std::string OutcomeVerdict(const engine::RuleResult& r) {
 
 }  // namespace
 
-WebhookServer::WebhookServer(ServerConfig config, PolicyStore& store, Metrics& metrics, Clock clock, std::ostream& log)
+WebhookServer::WebhookServer(ServerConfig config, PolicyStore& store, Metrics& metrics, Clock clock, LogSink& log)
     : config_(std::move(config)),
       store_(store),
       metrics_(metrics),
@@ -48,10 +48,7 @@ WebhookServer::WebhookServer(ServerConfig config, PolicyStore& store, Metrics& m
 
 WebhookServer::~WebhookServer() { Stop(); }
 
-void WebhookServer::Log(const std::string& line) {
-  std::lock_guard<std::mutex> lock(log_mu_);
-  log_ << line << "\n" << std::flush;
-}
+void WebhookServer::Log(const std::string& line) { log_.Write(line); }
 
 namespace {
 

@@ -9,11 +9,11 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <ostream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/log_sink.h"
 #include "common/time_util.h"
 #include "json/document.h"
 #include "server/http/http_server.h"
@@ -54,7 +54,7 @@ class DecoderPool {
 class WebhookServer {
  public:
   using Clock = std::function<clausegate::Timestamp()>;
-  WebhookServer(ServerConfig config, PolicyStore& store, Metrics& metrics, Clock clock, std::ostream& log);
+  WebhookServer(ServerConfig config, PolicyStore& store, Metrics& metrics, Clock clock, LogSink& log);
   ~WebhookServer();
 
   // Namespace labels from the cluster; without it, namespace selectors see only
@@ -89,8 +89,8 @@ class WebhookServer {
   PolicyStore& store_;
   Metrics& metrics_;
   Clock clock_;
-  std::ostream& log_;
-  std::mutex log_mu_;
+  // Decisions and limits, one line each; the sink never blocks the I/O threads.
+  LogSink& log_;
   DecoderPool decoders_;
   const NamespaceCache* namespaces_ = nullptr;
   std::function<std::string()> more_metrics_;

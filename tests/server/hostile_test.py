@@ -61,15 +61,31 @@ def tls_context():
 
 
 class Server:
-    def __init__(self, *extra, port=0):
-        self.err = open(os.path.join(work, "err.%d" % time.monotonic_ns()), "w+")
-        self.out = open(os.path.join(work, "out.%d" % time.monotonic_ns()), "w+")
+    def __init__(self, *extra, port=0, stalled_log=False):
+        """stalled_log: stdout and stderr are one pipe that nobody reads once the server
+        has said it is serving (self.log_pipe, its read end)."""
         args = [BIN, "serve", "--policies", os.path.join(ROOT, "policies"), "--no-cluster",
                 "--tls-cert", os.path.join(certs, "server.crt"), "--tls-key", os.path.join(certs, "server.key"),
                 "--address", "127.0.0.1", "--port", str(port), "--health-port", "0", "--log-level", "warn", *extra]
-        self.proc = subprocess.Popen(args, stdout=self.out, stderr=self.err)
         self.port = self.health = None
         deadline = time.monotonic() + 30
+        if stalled_log:
+            self.log_pipe, write_end = os.pipe()
+            self.proc = subprocess.Popen(args, stdout=write_end, stderr=write_end)
+            os.close(write_end)
+            seen = b""
+            while time.monotonic() < deadline and b'"msg":"serving"' not in seen:
+                chunk = os.read(self.log_pipe, 4096)
+                if not chunk:
+                    break
+                seen += chunk
+            m = re.search(rb'"msg":"serving","port":(\d+),"healthPort":(\d+)', seen)
+            if m:
+                self.port, self.health = int(m.group(1)), int(m.group(2))
+            return
+        self.err = open(os.path.join(work, "err.%d" % time.monotonic_ns()), "w+")
+        self.out = open(os.path.join(work, "out.%d" % time.monotonic_ns()), "w+")
+        self.proc = subprocess.Popen(args, stdout=self.out, stderr=self.err)
         while time.monotonic() < deadline and self.proc.poll() is None:
             self.err.seek(0)
             m = re.search(r'"msg":"serving","port":(\d+),"healthPort":(\d+)', self.err.read())
@@ -343,6 +359,54 @@ async def main():
               + (f"; {errors.group(0)}" if errors else ""))
     else:
         check("wrk is installed for the load test", False)
+
+    # --- a log reader that stalls: reviews go on, lines are dropped and counted --------
+    # What copies a container's output (the runtime's log pipe) may stop reading for a
+    # while; the pipe fills after a few hundred decision lines, the server's queue after
+    # about 12,000 (4 MiB). Not one review may wait for either.
+    stalled = Server("--log-level", "info", stalled_log=True)
+    check("started with a log pipe nobody reads", stalled.port is not None)
+    if stalled.port is not None and shutil.which("wrk"):
+        base_hwm = stalled.status("VmHWM")
+        seconds = 12 if SANITIZED else 4
+        load = await asyncio.create_subprocess_exec(
+            "wrk", "-t", "2", "-c", "16", "-d", "%ds" % seconds, "--timeout", "2s", "-s", lua,
+            f"https://127.0.0.1:{stalled.port}/validate", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+        out = (await load.communicate())[0].decode()
+        done = re.search(r"(\d+) requests in", out)
+        errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
+        worst, ok = await fresh_reviews(stalled, 5)
+        m = re.search(r'clausegate_log_lines_dropped_total\{stream="stdout"\} (\d+)', stalled.metrics())
+        dropped = int(m.group(1)) if m else -1
+        grew = stalled.status("VmHWM") - base_hwm
+        check("a stalled log reader: every review answered, none late, lines dropped and counted",
+              done and int(done.group(1)) > 1000 and not errors and ok and worst < 0.5 * SLOW and dropped > 0
+              and (SANITIZED or grew < 48),
+              f"{done.group(1) if done else '?'} reviews in {seconds} s"
+              + (f", {errors.group(0)}" if errors else ", no errors or timeouts")
+              + f"; fresh reviews: worst {worst * 1000:.0f} ms; {dropped} lines dropped; VmHWM +{grew:.1f} MiB")
+        # Read again: the lines kept arrive whole, and the next one logged says how many
+        # were lost; SIGTERM still ends the process at once.
+        got = bytearray()
+        reader = asyncio.get_running_loop().run_in_executor(None, lambda: [got.extend(c) for c in iter(
+            lambda: os.read(stalled.log_pipe, 1 << 16), b"")])
+        await asyncio.sleep(0.5)
+        await fresh_reviews(stalled, 1)
+        await asyncio.sleep(0.5)
+        t0 = time.monotonic()
+        code = stalled.stop()
+        took = time.monotonic() - t0
+        await asyncio.wait_for(reader, 10)
+        os.close(stalled.log_pipe)
+        lines = got.decode(errors="replace").splitlines()
+        parsed = [json.loads(l) for l in lines if l.startswith("{")]
+        told = sum(l.get("lines", 0) for l in parsed if l.get("msg") == "log lines dropped")
+        check("once read again: whole lines, the loss told in the log, exit 0 at once",
+              len(parsed) == len(lines) and told == dropped and code == 0 and took < 3 * SLOW,
+              f"{len(lines)} lines, {told} told dropped, exit {code} after {took:.2f} s")
+    else:
+        check("wrk is installed for the stalled log test", False)
+        stalled.stop()
 
     # --- deadlines: a handshake that never comes, a request that never ends ------------
     quick = Server("--handshake-timeout-seconds", "1", "--request-timeout-seconds", "2", "--idle-timeout-seconds", "2")
