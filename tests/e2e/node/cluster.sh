@@ -109,7 +109,9 @@ EOF
 network() {
   ip netns add "$NETNS" || die "cannot create the network namespace $NETNS"
   in_ns ip link set lo up &&
-    in_ns ip link add cg0 type bridge &&
+    # A fixed address: a bridge left to choose takes its lowest port's, which changes as
+    # Pods come and go, and each Pod keeps sending to the old one until it asks again.
+    in_ns ip link add cg0 address 02:00:0a:63:00:01 type bridge &&
     in_ns ip addr add "$node_ip/24" dev cg0 &&
     in_ns ip addr add "$service_ip/32" dev cg0 &&
     in_ns ip link set cg0 up &&
