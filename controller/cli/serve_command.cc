@@ -27,10 +27,6 @@
 namespace clausegate::cli {
 namespace {
 
-// What each log stream may hold while its reader is stalled: thousands of decision
-// lines, a few MiB at most.
-constexpr size_t kLogQueueBytes = 4 << 20;
-
 std::string LogMetrics(const LogSink& out, const LogSink& err) {
   return "# HELP clausegate_log_lines_dropped_total Log lines dropped because the reader of the stream stalled.\n"
          "# TYPE clausegate_log_lines_dropped_total counter\n"
@@ -45,7 +41,8 @@ constexpr const char* kUsage =
     "                        [--max-connections 4096] [--max-header-bytes 16384]\n"
     "                        [--handshake-timeout-seconds 5] [--request-timeout-seconds 10]\n"
     "                        [--idle-timeout-seconds 120] [--drain-timeout-seconds 10]\n"
-    "                        [--log-level debug|info|warn|error] [--shutdown-delay-seconds 0]\n"
+    "                        [--log-level debug|info|warn|error] [--log-buffer-bytes 4194304]\n"
+    "                        [--shutdown-delay-seconds 0]\n"
     "                        [--kubeconfig FILE | --kube-api URL --kube-token-file FILE --kube-ca FILE]\n"
     "                        [--audit-interval 0] [--audit-lease NAMESPACE/NAME] [--audit-identity ID]\n"
     "                        [--audit-lease-seconds 15] [--audit-page-size 500]\n"
@@ -55,6 +52,8 @@ constexpr const char* kUsage =
     "  Serves POST /validate (admission.k8s.io/v1 AdmissionReview) over HTTPS, and /healthz,\n"
     "  /readyz and /metrics over plain HTTP on the health port. SIGTERM drains and exits 0;\n"
     "  with --shutdown-delay-seconds N it first reports not ready and keeps serving for N seconds.\n"
+    "  Logs are written apart from the requests: while whatever reads stdout or stderr stalls,\n"
+    "  each stream keeps up to --log-buffer-bytes, then drops lines and counts them.\n"
     "  --audit-interval DURATION (Go syntax: 10m, 1h; 0 is off) audits what runs in the cluster\n"
     "  (as `clausegate audit`) in the one replica that holds the Lease --audit-lease (default\n"
     "  $POD_NAMESPACE/clausegate-audit; the identity is $POD_NAME, else the host name), at once when\n"
@@ -101,7 +100,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   std::string status_lease;
   std::string kube_api, kube_token_file, kube_ca, kubeconfig, log_level = "info";
   std::string port, health_port, threads, max_body_bytes, eval_deadline_ms, shutdown_delay, max_connections,
-      max_header_bytes, handshake_timeout, request_timeout, idle_timeout, drain_timeout;
+      max_header_bytes, handshake_timeout, request_timeout, idle_timeout, drain_timeout, log_buffer_bytes;
   LoadFlags load_flags;
   std::string audit_interval, audit_lease, audit_identity, audit_lease_seconds, audit_page_size;
   Args parser("serve");
@@ -112,6 +111,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
       .Value({"--kube-token-file"}, &kube_token_file)
       .Value({"--kube-ca"}, &kube_ca)
       .Value({"--log-level"}, &log_level)
+      .Value({"--log-buffer-bytes"}, &log_buffer_bytes)
       .Value({"--tls-cert"}, &config.tls_cert)
       .Value({"--tls-key"}, &config.tls_key)
       .Value({"--client-ca"}, &config.client_ca)
@@ -151,6 +151,9 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
     numbers_ok = false;
   };
   int shutdown_delay_s = 0;
+  // Thousands of decision lines by default; a few MiB at most of memory per stream.
+  size_t log_queue_bytes = 4 << 20;
+  number(log_buffer_bytes, "--log-buffer-bytes", 4096, 1LL << 30, &log_queue_bytes);
   number(port, "--port", 0, 65535, &config.port);
   number(health_port, "--health-port", -1, 65535, &config.health_port);
   number(threads, "--threads", 1, 256, &config.threads);
@@ -271,7 +274,7 @@ int RunServeCommand(std::span<const std::string> args, std::ostream& out, std::o
   // that logs, so that they outlive it.
   out.flush();
   err.flush();
-  LogSink out_sink(STDOUT_FILENO, kLogQueueBytes), err_sink(STDERR_FILENO, kLogQueueBytes);
+  LogSink out_sink(STDOUT_FILENO, log_queue_bytes), err_sink(STDERR_FILENO, log_queue_bytes);
   std::ostream& log = err_sink.NewStream();
   server::PolicyStore store;
   server::Metrics metrics;
