@@ -1,11 +1,12 @@
 // Regular expressions with RE2 (linear time, no backreferences): matches, find,
-// findAll. A literal pattern is compiled once, when the expression is compiled;
-// a computed one is compiled per call.
+// findAll. A literal pattern is compiled once, when the expression is compiled,
+// with the strings a match must contain; a computed one is compiled per call.
 
 #include <optional>
 
 #include <re2/re2.h>
 
+#include "cel/libraries/regex_prefilter.h"
 #include "cel/runtime/runtime.h"
 
 namespace clausegate::cel {
@@ -15,17 +16,26 @@ using Args = std::span<const Value>;
 
 re2::StringPiece Piece(std::string_view s) { return re2::StringPiece(s.data(), s.size()); }
 
-std::shared_ptr<const RE2> CompileRegex(std::string_view pattern) {
+RE2::Options Options() {
   RE2::Options opts;
   opts.set_log_errors(false);
   opts.set_max_mem(1 << 20);  // bounds the compiled program of an untrusted pattern
-  return std::make_shared<const RE2>(Piece(pattern), opts);
+  return opts;
 }
 
+// A pattern prepared once: the program, and what a text must contain to match it.
+struct PreparedRegex {
+  explicit PreparedRegex(std::string_view pattern) : re(Piece(pattern), Options()) {
+    if (re.ok()) prefilter = RegexPrefilter::Of(pattern, Options());
+  }
+  RE2 re;
+  std::optional<RegexPrefilter> prefilter;
+};
+
 Prepared PrepareRegex(const Value& pattern) {
-  auto re = CompileRegex(pattern.string_value());
-  if (!re->ok()) return {nullptr, "invalid regular expression: " + re->error()};
-  return {re, ""};
+  auto p = std::make_shared<const PreparedRegex>(pattern.string_value());
+  if (!p->re.ok()) return {nullptr, "invalid regular expression: " + p->re.error()};
+  return {p, ""};
 }
 
 void ChargeScan(Frame& f, std::string_view text) { f.Charge(1 + static_cast<int64_t>(text.size() / 10)); }
@@ -78,15 +88,28 @@ using RegexOp = Value (*)(const RE2&, Args, Frame&);
 template <RegexOp Op>
 Value Dynamic(Args a, Frame& f) {
   f.Charge(static_cast<int64_t>(a[1].string_value().size() / 10));
-  auto re = CompileRegex(a[1].string_value());
-  if (!re->ok()) return Value::Error("invalid regular expression: " + re->error());
-  return Op(*re, a, f);
+  RE2 re(Piece(a[1].string_value()), Options());
+  if (!re.ok()) return Value::Error("invalid regular expression: " + re.error());
+  return Op(re, a, f);
 }
 
-// The pattern prepared at compile time.
+// What each function answers for a text that cannot match.
+Value NoMatch(RegexOp op) {
+  if (op == MatchesWith) return Value::Bool(false);
+  if (op == FindWith) return Value::String("");
+  return Value::List({});
+}
+
+// The pattern prepared at compile time; a text without the strings every match
+// contains is answered without a search, at the same cost.
 template <RegexOp Op>
 Value Compiled(Args a, const void* state, Frame& f) {
-  return Op(*static_cast<const RE2*>(state), a, f);
+  const auto& p = *static_cast<const PreparedRegex*>(state);
+  if (p.prefilter && !p.prefilter->MayMatch(a[0].string_value())) {
+    ChargeScan(f, a[0].string_value());
+    return NoMatch(Op);
+  }
+  return Op(p.re, a, f);
 }
 
 constexpr KindMask kS = K(Kind::kString), kI = K(Kind::kInt);
