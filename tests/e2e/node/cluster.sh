@@ -109,8 +109,10 @@ EOF
 network() {
   ip netns add "$NETNS" || die "cannot create the network namespace $NETNS"
   in_ns ip link set lo up &&
-    # A fixed address: a bridge left to choose takes its lowest port's, which changes as
-    # Pods come and go, and each Pod keeps sending to the old one until it asks again.
+    # A fixed address, as the CNI bridge plugin gives a bridge it creates: one left to
+    # choose takes its lowest port's, which changes as Pods come and go; a Pod waiting to
+    # answer then sends its answer to the old one until its neighbour entry expires, and
+    # a review in flight at that moment hangs past the API server's timeout.
     in_ns ip link add cg0 address 02:00:0a:63:00:01 type bridge &&
     in_ns ip addr add "$node_ip/24" dev cg0 &&
     in_ns ip addr add "$service_ip/32" dev cg0 &&
