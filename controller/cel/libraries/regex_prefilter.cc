@@ -1,5 +1,8 @@
 #include "cel/libraries/regex_prefilter.h"
 
+#include <array>
+#include <cstdint>
+
 #include <re2/filtered_re2.h>
 
 namespace clausegate::cel {
@@ -8,9 +11,22 @@ namespace {
 // Shorter strings filter little and cost a comparison at many places.
 constexpr int kMinAtomLength = 3;
 
-unsigned char LowerAscii(unsigned char c) { return static_cast<unsigned char>(c | (static_cast<unsigned>(c - 'A') < 26u ? 0x20 : 0)); }
+constexpr unsigned char LowerAscii(unsigned char c) {
+  return static_cast<unsigned char>(c | (static_cast<unsigned>(c - 'A') < 26u ? 0x20 : 0));
+}
 
-unsigned Pair(unsigned char a, unsigned char b) { return (LowerAscii(a) & 63u) << 6 | (LowerAscii(b) & 63u); }
+// Each byte as the 6 bits the pair table keys on, lowercased; a byte outside ASCII
+// as kWide.
+constexpr uint8_t kWide = 64;
+constexpr std::array<uint8_t, 256> kCode = [] {
+  std::array<uint8_t, 256> t{};
+  for (unsigned c = 0; c < 256; ++c) {
+    t[c] = c >= 0x80 ? kWide : static_cast<uint8_t>(LowerAscii(static_cast<unsigned char>(c)) & 63u);
+  }
+  return t;
+}();
+
+unsigned Pair(unsigned char a, unsigned char b) { return unsigned{kCode[a]} << 6 | kCode[b]; }
 
 }  // namespace
 
@@ -39,16 +55,20 @@ std::optional<RegexPrefilter> RegexPrefilter::Of(std::string_view pattern, const
 bool RegexPrefilter::MayMatch(std::string_view text) const {
   const auto* t = reinterpret_cast<const unsigned char*>(text.data());
   size_t n = text.size();
-  for (size_t i = 0; i < n; ++i) {
-    // Outside ASCII, case folding is Unicode's (the Kelvin sign folds to k): search.
-    if (t[i] >= 0x80) return true;
-    if (i + 1 == n) break;
-    unsigned pair = Pair(t[i], t[i + 1]);
+  if (n == 0) return false;
+  // Outside ASCII, case folding is Unicode's (the Kelvin sign folds to k): search.
+  unsigned prev = kCode[t[0]];
+  if (prev & kWide) return true;
+  for (size_t i = 1; i < n; ++i) {
+    unsigned cur = kCode[t[i]];
+    if (cur & kWide) return true;
+    unsigned pair = prev << 6 | cur;
+    prev = cur;
     if (!(starts_[pair >> 6] >> (pair & 63) & 1)) continue;
     for (const auto& a : atoms_) {
-      if (a.size() > n - i) continue;
+      if (a.size() > n - (i - 1)) continue;
       size_t k = 0;
-      while (k < a.size() && static_cast<unsigned char>(a[k]) == LowerAscii(t[i + k])) ++k;
+      while (k < a.size() && static_cast<unsigned char>(a[k]) == LowerAscii(t[i - 1 + k])) ++k;
       if (k == a.size()) return true;
     }
   }
