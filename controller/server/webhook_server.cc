@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admission/review.h"
+#include "json/json_line.h"
 
 namespace clausegate::server {
 
@@ -105,19 +106,19 @@ http::HttpResponse WebhookServer::Validate(const http::HttpRequest& req) {
   admission::ReviewResult r = admission::HandleReview(req.body, *snap.policies, *decoder, options);
   decoders_.Give(std::move(decoder));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto dump = [](const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
   if (!r.reviewed) {
     metrics_.BadRequest(r.bad_reason);
-    Log(dump({{"msg", "bad request"}, {"status", r.http_status}, {"reason", r.body}}));
+    Log(json::JsonLine().String("msg", "bad request").Int("status", r.http_status).String("reason", r.body).Take());
     return Text(r.http_status, r.body + "\n");
   }
   std::string verdict = r.decision.allowed ? (r.decision.warnings.empty() ? "allow" : "warn") : "deny";
   metrics_.Review(verdict, r.info.kind, r.info.operation, seconds);
-  nlohmann::json rules = nlohmann::json::array(), clauses = nlohmann::json::array();
+  std::vector<std::string> rules, clauses;
   for (const auto& rr : r.decision.results) {
     if (rr.outcome == engine::Outcome::kPass) continue;
     std::string v = OutcomeVerdict(rr);
     metrics_.Violation(rr.policy->name, v);
+    if (!config_.log_decisions) continue;
     rules.push_back(rr.policy->name + "/" + (rr.rule ? rr.rule->name : std::string("matchConditions")) + ":" + v);
     for (const auto& c : rr.rule ? rr.rule->controls : rr.policy->controls) clauses.push_back(c.id);
   }
@@ -125,19 +126,21 @@ http::HttpResponse WebhookServer::Validate(const http::HttpRequest& req) {
   // request are bounded (Kubernetes names are at most 253 bytes).
   auto bounded = [](const std::string& s) { return s.size() <= 253 ? s : s.substr(0, 253) + "..."; };
   if (config_.log_decisions) {
-    Log(dump({{"msg", "decision"},
-              {"uid", r.info.uid},
-              {"kind", bounded(r.info.kind)},
-              {"namespace", bounded(r.info.namespace_name)},
-              {"name", bounded(r.info.name)},
-              {"operation", r.info.operation},
-              {"user", bounded(r.info.username)},
-              {"dryRun", r.info.dry_run},
-              {"verdict", verdict},
-              {"rules", rules},
-              {"controls", clauses},
-              {"generation", snap.generation},
-              {"micros", static_cast<int64_t>(seconds * 1e6)}}));
+    Log(json::JsonLine()
+            .String("msg", "decision")
+            .String("uid", r.info.uid)
+            .String("kind", bounded(r.info.kind))
+            .String("namespace", bounded(r.info.namespace_name))
+            .String("name", bounded(r.info.name))
+            .String("operation", r.info.operation)
+            .String("user", bounded(r.info.username))
+            .Bool("dryRun", r.info.dry_run)
+            .String("verdict", verdict)
+            .Strings("rules", rules)
+            .Strings("controls", clauses)
+            .Int("generation", static_cast<int64_t>(snap.generation))
+            .Int("micros", static_cast<int64_t>(seconds * 1e6))
+            .Take());
   }
   return {200, "application/json", std::move(r.body), {}};
 }
