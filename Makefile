@@ -45,9 +45,9 @@ test-asan: deps
 # background audit and its leader election) under ThreadSanitizer.
 test-tsan: deps
 	cmake -S . -B $(BUILD_TSAN) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLAUSEGATE_TSAN=ON -DCLAUSEGATE_BENCH=OFF $(DEV_FLAGS)
-	cmake --build $(BUILD_TSAN) -j $(JOBS) --target clausegate unit_cel unit_server unit_kube
+	cmake --build $(BUILD_TSAN) -j $(JOBS) --target clausegate unit_common unit_cel unit_server unit_kube
 	cd $(BUILD_TSAN) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-	  ctest --output-on-failure -R 'server_webhook|server_hostile|unit_server|unit_kube|unit_cel|audit_background'
+	  ctest --output-on-failure -R 'server_webhook|server_hostile|unit_common|unit_server|unit_kube|unit_cel|audit_background'
 
 # What packagers and most users build (-O3, NDEBUG), with GCC; every test but the
 # fresh clone (make test runs that one).
