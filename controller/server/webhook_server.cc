@@ -1,5 +1,6 @@
 #include "server/webhook_server.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <openssl/ssl.h>
@@ -120,7 +121,9 @@ http::HttpResponse WebhookServer::Validate(const http::HttpRequest& req) {
     metrics_.Violation(rr.policy->name, v);
     if (!config_.log_decisions) continue;
     rules.push_back(rr.policy->name + "/" + (rr.rule ? rr.rule->name : std::string("matchConditions")) + ":" + v);
-    for (const auto& c : rr.rule ? rr.rule->controls : rr.policy->controls) clauses.push_back(c.id);
+    for (const auto& c : rr.rule ? rr.rule->controls : rr.policy->controls) {
+      if (std::find(clauses.begin(), clauses.end(), c.id) == clauses.end()) clauses.push_back(c.id);  // each clause once
+    }
   }
   // One line per decision; never the object or the request body. Names from the
   // request are bounded (Kubernetes names are at most 253 bytes).

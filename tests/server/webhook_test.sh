@@ -109,6 +109,16 @@ grep -q 'clausegate_reviews_total{verdict="deny",kind="Pod",operation="CREATE"}'
   grep -q 'clausegate_review_duration_seconds_bucket{le="0.0001"}' "$work/metrics" &&
   grep -q '^clausegate_policy_generation 1$' "$work/metrics"; expect metrics $?
 grep -q '"msg":"decision"' "$work/log" && ! grep -q 'securityContext' "$work/log"; expect logs $?
+# A decision line: msg first, the verdict with its rules, each clause once.
+python3 - "$work/log" <<'PY'; expect decision-line $?
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if '"msg":"decision"' in l]
+denied = [l for l in lines if l["verdict"] == "deny"]
+ok = denied and all(l["rules"] for l in denied) and all(
+    list(l)[0] == "msg" and l["uid"] and len(set(l["controls"])) == len(l["controls"])
+    and {"kind", "namespace", "name", "operation", "user", "dryRun", "generation", "micros"} <= set(l) for l in lines)
+sys.exit(0 if ok else 1)
+PY
 
 # SIGTERM drains and exits 0.
 kill -TERM "$pid"; wait "$pid"; [ $? = 0 ] && grep -q '"msg":"stopped"' "$work/err"; expect sigterm $?
