@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
+#include "json/json_line.h"
 
 namespace clausegate::admission {
 namespace {
@@ -150,13 +150,22 @@ ReviewResult HandleReview(std::string_view body, const engine::PolicySet& polici
   result.info = info;
   result.reviewed = true;
 
-  using json = nlohmann::json;
-  json response = {{"uid", uid}, {"allowed", result.decision.allowed}};
-  if (!result.decision.allowed) {
-    response["status"] = {{"code", 403}, {"reason", "Forbidden"}, {"message", result.decision.message}};
+  // Keys in the order the API server's own encoder writes them (sorted), so that an
+  // answer reads the same whichever way it was made.
+  json::JsonLine out;
+  out.String("apiVersion", api_version).String("kind", "AdmissionReview").Object("response");
+  out.Bool("allowed", result.decision.allowed);
+  if (!result.decision.audit_annotations.empty()) {
+    out.Object("auditAnnotations");
+    for (const auto& [k, v] : result.decision.audit_annotations) out.String(k, Bounded(v, kMaxAuditValueLength));
+    out.End();
   }
+  if (!result.decision.allowed) {
+    out.Object("status").Int("code", 403).String("message", result.decision.message).String("reason", "Forbidden").End();
+  }
+  out.String("uid", uid);
   // Warnings (the engine orders them most severe first): each bounded, and bounded in all.
-  json warnings = json::array();
+  std::vector<std::string> warnings;
   size_t total = 0;
   for (const std::string& w : result.decision.warnings) {
     std::string bounded = Bounded(w, kMaxWarningLength);
@@ -164,14 +173,8 @@ ReviewResult HandleReview(std::string_view body, const engine::PolicySet& polici
     total += bounded.size();
     warnings.push_back(std::move(bounded));
   }
-  if (!warnings.empty()) response["warnings"] = std::move(warnings);
-  if (!result.decision.audit_annotations.empty()) {
-    json audit = json::object();
-    for (const auto& [k, v] : result.decision.audit_annotations) audit[k] = Bounded(v, kMaxAuditValueLength);
-    response["auditAnnotations"] = std::move(audit);
-  }
-  json out = {{"apiVersion", api_version}, {"kind", "AdmissionReview"}, {"response", std::move(response)}};
-  result.body = out.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (!warnings.empty()) out.Strings("warnings", warnings);
+  result.body = out.End().Take();
   return result;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // One JSON object on one line, written straight into a string, fields in the order
-// given: the log's lines, one per request, without building a document first.
+// given: the log's lines and the webhook's answers, one per request, without
+// building a document first. Objects nest with Object()/End().
 
 #include <cstdint>
 #include <string>
@@ -38,7 +39,19 @@ class JsonLine {
     out_ += ']';
     return *this;
   }
-  // The line, without a newline.
+  // A nested object under `key`: the fields that follow are its own until End().
+  JsonLine& Object(std::string_view key) {
+    Key(key);
+    out_ += '{';
+    first_ = true;
+    return *this;
+  }
+  JsonLine& End() {
+    out_ += '}';
+    first_ = false;
+    return *this;
+  }
+  // The line, without a newline (every Object() ended).
   std::string Take() {
     out_ += '}';
     return std::move(out_);
@@ -46,11 +59,13 @@ class JsonLine {
 
  private:
   void Key(std::string_view key) {
-    if (out_.size() > 1) out_ += ',';
+    if (!first_) out_ += ',';
+    first_ = false;
     AppendJsonQuoted(key, &out_);
     out_ += ':';
   }
   std::string out_ = "{";
+  bool first_ = true;
 };
 
 }  // namespace clausegate::json

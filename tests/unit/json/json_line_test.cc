@@ -60,6 +60,20 @@ TEST_CASE("json line: fields in the order given", "[json]") {
                          .Take();
   CHECK(line == R"({"msg":"decision","micros":-5,"dryRun":true,"rules":["a/b:deny","c\"d"],"none":[]})");
   CHECK(JsonLine().Take() == "{}");
+  std::string nested = JsonLine()
+                           .String("a", "x")
+                           .Object("o")
+                           .Object("empty")
+                           .End()
+                           .Int("n", 1)
+                           .Object("p")
+                           .Bool("t", false)
+                           .End()
+                           .End()
+                           .Strings("z", {"w"})
+                           .Take();
+  CHECK(nested == R"({"a":"x","o":{"empty":{},"n":1,"p":{"t":false}},"z":["w"]})");
+  CHECK(nlohmann::json::parse(nested).dump() == nested);
   CHECK(Quoted("\xc3\xa9\xff") == "\"\xc3\xa9\\ufffd\"");
 }
 
