@@ -166,7 +166,10 @@ uint64_t CostOfCall(CallCost rule, std::span<const Value> args, const Value& res
     if (args.size() == 2 && known_sizes.empty() && args[0].kind() == Kind::kString && args[1].kind() == Kind::kString) {
       std::string_view a = args[0].string_value(), b = args[1].string_value();
       if (a.size() > b.size()) std::swap(a, b);
-      // A code point is at most four bytes, and at least one.
+      // A code point is at most four bytes, and at least one. Most comparisons are
+      // of short strings: within ten bytes, the smaller size is 0 when a side is
+      // empty, else 1 to 10, each priced (a tenth, rounded up) as 1 is.
+      if (a.size() <= 10) return a.empty() ? 0 : 1;
       if (a.size() <= b.size() / 4) return utf8::Length(a);
     }
     return std::min(size(0), size(1));
