@@ -28,53 +28,51 @@ KeyIndex::Built KeyIndex::Build(const simdjson::dom::document& doc, size_t max_w
   index.tape_ = tape;
   index.strings_ = strings;
 
-  struct Open {
-    uint32_t object;  // 0 for an array
-    bool want_key;
-  };
-  std::vector<Open> open;
-  open.reserve(16);
+  // Every object is met once in a pass over the tape (a number's second word
+  // skipped, so that it is never read as a type); its keys are then visited by
+  // hopping from each key over its value, nested scopes in one step.
   size_t budget = end + kMaxProbe;  // probes in all, beyond each key's first
   for (size_t i = 1; i < end; ++i) {
     uint64_t word = tape[i];
-    switch (static_cast<char>(word >> 56)) {
-      case '{': open.push_back({static_cast<uint32_t>(i), true}); continue;
-      case '[': open.push_back({0, false}); continue;
-      case '}':
-      case ']': open.pop_back(); break;
-      case '"':
-        if (!open.empty() && open.back().want_key) {
-          open.back().want_key = false;
-          const uint8_t* at = strings + (word & kPayload);
-          uint32_t size;
-          std::memcpy(&size, at, sizeof size);
-          uint64_t head, tail;
-          ReadKey(at + sizeof size, size, &head, &tail);
-          uint64_t hash = Hash(size, head, tail);
-          uint32_t object = open.back().object, value = static_cast<uint32_t>(i + 1), tag = static_cast<uint32_t>(hash);
-          for (size_t slot = index.Home(hash, object), probes = 0;; slot = (slot + 1) & index.mask_, ++probes) {
-            Slot& s = index.slots_[slot];
-            if (s.value == 0) {
-              s = Slot{object, value, tag};
-              break;
-            }
-            if (probes == kMaxProbe || budget-- == 0) return out;
-            if (s.object == object && s.tag == tag &&
-                index.KeyAt(s.value) == std::string_view(reinterpret_cast<const char*>(at + sizeof size), size)) {
-              out.indexed = out.repeated = true;  // decoded again without it: no index for this one
-              return out;
-            }
-          }
-          continue;
-        }
-        break;
-      case 'l':
-      case 'u':
-      case 'd': ++i; break;  // the number is in the next word
-      default: break;        // true, false, null
+    char type = static_cast<char>(word >> 56);
+    if (type == 'l' || type == 'u' || type == 'd') {
+      ++i;
+      continue;
     }
-    // A value ended: inside an object, a key comes next.
-    if (!open.empty() && open.back().object != 0) open.back().want_key = true;
+    if (type != '{') continue;
+    uint32_t object = static_cast<uint32_t>(i);
+    size_t close = static_cast<uint32_t>(word) - 1;  // the '}'; the payload points past it
+    for (size_t k = i + 1; k < close;) {
+      const uint8_t* at = strings + (tape[k] & kPayload);
+      uint32_t size;
+      std::memcpy(&size, at, sizeof size);
+      uint64_t head, tail;
+      ReadKey(at + sizeof size, size, &head, &tail);
+      uint64_t hash = Hash(size, head, tail);
+      uint32_t value = static_cast<uint32_t>(k + 1), tag = static_cast<uint32_t>(hash);
+      for (size_t slot = index.Home(hash, object), probes = 0;; slot = (slot + 1) & index.mask_, ++probes) {
+        Slot& s = index.slots_[slot];
+        if (s.value == 0) {
+          s = Slot{object, value, tag};
+          break;
+        }
+        if (probes == kMaxProbe || budget-- == 0) return out;
+        if (s.object == object && s.tag == tag &&
+            index.KeyAt(s.value) == std::string_view(reinterpret_cast<const char*>(at + sizeof size), size)) {
+          out.indexed = out.repeated = true;  // decoded again without it: no index for this one
+          return out;
+        }
+      }
+      uint64_t v = tape[value];
+      switch (static_cast<char>(v >> 56)) {
+        case '{':
+        case '[': k = static_cast<uint32_t>(v); break;  // past the scope
+        case 'l':
+        case 'u':
+        case 'd': k = value + 2; break;  // the number is in the next word
+        default: k = value + 1; break;
+      }
+    }
   }
   out.index = std::move(index);
   out.indexed = true;
