@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <unordered_map>
 
 #include "cel/runtime/program.h"
 #include "policy/resource_check.h"
@@ -25,8 +24,12 @@ namespace {
 using policy::Action;
 using policy::Policy;
 
+// Every request asks this of every rule of every candidate policy: compared in place.
 bool Has(const std::vector<std::string>& list, std::string_view v) {
-  return std::any_of(list.begin(), list.end(), [&](const std::string& s) { return s == "*" || s == v; });
+  for (const std::string& s : list) {
+    if ((s.size() == 1 && s[0] == '*') || std::string_view(s) == v) return true;
+  }
+  return false;
 }
 
 // Kinds whose pod template a pod policy also checks (those of Pod Security
@@ -220,16 +223,20 @@ PolicySet::PolicySet(std::vector<policy::Policy> policies, std::vector<policy::P
     }
     if (p.match.pod_templates && pods) pod_template_policies_.push_back(i);
   }
-  std::unordered_map<std::string_view, int> text_slots;
+  // A variable and a condition of the same text are the same value: one slot. The
+  // same text means the same only in the same CEL environment (string.format differs).
+  std::map<std::pair<cel::checker::Profile, std::string_view>, int> text_slots;
+  auto slot_of = [&](const Policy& p, const policy::NamedExpression& e) {
+    if (!e.request_scoped) return -1;
+    return text_slots.emplace(std::make_pair(p.cel_environment, std::string_view(e.expression)),
+                              static_cast<int>(text_slots.size()))
+        .first->second;
+  };
   shared_slots_.resize(policies_.size());
   for (size_t i = 0; i < policies_.size(); ++i) {
-    for (const auto& v : policies_[i].variables) {
-      int slot = -1;
-      if (v.request_scoped) {
-        slot = text_slots.emplace(v.expression, static_cast<int>(text_slots.size())).first->second;
-      }
-      shared_slots_[i].push_back(slot);
-    }
+    const Policy& p = policies_[i];
+    for (const auto& v : p.variables) shared_slots_[i].variables.push_back(slot_of(p, v));
+    for (const auto& c : p.match_conditions) shared_slots_[i].conditions.push_back(slot_of(p, c));
   }
   shared_count_ = text_slots.size();
 }
@@ -455,16 +462,16 @@ Decision PolicySet::Evaluate(const Input& in) const {
   cel::EvalOptions eval;
   eval.deadline = in.deadline;
   std::vector<std::pair<policy::Severity, std::string>> warnings;
-  // Request-scoped variables evaluated once for every policy that declares the same
+  // Request-scoped expressions evaluated once for every policy that declares the same
   // text, apart for the object itself and its pod template (they see different objects).
-  std::vector<std::optional<cel::Value>> shared_object_vars(shared_count_), shared_template_vars(shared_count_);
+  std::vector<std::optional<cel::Value>> shared_object(shared_count_), shared_template(shared_count_);
   std::vector<Candidate> candidates = Candidates(in.info);
   size_t rules = 0;
   for (const Candidate& c : candidates) rules += c.policy->validations.size();
   d.results.reserve(d.results.size() + rules);
   for (const Candidate& c : candidates) {
     const Policy& p = *c.policy;
-    const std::vector<int>& slots = shared_slots_[static_cast<size_t>(&p - policies_.data())];
+    const SharedSlots& slots = shared_slots_[static_cast<size_t>(&p - policies_.data())];
     if (!SelectorsMatch(p, in)) continue;
 
     // The view the expressions see: the object itself, or its pod template.
@@ -486,23 +493,25 @@ Decision PolicySet::Evaluate(const Input& in) const {
     act.Bind(p.slots.namespace_object, in.namespace_object);
     act.Bind(p.slots.params, p.params ? cel::Value::Json(*p.params) : cel::Value::Null());
     act.Bind(p.slots.now, cel::Value::Timestamp(in.now));
+    // An expression's value, from the request's shared slot when it has one.
+    std::vector<std::optional<cel::Value>>& shared = c.via_template ? shared_template : shared_object;
+    auto evaluate_shared = [&act, &eval, &shared](const policy::NamedExpression& e, int slot) {
+      if (slot < 0) return e.program->Evaluate(act, eval);
+      std::optional<cel::Value>& value = shared[static_cast<size_t>(slot)];
+      if (!value) value = e.program->Evaluate(act, eval);
+      return *value;
+    };
     // What every lazy variable of this policy needs, behind one pointer: a provider
     // of two pointers is kept inside its std::function, without an allocation.
     struct LazyContext {
-      const cel::Activation* act;
-      const cel::EvalOptions* eval;
-      std::vector<std::optional<cel::Value>>* shared;
+      const decltype(evaluate_shared)* evaluate;
       const std::vector<int>* slots;
       const policy::NamedExpression* first;  // slots are indexed by the variable's position
-    } lazy{&act, &eval, c.via_template ? &shared_template_vars : &shared_object_vars, &slots, p.variables.data()};
+    } lazy{&evaluate_shared, &slots.variables, p.variables.data()};
     for (size_t i = 0; i < p.variables.size() && i < p.slots.variables.size(); ++i) {
       const policy::NamedExpression* v = &p.variables[i];
       act.BindLazy(p.slots.variables[i], [v, ctx = &lazy] {
-        int slot = (*ctx->slots)[static_cast<size_t>(v - ctx->first)];
-        if (slot < 0) return v->program->Evaluate(*ctx->act, *ctx->eval);
-        std::optional<cel::Value>& shared = (*ctx->shared)[static_cast<size_t>(slot)];
-        if (!shared) shared = v->program->Evaluate(*ctx->act, *ctx->eval);
-        return *shared;
+        return (*ctx->evaluate)(*v, (*ctx->slots)[static_cast<size_t>(v - ctx->first)]);
       });
     }
 
@@ -518,8 +527,9 @@ Decision PolicySet::Evaluate(const Input& in) const {
     };
 
     bool applies = true;
-    for (const auto& mc : p.match_conditions) {
-      cel::Value v = mc.program->Evaluate(act, eval);
+    for (size_t i = 0; i < p.match_conditions.size(); ++i) {
+      const policy::NamedExpression& mc = p.match_conditions[i];
+      cel::Value v = evaluate_shared(mc, slots.conditions[i]);
       if (v.kind() == cel::Kind::kBool) {
         if (!v.bool_value()) {
           applies = false;

@@ -131,9 +131,13 @@ class PolicySet {
   std::map<std::string, std::vector<size_t>> by_resource_;
   std::vector<size_t> wildcard_;
   std::vector<size_t> pod_template_policies_;
-  // Per policy, per variable: its slot among the distinct texts of request-scoped
-  // variables (evaluated once a request for all policies that declare it), or -1.
-  std::vector<std::vector<int>> shared_slots_;
+  // Per policy, per variable and per match condition: its slot among the distinct
+  // texts of request-scoped expressions (evaluated once a request for all policies
+  // that declare it), or -1.
+  struct SharedSlots {
+    std::vector<int> variables, conditions;
+  };
+  std::vector<SharedSlots> shared_slots_;
   size_t shared_count_ = 0;
   policy::LoadOptions resource_options_;
   policy::Policy builtin_;

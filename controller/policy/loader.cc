@@ -315,6 +315,7 @@ class PolicyReader {
     // matchConditions see no variables; variables see the ones before them.
     p.match_conditions = Expressions(spec, "matchConditions", *env, Yields::kBool);
     p.variables = Expressions(spec, "variables", *env, Yields::kAny, &p.slots.variables, env.get());
+    for (auto& c : p.match_conditions) c.request_scoped = !c.program->Reads(p.slots.params);
     for (auto& v : p.variables) {
       v.request_scoped = !v.program->Reads(p.slots.params) &&
                          std::none_of(p.slots.variables.begin(), p.slots.variables.end(),

@@ -70,8 +70,8 @@ struct NamedExpression {
   cel::checker::CostRange estimated_cost;  // as Kubernetes estimates it
   // Reads only what every policy sees alike for one request (object, oldObject,
   // request, namespaceObject, now): no params, no variables (the compiled program
-  // says what it reads). Policies that declare the same text then share one
-  // evaluation per request.
+  // says what it reads). Policies that declare the same text (as a variable or a
+  // match condition) then share one evaluation per request.
   bool request_scoped = false;
 };
 

@@ -519,6 +519,68 @@ spec:
   CHECK(by_policy.at("large") == Outcome::kPass);
 }
 
+TEST_CASE("engine: match conditions share an evaluation too, within one CEL environment", "[engine]") {
+  // The same text formats differently in the two environments (Kubernetes writes
+  // "1,234.50"): each policy must see its own.
+  const char* policies = R"yaml(
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicy
+metadata: {name: kubernetes}
+spec:
+  controls: ["ISO27002:12.1.3"]
+  match: {resources: [{apiGroups: [""], resources: [pods]}]}
+  matchConditions:
+    - {name: two-containers, expression: "object.spec.containers.size() == 2"}
+    - {name: formatted, expression: "'%.2f'.format([1234.5]) == '1,234.50'"}
+  variables:
+    - {name: text, expression: "'%.2f'.format([1234.5])"}
+  validations: [{name: own-format, expression: "variables.text == '1,234.50'"}]
+---
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicy
+metadata: {name: clausegate}
+spec:
+  controls: ["ISO27002:12.1.3"]
+  celEnvironment: clausegate
+  match: {resources: [{apiGroups: [""], resources: [pods]}]}
+  matchConditions:
+    - {name: two-containers, expression: "object.spec.containers.size() == 2"}
+    - {name: formatted, expression: "'%.2f'.format([1234.5]) == '1,234.50'"}
+  validations: [{name: matched, expression: "false"}]
+---
+apiVersion: clausegate.io/v1alpha1
+kind: CompliancePolicy
+metadata: {name: clausegate-variable}
+spec:
+  controls: ["ISO27002:12.1.3"]
+  celEnvironment: clausegate
+  match: {resources: [{apiGroups: [""], resources: [pods]}]}
+  matchConditions:
+    - {name: two-containers, expression: "object.spec.containers.size() == 2"}
+  variables:
+    - {name: text, expression: "'%.2f'.format([1234.5])"}
+  validations: [{name: own-format, expression: "variables.text == '1234.50'"}]
+)yaml";
+  auto loaded = policy::LoadPolicies({{"p.yaml", policies}});
+  REQUIRE(loaded.ok());
+  CHECK(loaded.policies[0].match_conditions[0].request_scoped);
+  PolicySet set(std::move(loaded.policies), {});
+  json::Decoder decoder;
+  auto pod = decoder.Decode(R"({"metadata":{"name":"p"},"spec":{"containers":[{"name":"a"},{"name":"b"}]}})");
+  REQUIRE(pod.ok());
+  Input in;
+  in.info = Pod();
+  in.object = cel::Value::Json((*pod)->root());
+  in.request = RequestValue(in.info);
+  Decision d = set.Evaluate(in);
+  std::map<std::string, Outcome> by_policy;
+  for (const auto& r : d.results) by_policy[r.policy->name] = r.outcome;
+  CHECK(by_policy.at("kubernetes") == Outcome::kPass);
+  CHECK(by_policy.count("clausegate") == 0);  // its second condition is false in its environment
+  CHECK(by_policy.at("clausegate-variable") == Outcome::kPass);
+  CHECK(d.matched.size() == 2);
+}
+
 namespace {
 
 RequestInfo PolicyResource(std::string kind, std::string name, std::string ns = "", std::string op = "CREATE") {
