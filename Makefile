@@ -16,7 +16,7 @@ DEV_FLAGS  = -DCLAUSEGATE_WERROR=ON
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 
-.PHONY: all deps build run test test-asan test-tsan test-release test-clang build-matrix fuzz e2e bench bench-webhook bench-peers clean
+.PHONY: all deps build build-release run test test-asan test-tsan test-release test-clang build-matrix fuzz e2e bench bench-webhook bench-peers clean
 
 all: build
 
@@ -49,11 +49,13 @@ test-tsan: deps
 	cd $(BUILD_TSAN) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  ctest --output-on-failure -R 'server_webhook|server_hostile|unit_common|unit_server|unit_kube|unit_cel|audit_background'
 
-# What packagers and most users build (-O3, NDEBUG), with GCC; every test but the
-# fresh clone (make test runs that one).
-test-release: deps
-	cmake -S . -B $(BUILD_RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCLAUSEGATE_BENCH=OFF $(DEV_FLAGS)
-	cmake --build $(BUILD_RELEASE) -j $(JOBS)
+# The build that ships (the image's): -O3, NDEBUG and GCC's profile-guided
+# optimisation, trained on the policy library's own suites (scripts/pgo-build.sh).
+build-release: deps
+	JOBS=$(JOBS) bash scripts/pgo-build.sh $(BUILD_RELEASE) $(DEV_FLAGS)
+
+# Every test but the fresh clone (make test runs that one) on the build that ships.
+test-release: build-release
 	cd $(BUILD_RELEASE) && ctest --output-on-failure -j $(JOBS) -LE fresh-clone
 
 # The other compiler, at the size-optimised build type.
@@ -84,17 +86,18 @@ e2e: build
 	bash tests/e2e/run.sh $(BUILD)/controller/cli/clausegate
 	bash tests/e2e/node/chart_test.sh
 
-bench: build
-	bash scripts/bench.sh $(BUILD)
+# The benchmarks measure the build that ships.
+bench: build-release
+	bash scripts/bench.sh $(BUILD_RELEASE)
 
-bench-webhook: build
-	bash scripts/bench-webhook.sh $(BUILD)
+bench-webhook: build-release
+	bash scripts/bench-webhook.sh $(BUILD_RELEASE)
 
 # clausegate check against Kyverno's CLI, gator and conftest on one generated corpus
 # with equivalent restricted-profile policy sets (not in CI: the peers are built once
 # from the Go module proxy into ~/.cache/clausegate-peers).
-bench-peers: build
-	bash scripts/bench-peers.sh $(BUILD)
+bench-peers: build-release
+	bash scripts/bench-peers.sh $(BUILD_RELEASE)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_TSAN) $(BUILD_RELEASE) $(BUILD_CLANG) build-matrix
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_TSAN) $(BUILD_RELEASE) $(BUILD_RELEASE)-instrumented $(BUILD_CLANG) build-matrix
