@@ -87,6 +87,13 @@ YamlDocuments LoadYamlDocuments(std::string_view text, std::string_view file, ui
     out.error = Issue{std::string(file), pos, "YAML may not contain NUL bytes"};
     return out;
   }
+  // yaml-cpp 0.7 also loops forever on a ',' below the indentation of a document's
+  // root (" a: 1\n,b"), and maybe on other invalid streams: it reads only what
+  // libyaml (the reader Kubernetes' own is a port of) finds valid.
+  if (auto syntax = FirstYamlSyntaxError(text, file, first_line)) {
+    out.error = std::move(*syntax);
+    return out;
+  }
   try {
     out.nodes = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {

@@ -383,7 +383,30 @@ std::string SyntaxMessage(const yaml_parser_t& p) {
   return m;
 }
 
+// The parser's error as an Issue: the reader (encoding, control characters) names a
+// byte offset, the scanner and parser a mark.
+Issue SyntaxIssue(const yaml_parser_t& p, std::string_view text, std::string_view file, uint32_t first_line) {
+  SourcePosition pos = p.error == YAML_READER_ERROR
+                           ? PositionAt(text, std::min(text.size(), static_cast<size_t>(p.problem_offset)))
+                           : SourcePosition{static_cast<uint32_t>(p.problem_mark.line) + 1,
+                                            static_cast<uint32_t>(p.problem_mark.column) + 1};
+  pos.line += first_line - 1;
+  return Issue{std::string(file), pos, SyntaxMessage(p)};
+}
+
 }  // namespace
+
+std::optional<Issue> FirstYamlSyntaxError(std::string_view text, std::string_view file, uint32_t first_line) {
+  Parser parser(text);
+  if (!parser.ok()) return Issue{std::string(file), {first_line, 1}, "cannot start the YAML parser"};
+  Event ev;
+  for (;;) {
+    ev.Reset();
+    if (!yaml_parser_parse(parser.get(), &ev.event)) return SyntaxIssue(*parser.get(), text, file, first_line);
+    ev.live = true;
+    if (ev.event.type == YAML_STREAM_END_EVENT) return std::nullopt;
+  }
+}
 
 void YamlToJson(std::string_view text, std::string_view file, uint32_t first_line, const YamlToJsonOptions& options,
                 const YamlJsonSink& on_document, std::vector<Issue>* errors, std::vector<Issue>* warnings) {
@@ -420,14 +443,7 @@ void YamlToJson(std::string_view text, std::string_view file, uint32_t first_lin
   for (;;) {
     ev.Reset();
     if (!yaml_parser_parse(parser.get(), &ev.event)) {
-      const yaml_parser_t& p = *parser.get();
-      // The reader (encoding, control characters) names a byte offset, the scanner and
-      // parser a mark.
-      SourcePosition pos = p.error == YAML_READER_ERROR
-                               ? PositionAt(text, std::min(text.size(), static_cast<size_t>(p.problem_offset)))
-                               : SourcePosition{static_cast<uint32_t>(p.problem_mark.line) + 1,
-                                                static_cast<uint32_t>(p.problem_mark.column) + 1};
-      errors->push_back({std::string(file), at(pos), SyntaxMessage(p)});
+      errors->push_back(SyntaxIssue(*parser.get(), text, file, first_line));
       return;
     }
     ev.live = true;

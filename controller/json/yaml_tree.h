@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,5 +32,10 @@ struct YamlToJsonOptions {
 using YamlJsonSink = std::function<void(std::string& json, SourcePosition position)>;
 void YamlToJson(std::string_view text, std::string_view file, uint32_t first_line, const YamlToJsonOptions& options,
                 const YamlJsonSink& on_document, std::vector<Issue>* errors, std::vector<Issue>* warnings);
+
+// The first syntax error libyaml finds in `text` (nullopt when it reads as YAML), in
+// one pass over its events and nothing kept: the check a text passes before a
+// reader that cannot be trusted with invalid YAML sees it.
+std::optional<Issue> FirstYamlSyntaxError(std::string_view text, std::string_view file, uint32_t first_line);
 
 }  // namespace clausegate::json

@@ -224,3 +224,31 @@ TEST_CASE("yaml: merge keys as Kubernetes applies them (what comes later wins)",
   CHECK(Json(tags, 0) ==
         R"({"a":"1","b":16,"c":1,"d":"12","e":"true","f":"hi","1":"i","true":"b","1.5":"f"})");
 }
+
+TEST_CASE("yaml: the policy reader refuses invalid streams before yaml-cpp sees them", "[json][yaml]") {
+  // yaml-cpp 0.7 loops forever on each of these (a ',' below the indentation of the
+  // document's root, found by fuzzing the policy loader): each must come back as an
+  // error at once; a regression hangs this test until CTest's timeout.
+  for (const char* text : {" b: 2\n,c: 3\n", "  b: 2\n ,c: 3\n", " - b\n,c\n", " b: [2]\n,c\n", " b: 2\n,\n",
+                           " a: |\n  x\n,y\n", " a: b\n#c\n,d\n", "--- \n b: 2\n,c\n"}) {
+    INFO(text);
+    YamlDocuments r = LoadYamlDocuments(text, "p.yaml");
+    REQUIRE(r.error.has_value());
+    CHECK(r.error->file == "p.yaml");
+    CHECK(r.error->position.line >= 2);
+    CHECK(r.nodes.empty());
+  }
+  // The error is libyaml's, where it found it, counted from the chunk's first line.
+  YamlDocuments at = LoadYamlDocuments(" b: 2\n,c: 3\n", "p.yaml", 10);
+  REQUIRE(at.error.has_value());
+  CHECK(at.error->position.line == 11);
+  CHECK(at.error->position.column == 1);
+  // What libyaml reads is read as before, flow collections and quoted scalars that go
+  // on below the root's indentation included.
+  for (const char* text : {"a: 1\nb: [1, 2]\n", " a: [1\n,2]\n", " a: \"x\n,y\"\n", "a: 1\n---\nb: 2\n"}) {
+    INFO(text);
+    YamlDocuments r = LoadYamlDocuments(text, "p.yaml");
+    CHECK_FALSE(r.error.has_value());
+    CHECK_FALSE(r.nodes.empty());
+  }
+}
