@@ -223,6 +223,12 @@ PolicySet::PolicySet(std::vector<policy::Policy> policies, std::vector<policy::P
     }
     if (p.match.pod_templates && pods) pod_template_policies_.push_back(i);
   }
+  // Each resource's list takes in the wildcards once, here, in policy order.
+  for (auto& [key, list] : by_resource_) {
+    list.insert(list.end(), wildcard_.begin(), wildcard_.end());
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+  }
   // A variable and a condition of the same text are the same value: one slot. The
   // same text means the same only in the same CEL environment (string.format differs).
   std::map<std::pair<cel::checker::Profile, std::string_view>, int> text_slots;
@@ -243,11 +249,9 @@ PolicySet::PolicySet(std::vector<policy::Policy> policies, std::vector<policy::P
 
 std::vector<PolicySet::Candidate> PolicySet::Candidates(const RequestInfo& info) const {
   std::vector<Candidate> out;
-  std::vector<size_t> direct;
-  if (auto it = by_resource_.find(info.group + "/" + info.resource); it != by_resource_.end()) direct = it->second;
-  direct.insert(direct.end(), wildcard_.begin(), wildcard_.end());
-  std::sort(direct.begin(), direct.end());
-  direct.erase(std::unique(direct.begin(), direct.end()), direct.end());
+  auto it = by_resource_.find(info.group + "/" + info.resource);
+  const std::vector<size_t>& direct = it != by_resource_.end() ? it->second : wildcard_;
+  out.reserve(direct.size() + pod_template_policies_.size());
   for (size_t i : direct) {
     if (PolicyMatchesResource(policies_[i], info, false)) out.push_back({&policies_[i], false});
   }

@@ -127,7 +127,8 @@ class PolicySet {
 
   std::vector<policy::Policy> policies_;
   std::vector<policy::PolicyException> exceptions_;
-  // (group "/" resource) -> policies whose rules name it; wildcards apart.
+  // (group "/" resource) -> policies whose rules name it or a wildcard, in order;
+  // a resource no rule names has the wildcards alone.
   std::map<std::string, std::vector<size_t>> by_resource_;
   std::vector<size_t> wildcard_;
   std::vector<size_t> pod_template_policies_;

@@ -8,6 +8,8 @@
 // What each step costs is fixed when the program is planned; a call's cost may
 // depend on its arguments' sizes and on the overload the checker resolved.
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -66,5 +68,25 @@ uint64_t CostOfCall(CallCost rule, std::span<const Value> args, const Value& res
 // cel-go's actualSize: code points of a string, bytes, elements of a list or map,
 // the value of a full optional; 1 for anything else.
 uint64_t ActualSize(const Value& v);
+
+// What == (or != when `negate`) costs on its two operands: CostOfCall's kEquals or
+// kTenthOfSmaller. Nearly every comparison is of scalars or of short strings, priced
+// here without a call: a tenth of the smaller size, rounded up, is 1 for a scalar
+// (size 1) and for a string of 1 to 10 bytes (1 to 10 code points), 0 for ''.
+inline uint64_t EqualityCost(const std::array<Value, 2>& operands, bool negate, uint64_t cap) {
+  const Value& l = operands[0];
+  const Value& r = operands[1];
+  auto scalar = [](Kind k) {
+    return k == Kind::kNull || k == Kind::kBool || k == Kind::kInt || k == Kind::kUint || k == Kind::kDouble;
+  };
+  Kind lk = l.kind(), rk = r.kind();
+  if (lk == Kind::kString && rk == Kind::kString) {
+    size_t smaller = std::min(l.string_value().size(), r.string_value().size());
+    if (smaller <= 10) return smaller == 0 ? 0 : 1;
+  } else if (scalar(lk) && scalar(rk)) {
+    return 1;
+  }
+  return CostOfCall(negate ? CallCost::kTenthOfSmaller : CallCost::kEquals, operands, Value(), cap);
+}
 
 }  // namespace clausegate::cel

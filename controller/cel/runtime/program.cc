@@ -466,7 +466,7 @@ class EqualsNode : public Node {
     std::array<Value, 2> lr{l_->Eval(f), r_->Eval(f)};
     const Value& l = lr[0];
     const Value& r = lr[1];
-    f.Observe(CostOfCall(negate_ ? CallCost::kTenthOfSmaller : CallCost::kEquals, lr, Value(), f.cost_headroom()));
+    f.Observe(EqualityCost(lr, negate_, f.cost_headroom()));
     if (l.is_error()) return l;
     if (r.is_error()) return r;
     WorkBudget work = f.Remaining();

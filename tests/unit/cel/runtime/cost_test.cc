@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "common/utf8.h"
 
@@ -38,6 +39,33 @@ TEST_CASE("cost: comparing two strings costs a tenth of the shorter's code point
     INFO("seed " << seed << " sizes " << args[0].string_value().size() << ", " << args[1].string_value().size());
     CHECK(CostOfCall(CallCost::kEquals, args, Value(), UINT64_MAX) == want);
     CHECK(CostOfCall(CallCost::kTenthOfSmaller, args, Value(), UINT64_MAX) == want);
+    CHECK(EqualityCost(args, false, UINT64_MAX) == want);
+    CHECK(EqualityCost(args, true, UINT64_MAX) == want);
+  }
+}
+
+TEST_CASE("cost: == and != price every pair of kinds as the general rule does", "[cel][cost]") {
+  std::vector<Value> values{Value::Null(),
+                            Value::Bool(true),
+                            Value::Int(-3),
+                            Value::Uint(7),
+                            Value::Double(2.5),
+                            Value::String(""),
+                            Value::String("short"),
+                            Value::String("a string of more than ten bytes"),
+                            Value::String("\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac"),
+                            Value::Bytes("bytes"),
+                            Value::List({Value::Int(1), Value::Int(2)}),
+                            Value::Map({{Value::String("k"), Value::Int(1)}}),
+                            Value::Optional(Value::String("twelve bytes")),
+                            Value::OptionalNone()};
+  for (const Value& l : values) {
+    for (const Value& r : values) {
+      std::array<Value, 2> args{l, r};
+      INFO(ValueToString(l) << " == " << ValueToString(r));
+      CHECK(EqualityCost(args, false, UINT64_MAX) == CostOfCall(CallCost::kEquals, args, Value(), UINT64_MAX));
+      CHECK(EqualityCost(args, true, UINT64_MAX) == CostOfCall(CallCost::kTenthOfSmaller, args, Value(), UINT64_MAX));
+    }
   }
 }
 
