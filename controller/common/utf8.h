@@ -60,6 +60,15 @@ inline size_t Length(std::string_view s) {
     uint64_t m = (w & ~(w << 1) & kHigh) >> 7;
     continuations += static_cast<size_t>((m * 0x0101010101010101ULL) >> 56);
   }
+  if (n >= 8 && i < n) {
+    // The last bytes, as the low end of the word that ends the string shifted out.
+    uint64_t w;
+    std::memcpy(&w, p + n - 8, sizeof w);
+    w >>= 8 * (8 - (n - i));
+    uint64_t m = (w & ~(w << 1) & kHigh) >> 7;
+    continuations += static_cast<size_t>((m * 0x0101010101010101ULL) >> 56);
+    i = n;
+  }
   for (; i < n; ++i) continuations += (p[i] & 0xC0) == 0x80;
   return n - continuations;
 }

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 
 #include <re2/filtered_re2.h>
 
@@ -15,18 +16,32 @@ constexpr unsigned char LowerAscii(unsigned char c) {
   return static_cast<unsigned char>(c | (static_cast<unsigned>(c - 'A') < 26u ? 0x20 : 0));
 }
 
-// Each byte as the 6 bits the pair table keys on, lowercased; a byte outside ASCII
-// as kWide.
-constexpr uint8_t kWide = 64;
+// Each ASCII byte as the 6 bits the pair table keys on, lowercased (texts with other
+// bytes are never scanned).
 constexpr std::array<uint8_t, 256> kCode = [] {
   std::array<uint8_t, 256> t{};
-  for (unsigned c = 0; c < 256; ++c) {
-    t[c] = c >= 0x80 ? kWide : static_cast<uint8_t>(LowerAscii(static_cast<unsigned char>(c)) & 63u);
-  }
+  for (unsigned c = 0; c < 0x80; ++c) t[c] = static_cast<uint8_t>(LowerAscii(static_cast<unsigned char>(c)) & 63u);
   return t;
 }();
 
 unsigned Pair(unsigned char a, unsigned char b) { return unsigned{kCode[a]} << 6 | kCode[b]; }
+
+// Eight bytes at a time; the last word ends the text (overlapping what was read).
+bool IsAscii(const unsigned char* t, size_t n) {
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  if (n < 8) {
+    unsigned any = 0;
+    for (size_t i = 0; i < n; ++i) any |= t[i];
+    return (any & 0x80) == 0;
+  }
+  uint64_t any = 0, w;
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    std::memcpy(&w, t + i, sizeof w);
+    any |= w;
+  }
+  std::memcpy(&w, t + n - 8, sizeof w);
+  return ((any | w) & kHigh) == 0;
+}
 
 }  // namespace
 
@@ -57,11 +72,10 @@ bool RegexPrefilter::MayMatch(std::string_view text) const {
   size_t n = text.size();
   if (n == 0) return false;
   // Outside ASCII, case folding is Unicode's (the Kelvin sign folds to k): search.
+  if (!IsAscii(t, n)) return true;
   unsigned prev = kCode[t[0]];
-  if (prev & kWide) return true;
   for (size_t i = 1; i < n; ++i) {
     unsigned cur = kCode[t[i]];
-    if (cur & kWide) return true;
     unsigned pair = prev << 6 | cur;
     prev = cur;
     if (!(starts_[pair >> 6] >> (pair & 63) & 1)) continue;

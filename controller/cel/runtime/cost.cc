@@ -11,7 +11,15 @@ namespace {
 using checker::TypeKind;
 
 uint64_t Saturate(double x) { return x >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(x); }
-uint64_t Ceil(double x) { return Saturate(std::ceil(x)); }
+// Saturate(std::ceil(x)) for the non-negative x a price is, without a call into libm
+// (x86-64's baseline has no rounding instruction): below 2^64 a truncation is exact,
+// and a double past 2^53 is already whole.
+uint64_t Ceil(double x) {
+  if (!(x < 1.8e19)) return Saturate(std::ceil(x));
+  if (x <= 0) return 0;
+  auto whole = static_cast<uint64_t>(x);
+  return whole + (static_cast<double>(whole) < x ? 1 : 0);
+}
 uint64_t Add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 uint64_t Mul(uint64_t a, uint64_t b) { return a != 0 && b > UINT64_MAX / a ? UINT64_MAX : a * b; }
 
