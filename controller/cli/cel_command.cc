@@ -2,10 +2,12 @@
 
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <iostream>
 #include <ostream>
 #include <sstream>
+#include <unordered_map>
 
 #include "cel/runtime/program.h"
 #include "cel/tagged.h"
@@ -63,8 +65,39 @@ std::optional<std::string> ReadTypes(const std::vector<std::pair<std::string, st
   return std::nullopt;
 }
 
+// What a batch keeps from line to line: each profile's environment, built once and
+// copied for every line (building one reads every declaration of its libraries), and
+// the programs compiled lately, by what they depend on (profile, declarations in
+// order, text): a batch gives the same expression over many bindings.
+class BatchCache {
+ public:
+  struct Compiled {
+    std::shared_ptr<const cel::Env> env;  // the program's variable indices are this Env's
+    cel::CompileResult result;
+  };
+
+  const cel::Env& Prototype(cel::checker::Profile profile) {
+    auto it = envs_.find(profile);
+    if (it == envs_.end()) it = envs_.emplace(profile, cel::Env(profile)).first;
+    return it->second;
+  }
+
+  const Compiled& Compile(const std::string& key, const std::string& text, const cel::Env& env) {
+    if (auto it = programs_.find(key); it != programs_.end()) return it->second;
+    if (programs_.size() >= kMaxPrograms) programs_.clear();  // a bound, not an eviction policy
+    auto kept = std::make_shared<const cel::Env>(env);
+    cel::CompileResult result = cel::Compile(text, *kept);
+    return programs_.emplace(key, Compiled{std::move(kept), std::move(result)}).first->second;
+  }
+
+ private:
+  static constexpr size_t kMaxPrograms = 1024;
+  std::map<cel::checker::Profile, cel::Env> envs_;
+  std::unordered_map<std::string, Compiled> programs_;
+};
+
 // One expression of a batch: compiled in an environment of its own bindings.
-nlohmann::json EvaluateLine(const nlohmann::json& line, json::Decoder& decoder) {
+nlohmann::json EvaluateLine(const nlohmann::json& line, json::Decoder& decoder, BatchCache& cache) {
   nlohmann::json out = {{"id", line.contains("id") ? line["id"] : nlohmann::json()}};
   if (!line.contains("expr") || !line["expr"].is_string()) {
     out["compile_error"] = "no \"expr\" string";
@@ -88,8 +121,16 @@ nlohmann::json EvaluateLine(const nlohmann::json& line, json::Decoder& decoder) 
       return out;
     }
   }
-  cel::Env env(profile);
+  cel::Env env = cache.Prototype(profile);
   for (const auto& [name, t] : types) env.DeclareVariable(name, t);
+  // The compiled program depends on the profile, the types and the names declared, in order.
+  std::string key = std::string(cel::checker::ProfileName(profile)) + '\n' +
+                    (line.contains("types") ? line["types"].dump() : std::string()) + '\n';
+  auto declare = [&](const std::string& name) {
+    key += name;
+    key += '\n';
+    return Declare(env, name, types);
+  };
   std::vector<std::pair<int, cel::Value>> bound;
   std::vector<json::DocumentPtr> docs;  // the plain JSON bindings point into these
   if (line.contains("bindings")) {
@@ -98,7 +139,7 @@ nlohmann::json EvaluateLine(const nlohmann::json& line, json::Decoder& decoder) 
       out["compile_error"] = "bindings: " + b.status().message();
       return out;
     }
-    for (auto& [name, v] : *b) bound.emplace_back(Declare(env, name, types), v);
+    for (auto& [name, v] : *b) bound.emplace_back(declare(name), v);
   }
   if (line.contains("json_bindings") && line["json_bindings"].is_object()) {
     for (const auto& [name, value] : line["json_bindings"].items()) {
@@ -108,16 +149,20 @@ nlohmann::json EvaluateLine(const nlohmann::json& line, json::Decoder& decoder) 
         return out;
       }
       docs.push_back(*doc);
-      bound.emplace_back(Declare(env, name, types), cel::Value::Json(**doc));
+      bound.emplace_back(declare(name), cel::Value::Json(**doc));
     }
   }
-  auto compiled = cel::Compile(line["expr"].get<std::string>(), env);
+  const std::string& text = line["expr"].get_ref<const std::string&>();
+  key += '\n';
+  key += text;
+  const BatchCache::Compiled& cached = cache.Compile(key, text, env);
+  const cel::CompileResult& compiled = cached.result;
   if (compiled.error) {
     out["compile_error"] = std::to_string(compiled.error->position.line) + ":" +
                            std::to_string(compiled.error->position.column) + ": " + compiled.error->message;
     return out;
   }
-  cel::Activation act(env);
+  cel::Activation act(*cached.env);
   for (auto& [i, v] : bound) act.Bind(i, v);
   cel::EvalStats stats;
   cel::Value v = compiled.program->Evaluate(act, {}, &stats);
@@ -133,6 +178,7 @@ nlohmann::json EvaluateLine(const nlohmann::json& line, json::Decoder& decoder) 
 
 int RunBatch(std::istream& in, std::ostream& out) {
   json::Decoder decoder;
+  BatchCache cache;
   std::string text;
   while (std::getline(in, text)) {
     if (text.empty()) continue;
@@ -141,7 +187,7 @@ int RunBatch(std::istream& in, std::ostream& out) {
       out << Dump({{"id", nullptr}, {"compile_error", "not a JSON object"}}) << "\n";
       continue;
     }
-    out << Dump(EvaluateLine(line, decoder)) << "\n";
+    out << Dump(EvaluateLine(line, decoder, cache)) << "\n";
   }
   out.flush();
   return 0;

@@ -133,3 +133,26 @@ TEST_CASE("key index: scalars and arrays at the top, empty objects and empty key
     if ((*doc)->keys().usable()) CheckLookups((*doc)->keys(), (*doc)->root(), &checked);
   }
 }
+
+TEST_CASE("key index: keys alike in length, first and last eight bytes are told apart", "[json]") {
+  // A key of up to 16 bytes is matched on the slot alone (size, first and last eight
+  // bytes); a longer one also on the bytes between, and a NUL is a byte like any other.
+  Decoder d;
+  const std::string text =
+      "{\"readOnlyRootFilesystem\": 1, \"readOnlyXXXXFilesystem\": 2, \"readOnlyRootFilesystemm\": 3,"
+      " \"a\": 4, \"a\\u0000\": 5, \"a\\u0000\\u0000\": 6, \"k1234567\": 7, \"k12345678\": 8,"
+      " \"abcdefghijklmnop\": 9, \"abcdefghXjklmnop\": 10, \"abcdefghijklmnopq\": 11, \"abcdefgh_ijklmnopq\": 12}";
+  auto doc = d.Decode(text);
+  REQUIRE(doc.ok());
+  REQUIRE((*doc)->keys().usable());
+  size_t checked = 0;
+  CheckLookups((*doc)->keys(), (*doc)->root(), &checked);
+  CHECK(checked == 12);
+  uint32_t root = TapeIndex((*doc)->root());
+  for (std::string absent : {std::string("readOnlyRootFilesysteX"), std::string("readOnlyYYYYFilesystem"),
+                             std::string("a\0\0\0", 4), std::string("abcdefghijklmnoX"), std::string("abcdefgh_ijklmnopX"),
+                             std::string("abcdefgh-ijklmnopq")}) {
+    INFO(absent);
+    CHECK((*doc)->keys().Find(root, HashedKey(absent)) == 0);
+  }
+}
