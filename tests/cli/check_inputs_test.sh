@@ -118,12 +118,15 @@ rc=$(run check "${P[@]}" -f "$tmp/dup.yaml" --strict)
 
 # --- 20 MiB of documents, from a file and from stdin -----------------------------
 # The Namespace comes last: its labels still select the production policy for the
-# Deployments before it (a first pass collects Namespaces).
-python3 - "$tmp/big.yaml" <<'PY'
+# Deployments before it (a first pass collects Namespaces). Under a sanitizer, where
+# the memory figure means nothing, 4 MiB show the same streaming at a fifth of the time.
+stream_mib=20
+[ -n "${CLAUSEGATE_SANITIZER:-}" ] && stream_mib=4
+python3 - "$tmp/big.yaml" "$stream_mib" <<'PY'
 import sys
 with open(sys.argv[1], "w") as f:
     i, size = 0, 0
-    while size < 20 * 1024 * 1024:
+    while size < int(sys.argv[2]) * 1024 * 1024:
         d = (f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-{i}\n  namespace: shop\n"
              f"  annotations: {{change-ticket: CHG-{i}}}\n  labels: {{app: web, tenant: shop}}\n"
              "spec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n"
@@ -141,7 +144,7 @@ with open(sys.argv[1], "w") as f:
 PY
 count=$(cat "$tmp/big.yaml.count")
 for via in file stdin; do
-  python3 - "$bin" "$data/policies.yaml" "$tmp/big.yaml" "$via" "$count" <<'PY'; expect "stream-20MiB-$via" $?
+  python3 - "$bin" "$data/policies.yaml" "$tmp/big.yaml" "$via" "$count" <<'PY'; expect "stream-${stream_mib}MiB-$via" $?
 import os, resource, subprocess, sys
 bin, policies, big, via, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 args = [bin, "check", "-p", policies, "-f", big if via == "file" else "-"]
@@ -165,7 +168,7 @@ done
 # temporary file until the end).
 sed 's/change-ticket: CHG-[0-9]*/change-ticket: none/' "$tmp/big.yaml" >"$tmp/big-deny.yaml"
 for format in sarif junit; do
-  python3 - "$bin" "$data/policies.yaml" "$tmp/big-deny.yaml" "$format" "$count" <<'PY'; expect "stream-20MiB-$format" $?
+  python3 - "$bin" "$data/policies.yaml" "$tmp/big-deny.yaml" "$format" "$count" <<'PY'; expect "stream-${stream_mib}MiB-$format" $?
 import json, os, resource, subprocess, sys, xml.etree.ElementTree as ET
 bin, policies, big, fmt, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 out = big + "." + fmt
