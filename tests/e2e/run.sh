@@ -200,6 +200,16 @@ for values in default all-options secret; do
   k apply --dry-run=server -n "$release_ns" -f "$work/rendered-$values.yaml" >"$work/out" 2>&1
   expect "every rendered object accepted by the API server ($values)" $? "$work/out"
 done
+# The schema refuses an audit interval serve would refuse at start (under a second; "0s",
+# which the chart would read as on): the install fails, not the Pod.
+for interval in 500ms 0.5s 999ms 0s; do
+  "$HELM" template cg "$root/charts/clausegate" --set audit.interval="$interval" >"$work/out" 2>&1; st=$?
+  [ "$st" != 0 ] && grep -q "/audit/interval" "$work/out"; expect "the chart refuses audit.interval=$interval" $? "$work/out"
+done
+for interval in 0 1s 1.5s 90s 1m30s 2h; do
+  "$HELM" template cg "$root/charts/clausegate" --set audit.interval="$interval" >/dev/null 2>"$work/out"
+  expect "the chart takes audit.interval=$interval" $? "$work/out"
+done
 # The rollout never leaves admission without an endpoint: one replica surges whatever the
 # anti-affinity; several with hard anti-affinity (one per node) replace one at a time.
 for case in "1 soft 0 1" "1 hard 0 1" "2 soft 0 1" "3 hard 1 0"; do
