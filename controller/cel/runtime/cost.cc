@@ -10,18 +10,7 @@ namespace {
 
 using checker::TypeKind;
 
-uint64_t Saturate(double x) { return x >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(x); }
-// Saturate(std::ceil(x)) for the non-negative x a price is, without a call into libm
-// (x86-64's baseline has no rounding instruction): below 2^64 a truncation is exact,
-// and a double past 2^53 is already whole.
-uint64_t Ceil(double x) {
-  if (!(x < 1.8e19)) return Saturate(std::ceil(x));
-  if (x <= 0) return 0;
-  auto whole = static_cast<uint64_t>(x);
-  return whole + (static_cast<double>(whole) < x ? 1 : 0);
-}
 uint64_t Add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
-uint64_t Mul(uint64_t a, uint64_t b) { return a != 0 && b > UINT64_MAX / a ? UINT64_MAX : a * b; }
 
 // Kubernetes' own actualSize: as cel-go's, but an optional is 1.
 uint64_t KubernetesSize(const Value& v) { return v.kind() == Kind::kOptional ? 1 : ActualSize(v); }
@@ -59,10 +48,6 @@ uint64_t FormatRegexSize(std::string_view name) {
   if (name == "byte") return 84;
   if (name == "date" || name == "datetime") return 71;
   return 30;  // the DNS label formats
-}
-
-uint64_t RegexCost(uint64_t text, uint64_t pattern) {
-  return Mul(Ceil((1.0 + static_cast<double>(text)) * 0.1), Ceil(static_cast<double>(pattern) * 0.25));
 }
 
 // cel-go: a list allocated by the call, with the call's own unit.

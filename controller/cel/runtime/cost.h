@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -68,6 +69,23 @@ uint64_t CostOfCall(CallCost rule, std::span<const Value> args, const Value& res
 // cel-go's actualSize: code points of a string, bytes, elements of a list or map,
 // the value of a full optional; 1 for anything else.
 uint64_t ActualSize(const Value& v);
+
+// The arithmetic of prices, as cel-go's (float64 products, rounded up, saturating).
+inline uint64_t Saturate(double x) { return x >= 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(x); }
+// Saturate(std::ceil(x)) for the non-negative x a price is, without a call into libm
+// (x86-64's baseline has no rounding instruction): below 2^64 a truncation is exact,
+// and a double past 2^53 is already whole.
+inline uint64_t Ceil(double x) {
+  if (!(x < 1.8e19)) return Saturate(std::ceil(x));
+  if (x <= 0) return 0;
+  auto whole = static_cast<uint64_t>(x);
+  return whole + (static_cast<double>(whole) < x ? 1 : 0);
+}
+inline uint64_t Mul(uint64_t a, uint64_t b) { return a != 0 && b > UINT64_MAX / a ? UINT64_MAX : a * b; }
+// A regular expression of `pattern` code points over a text of `text`.
+inline uint64_t RegexCost(uint64_t text, uint64_t pattern) {
+  return Mul(Ceil((1.0 + static_cast<double>(text)) * 0.1), Ceil(static_cast<double>(pattern) * 0.25));
+}
 
 // What == (or != when `negate`) costs on its two operands: CostOfCall's kEquals or
 // kTenthOfSmaller. Nearly every comparison is of scalars or of short strings, priced

@@ -7,6 +7,7 @@
 
 #include "cel/checker/checker.h"
 #include "cel/runtime/cost.h"
+#include "common/utf8.h"
 #include "cel/runtime/runtime.h"
 
 namespace clausegate::cel {
@@ -665,9 +666,23 @@ class CallNode : public Node {
   }
 
   Value Counted(std::span<const Value> args, Value result, Frame& f) const {
-    if (cost_ == CallCost::kUnit) {  // most calls: no value to measure
-      f.Observe(1);
-      return result;
+    switch (cost_) {
+      case CallCost::kUnit: f.Observe(1); return result;  // most calls: no value to measure
+      // The commonest priced calls, a string and a literal pattern (or none): measured here.
+      case CallCost::kRegex:
+        if (args.size() == 2 && known_sizes_[0] == kUnknownSize && known_sizes_[1] != kUnknownSize &&
+            args[0].kind() == Kind::kString) {
+          f.Observe(RegexCost(utf8::Length(args[0].string_value()), known_sizes_[1]));
+          return result;
+        }
+        break;
+      case CallCost::kTenthOfFirst:
+        if (!args.empty() && known_sizes_[0] == kUnknownSize && args[0].kind() == Kind::kString) {
+          f.Observe(Ceil(static_cast<double>(utf8::Length(args[0].string_value())) * 0.1));
+          return result;
+        }
+        break;
+      default: break;
     }
     f.Observe(CostOfCall(cost_, args, result, f.cost_headroom(), known_sizes_));
     return result;
