@@ -15,16 +15,12 @@ constexpr int kMinAtomLength = 3;
 constexpr unsigned char LowerAscii(unsigned char c) {
   return static_cast<unsigned char>(c | (static_cast<unsigned>(c - 'A') < 26u ? 0x20 : 0));
 }
+constexpr unsigned char UpperAscii(unsigned char c) {
+  return static_cast<unsigned char>(c & (static_cast<unsigned>(c - 'a') < 26u ? 0xDF : 0xFF));
+}
 
-// Each ASCII byte as the 6 bits the pair table keys on, lowercased (texts with other
-// bytes are never scanned).
-constexpr std::array<uint8_t, 256> kCode = [] {
-  std::array<uint8_t, 256> t{};
-  for (unsigned c = 0; c < 0x80; ++c) t[c] = static_cast<uint8_t>(LowerAscii(static_cast<unsigned char>(c)) & 63u);
-  return t;
-}();
-
-unsigned Pair(unsigned char a, unsigned char b) { return unsigned{kCode[a]} << 6 | kCode[b]; }
+// Two adjacent ASCII bytes as one index into the pair table.
+unsigned Pair(unsigned char a, unsigned char b) { return unsigned{a} << 7 | b; }
 
 // Eight bytes at a time; the last word ends the text (overlapping what was read).
 bool IsAscii(const unsigned char* t, size_t n) {
@@ -61,8 +57,14 @@ std::optional<RegexPrefilter> RegexPrefilter::Of(std::string_view pattern, const
       if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
     }
     if (a.size() < 2) return std::nullopt;
-    unsigned pair = Pair(static_cast<unsigned char>(a[0]), static_cast<unsigned char>(a[1]));
-    p.starts_[pair >> 6] |= uint64_t{1} << (pair & 63);
+    // The atom's first two bytes in either case: the text is scanned as it is.
+    auto a0 = static_cast<unsigned char>(a[0]), a1 = static_cast<unsigned char>(a[1]);
+    for (unsigned char c0 : {LowerAscii(a0), UpperAscii(a0)}) {
+      for (unsigned char c1 : {LowerAscii(a1), UpperAscii(a1)}) {
+        unsigned pair = Pair(c0, c1);
+        p.starts_[pair >> 6] |= uint64_t{1} << (pair & 63);
+      }
+    }
   }
   return p;
 }
@@ -73,10 +75,10 @@ bool RegexPrefilter::MayMatch(std::string_view text) const {
   if (n == 0) return false;
   // Outside ASCII, case folding is Unicode's (the Kelvin sign folds to k): search.
   if (!IsAscii(t, n)) return true;
-  unsigned prev = kCode[t[0]];
+  unsigned prev = t[0];
   for (size_t i = 1; i < n; ++i) {
-    unsigned cur = kCode[t[i]];
-    unsigned pair = prev << 6 | cur;
+    unsigned cur = t[i];
+    unsigned pair = prev << 7 | cur;
     prev = cur;
     if (!(starts_[pair >> 6] >> (pair & 63) & 1)) continue;
     for (const auto& a : atoms_) {

@@ -28,9 +28,9 @@ class RegexPrefilter {
 
  private:
   std::vector<std::string> atoms_;  // lowercase ASCII, compared case-insensitively
-  // The first two bytes of each atom, lowercased, 6 bits each: most places in a text
-  // are passed over on one bit.
-  std::array<uint64_t, 64> starts_{};
+  // The first two bytes of each atom in either case, a bit for each pair of ASCII
+  // bytes: most places in a text are passed over on one bit.
+  std::array<uint64_t, 256> starts_{};
 };
 
 }  // namespace clausegate::cel
