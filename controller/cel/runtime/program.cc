@@ -7,8 +7,8 @@
 
 #include "cel/checker/checker.h"
 #include "cel/runtime/cost.h"
-#include "common/utf8.h"
 #include "cel/runtime/runtime.h"
+#include "common/utf8.h"
 
 namespace clausegate::cel {
 
