@@ -269,7 +269,7 @@ namespace {
 bool SelectorsMatch(const Policy& p, const Input& in) {
   const RequestInfo& info = in.info;
   // The namespace a request is "in": a Namespace object is its own.
-  std::string ns = info.kind == "Namespace" && info.group.empty() ? info.name : info.namespace_name;
+  std::string_view ns = info.kind == "Namespace" && info.group.empty() ? info.name : info.namespace_name;
   if (!ns.empty() && std::find(p.match.exclude_namespaces.begin(), p.match.exclude_namespaces.end(), ns) !=
                          p.match.exclude_namespaces.end()) {
     return false;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
@@ -158,13 +159,15 @@ void WriteLastWins(element e, std::string* out) {
 // last word, the strings up to the end of the last one (simdjson's tape format:
 // the root word's payload is the index of the closing root word; a string word's
 // payload is its offset in the string buffer, a 32-bit length, the bytes and a NUL).
-bool CopyAtSize(const simdjson::dom::document& from, simdjson::dom::document* to) {
+// `string_bytes`: the string buffer's used part when the caller measured it.
+bool CopyAtSize(const simdjson::dom::document& from, std::optional<size_t> string_bytes,
+                simdjson::dom::document* to) {
   constexpr uint64_t kPayload = 0x00FFFFFFFFFFFFFFULL;
   const uint64_t* tape = from.tape.get();
   const uint8_t* strings = from.string_buf.get();
   size_t words = static_cast<size_t>(tape[0] & kPayload) + 1;
-  size_t used = 0;
-  for (size_t i = 1; i + 1 < words; ++i) {
+  size_t used = string_bytes.value_or(0);
+  for (size_t i = 1; !string_bytes && i + 1 < words; ++i) {
     switch (static_cast<char>(tape[i] >> 56)) {
       case '"': {
         size_t at = static_cast<size_t>(tape[i] & kPayload);
@@ -210,17 +213,20 @@ Result<DocumentPtr> Decoder::Decode(std::string_view json_text, KeyOrder keys) {
   bool small = json_text.size() <= kScratchBytes;
   auto err = parser_.parse_into_document(small ? scratch_ : doc->doc_, json_text.data(), json_text.size(), true)
                  .get(root);
-  if (err == simdjson::SUCCESS && small) {
-    if (!CopyAtSize(scratch_, &doc->doc_)) return Internal("cannot allocate a JSON document");
-    root = doc->doc_.root();
-  }
   if (err == simdjson::DEPTH_ERROR) {
     return InvalidArgument("JSON nesting too deep (limit " + std::to_string(limits_.max_depth) + ")");
   }
   if (err != simdjson::SUCCESS) {
     return InvalidArgument(std::string("invalid JSON: ") + simdjson::error_message(err));
   }
-  KeyIndex::Built built = KeyIndex::Build(doc->doc_);
+  // Indexed where it was parsed; the walk also measures the strings, so that the
+  // copy need not walk the tape again.
+  KeyIndex::Built built = KeyIndex::Build(small ? scratch_ : doc->doc_);
+  if (small) {
+    if (!CopyAtSize(scratch_, built.string_bytes, &doc->doc_)) return Internal("cannot allocate a JSON document");
+    built.index.Rebase(doc->doc_);
+    root = doc->doc_.root();
+  }
   bool repeated = built.indexed ? built.repeated : keys == KeyOrder::kMayRepeat && TapeHasRepeatedKeys(doc->doc_);
   if (keys == KeyOrder::kMayRepeat && repeated) {
     // Rare (no API server sends it): decode again from text where each key is once.

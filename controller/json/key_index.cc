@@ -32,11 +32,19 @@ KeyIndex::Built KeyIndex::Build(const simdjson::dom::document& doc, size_t max_w
   // skipped, so that it is never read as a type); its keys are then visited by
   // hopping from each key over its value, nested scopes in one step.
   size_t budget = end + kMaxProbe;  // probes in all, beyond each key's first
+  // Strings are laid out in the buffer in tape order: the last one ends its used part.
+  uint64_t last_string = 0;
+  bool any_string = false;
   for (size_t i = 1; i < end; ++i) {
     uint64_t word = tape[i];
     char type = static_cast<char>(word >> 56);
     if (type == 'l' || type == 'u' || type == 'd') {
       ++i;
+      continue;
+    }
+    if (type == '"') {
+      last_string = word & kPayload;
+      any_string = true;
       continue;
     }
     if (type != '{') continue;
@@ -76,6 +84,12 @@ KeyIndex::Built KeyIndex::Build(const simdjson::dom::document& doc, size_t max_w
   }
   out.index = std::move(index);
   out.indexed = true;
+  out.string_bytes = 0;
+  if (any_string) {
+    uint32_t size;
+    std::memcpy(&size, strings + last_string, sizeof size);
+    out.string_bytes = static_cast<size_t>(last_string) + sizeof size + size + 1;  // and its NUL
+  }
   return out;
 }
 

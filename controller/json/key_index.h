@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -37,6 +38,13 @@ class KeyIndex {
   // Indexes every key of `doc`. `max_words` lowers the bound (tests use it to reach
   // the unindexed path).
   static Built Build(const simdjson::dom::document& doc, size_t max_words = kMaxWords);
+
+  // Points the index at a copy of the document it was built on (the same tape and
+  // string buffer, elsewhere).
+  void Rebase(const simdjson::dom::document& copy) {
+    tape_ = copy.tape.get();
+    strings_ = copy.string_buf.get();
+  }
 
   // Whether lookups may use the index; when false, scan the object.
   bool usable() const { return !slots_.empty(); }
@@ -114,6 +122,9 @@ struct KeyIndex::Built {
   KeyIndex index;          // usable() false when the document was too large or too colliding
   bool indexed = false;    // the walk completed: `repeated` is its verdict
   bool repeated = false;   // some object gives a key twice (only when `indexed`)
+  // The bytes of the string buffer in use (the end of the last string), measured on
+  // the way when the whole tape was walked; nullopt when it was not.
+  std::optional<size_t> string_bytes;
 };
 
 }  // namespace clausegate::json

@@ -55,7 +55,14 @@ const std::vector<const Overload*>& Env::FindFunction(std::string_view name) con
 }
 
 Activation::Activation(const Env& env) {
+  static_assert(kInlineSlots <= 32, "built_ has a bit per inline slot");
   if (env.variable_count() > kInlineSlots) more_.resize(env.variable_count() - kInlineSlots);
+}
+
+Activation::~Activation() {
+  for (uint32_t left = built_; left != 0; left &= left - 1) {
+    std::launder(reinterpret_cast<Slot*>(inline_ + static_cast<size_t>(__builtin_ctz(left)) * sizeof(Slot)))->~Slot();
+  }
 }
 
 void Activation::Bind(int index, Value v) {

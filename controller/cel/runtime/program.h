@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,6 +77,7 @@ class Env {
 class Activation {
  public:
   explicit Activation(const Env& env);
+  ~Activation();
   Activation(const Activation&) = delete;
   Activation& operator=(const Activation&) = delete;
 
@@ -95,11 +97,22 @@ class Activation {
     uint8_t state = 0;  // 0 unbound, 1 bound, 2 lazy, 3 evaluating
   };
   // One Activation per matched policy per request: the usual environment's
-  // variables fit inline, so that making one allocates nothing.
+  // variables fit inline, so that making one allocates nothing. An inline slot is
+  // built the first time it is touched: a policy binds a few of its environment's
+  // variables, and building and destroying all of them cost more than its checks.
   static constexpr size_t kInlineSlots = 16;
-  Slot& At(size_t i) const { return i < kInlineSlots ? inline_[i] : more_[i - kInlineSlots]; }
+  Slot& At(size_t i) const {
+    if (i >= kInlineSlots) return more_[i - kInlineSlots];
+    void* at = inline_ + i * sizeof(Slot);
+    if (!(built_ >> i & 1)) {
+      built_ |= uint32_t{1} << i;
+      return *new (at) Slot();
+    }
+    return *std::launder(static_cast<Slot*>(at));
+  }
 
-  mutable Slot inline_[kInlineSlots];
+  alignas(Slot) mutable unsigned char inline_[kInlineSlots * sizeof(Slot)];
+  mutable uint32_t built_ = 0;  // a bit per inline slot
   mutable std::vector<Slot> more_;
 };
 

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -61,6 +62,48 @@ TEST_CASE("key index: every key of generated documents is found where a scan fin
     CheckLookups((*doc)->keys(), (*doc)->root(), &checked);
   });
   CHECK(checked > 20000);
+}
+
+TEST_CASE("key index: the walk measures the string buffer in use, as a scan of every string does", "[json]") {
+  // The decoder copies a parsed document at its size with what the walk measured;
+  // the copy must read as the text does.
+  Decoder d;
+  simdjson::dom::parser parser;
+  size_t measured = 0;
+  auto check = [&](const std::string& text) {
+    simdjson::dom::document raw;
+    REQUIRE(parser.parse_into_document(raw, text).error() == simdjson::SUCCESS);
+    KeyIndex::Built built = KeyIndex::Build(raw);
+    REQUIRE(built.indexed);
+    const uint64_t* tape = raw.tape.get();
+    size_t words = static_cast<size_t>(tape[0] & 0x00FFFFFFFFFFFFFFULL) + 1, used = 0;
+    for (size_t i = 1; i + 1 < words; ++i) {
+      char type = static_cast<char>(tape[i] >> 56);
+      if (type == 'l' || type == 'u' || type == 'd') {
+        ++i;
+      } else if (type == '"') {
+        size_t at = static_cast<size_t>(tape[i] & 0x00FFFFFFFFFFFFFFULL);
+        uint32_t size;
+        std::memcpy(&size, raw.string_buf.get() + at, sizeof size);
+        used = std::max(used, at + sizeof size + size + 1);
+      }
+    }
+    INFO(text);
+    if (!built.repeated) {
+      REQUIRE(built.string_bytes.has_value());
+      CHECK(*built.string_bytes == used);
+      measured += used != 0;
+    }
+    auto doc = d.Decode(text);
+    REQUIRE(doc.ok());
+    CHECK(simdjson::minify((*doc)->root()) == simdjson::minify(raw.root()));
+  };
+  ForGenerated(2000, false, check);
+  for (std::string text : {"1", "\"s\"", "[]", "{}", "{\"\": \"\"}", "[1, 2.5, -3, 18446744073709551615]",
+                           "{\"a\": \"\\u00e9\\n\\\"\", \"b\": [\"x\", 1e300, {\"c\": \"last\"}], \"d\": 7}"}) {
+    check(text);
+  }
+  CHECK(measured > 500);
 }
 
 TEST_CASE("key index: building it finds a key given twice, as a plain walk does", "[json]") {
