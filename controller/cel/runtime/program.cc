@@ -165,6 +165,7 @@ class LocalNode : public Node {
     f.Observe(cost_);
     return &f.local(slot_);
   }
+  const Value* Peek(Frame& f) const override { return &f.local(slot_); }
 
  private:
   size_t slot_;
@@ -258,6 +259,22 @@ class SelectNode : public Node {
         return std::move(*found);
     }
     return Value();
+  }
+
+  // A plain selection from a map an expression built, held in a local
+  // (`x.c` where x is {'path': ..., 'c': container}): the entry itself, counted as
+  // Eval counts it, without a copy.
+  const Value* Borrow(Frame& f) const override {
+    if (mode_ != Mode::kValue) return nullptr;
+    const Value* operand = operand_->Peek(f);
+    if (!operand) return nullptr;
+    const Value* found = operand->BuiltMapValue(field_.text);
+    if (!found) return nullptr;
+    operand_->Borrow(f);
+    f.Observe(top_);
+    f.Observe(1);
+    f.ChargeLookup(*operand);
+    return found;
   }
 
  private:

@@ -149,6 +149,9 @@ class Node {
   // it as Eval would and returns where it is, so that a selection reads it without
   // a copy (and its reference count). Null: call Eval.
   virtual const Value* Borrow(Frame&) const { return nullptr; }
+  // Where the value already is, counting nothing: lets a parent decide whether it
+  // can borrow before anything is counted. Null: not known without evaluating.
+  virtual const Value* Peek(Frame&) const { return nullptr; }
 };
 
 // Argument kind masks for overload selection.

@@ -266,6 +266,12 @@ std::optional<Value> Value::JsonScan(std::string_view key) const {
 }
 
 std::optional<Value> Value::HeapMapFind(std::string_view key) const {
+  if (const Value* v = BuiltMapValue(key)) return *v;
+  return std::nullopt;
+}
+
+const Value* Value::BuiltMapValue(std::string_view key) const {
+  if (kind_ != Kind::kMap || rep_ == Rep::kJson || !heap_) return nullptr;
   const MapData& m = map_data();
   if (!m.index.empty()) {
     // The normalised key ("s" + key), on the stack when short.
@@ -281,13 +287,12 @@ std::optional<Value> Value::HeapMapFind(std::string_view key) const {
       normalised = long_key;
     }
     auto it = m.index.find(normalised);
-    if (it == m.index.end()) return std::nullopt;
-    return m.entries[it->second].second;
+    return it == m.index.end() ? nullptr : &m.entries[it->second].second;
   }
   for (const auto& [k, v] : m.entries) {
-    if (k.kind() == Kind::kString && k.string_value() == key) return v;
+    if (k.kind() == Kind::kString && k.string_value() == key) return &v;
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 Value::JsonId Value::json_identity() const {

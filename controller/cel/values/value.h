@@ -126,6 +126,10 @@ class Value {
   std::optional<Value> MapFind(const Value& key) const;
   std::optional<Value> MapFindString(std::string_view key) const { return MapFindKey(json::HashedKey(key)); }
   std::optional<Value> MapFindKey(const json::HashedKey& key) const;
+  // Where the value of `key` is kept in a map built by an expression (not a
+  // document's), without a copy; null for other values and absent keys. Valid while
+  // this value lives.
+  const Value* BuiltMapValue(std::string_view key) const;
   // For a list or map read from a JSON document: the document and the element's
   // place in it (stable while the document lives); {0, 0} for other values.
   struct JsonId {
