@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 namespace clausegate::json {
 
@@ -23,7 +25,10 @@ KeyIndex::Built KeyIndex::Build(const simdjson::dom::document& doc, size_t max_w
   size_t capacity = 16;
   while (capacity < end * 2 / 3) capacity *= 2;
   KeyIndex index;
-  index.slots_.assign(capacity, Slot{0, 0, 0});
+  static_assert(std::is_trivially_copyable_v<Slot>);
+  index.slots_.reset(new (std::nothrow) Slot[capacity]);
+  if (!index.slots_) return out;  // no memory for it: readers scan
+  std::memset(static_cast<void*>(index.slots_.get()), 0, capacity * sizeof(Slot));
   index.mask_ = capacity - 1;
   index.tape_ = tape;
   index.strings_ = strings;

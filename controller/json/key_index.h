@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -47,7 +48,7 @@ class KeyIndex {
   }
 
   // Whether lookups may use the index; when false, scan the object.
-  bool usable() const { return !slots_.empty(); }
+  bool usable() const { return slots_ != nullptr; }
   // The tape index of the value of `key` in the object whose '{' is at tape index
   // `object`; 0 when the object has no such key. Only when usable().
   uint32_t Find(uint32_t object, const HashedKey& key) const {
@@ -112,7 +113,7 @@ class KeyIndex {
     if (size > sizeof *tail) std::memcpy(tail, data + size - sizeof *tail, sizeof *tail);
   }
 
-  std::vector<Slot> slots_;
+  std::unique_ptr<Slot[]> slots_;  // mask_ + 1 of them, zeroed at once (an empty slot is all zero)
   size_t mask_ = 0;
   const uint64_t* tape_ = nullptr;
   const uint8_t* strings_ = nullptr;

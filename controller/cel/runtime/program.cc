@@ -291,7 +291,7 @@ class OptionalPathNode : public Node {
  public:
   OptionalPathNode(NodePtr root, const std::vector<std::string_view>& fields, std::vector<bool> memoise,
                    NodePtr fallback, uint32_t top)
-      : root_(std::move(root)), fields_(fields.begin(), fields.end()), memoise_(std::move(memoise)),
+      : root_(std::move(root)), fields_(fields.begin(), fields.end()), memoise_(memoise.begin(), memoise.end()),
         fallback_(std::move(fallback)), top_(top) {}
 
   Value Eval(Frame& f) const override {
@@ -326,7 +326,7 @@ class OptionalPathNode : public Node {
  private:
   NodePtr root_;
   std::vector<json::HashedKey> fields_;  // their text interned in the Program
-  std::vector<bool> memoise_;             // per field: is this path read elsewhere too?
+  std::vector<uint8_t> memoise_;          // per field: is this path read elsewhere too? (bytes: read per step)
   NodePtr fallback_;
   uint32_t top_;
 };
