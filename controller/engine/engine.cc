@@ -229,6 +229,22 @@ PolicySet::PolicySet(std::vector<policy::Policy> policies, std::vector<policy::P
     std::sort(list.begin(), list.end());
     list.erase(std::unique(list.begin(), list.end()), list.end());
   }
+  // Policies with the same resource rules (most of a library: pods, CREATE and
+  // UPDATE) share a class, whose rules a request's candidates test once.
+  std::map<std::string, uint32_t> classes;
+  match_class_.reserve(policies_.size());
+  for (const Policy& p : policies_) {
+    std::string key;
+    for (const auto& r : p.match.resources) {
+      for (const auto* list : {&r.api_groups, &r.api_versions, &r.resources, &r.operations}) {
+        for (const auto& item : *list) key += std::to_string(item.size()) + ":" + item;  // unambiguous
+        key += ';';
+      }
+      key += '|';
+    }
+    match_class_.push_back(classes.emplace(std::move(key), static_cast<uint32_t>(classes.size())).first->second);
+  }
+  match_classes_ = classes.size();
   // A variable and a condition of the same text are the same value: one slot. The
   // same text means the same only in the same CEL environment (string.format differs).
   std::map<std::pair<cel::checker::Profile, std::string_view>, int> text_slots;
@@ -252,13 +268,21 @@ std::vector<PolicySet::Candidate> PolicySet::Candidates(const RequestInfo& info)
   auto it = by_resource_.find(info.group + "/" + info.resource);
   const std::vector<size_t>& direct = it != by_resource_.end() ? it->second : wildcard_;
   out.reserve(direct.size() + pod_template_policies_.size());
+  // Per match class: 0 not yet tested, 1 matches, 2 does not.
+  std::vector<uint8_t> verdict(match_classes_, 0);
+  auto matches = [&](size_t i, bool as_pod) {
+    uint8_t& v = verdict[match_class_[i]];
+    if (v == 0) v = PolicyMatchesResource(policies_[i], info, as_pod) ? 1 : 2;
+    return v == 1;
+  };
   for (size_t i : direct) {
-    if (PolicyMatchesResource(policies_[i], info, false)) out.push_back({&policies_[i], false});
+    if (matches(i, false)) out.push_back({&policies_[i], false});
   }
   if (info.sub_resource.empty() && TemplateKindOf(info)) {
+    std::fill(verdict.begin(), verdict.end(), uint8_t{0});  // now as the template's Pod
     for (size_t i : pod_template_policies_) {
       bool already = std::any_of(out.begin(), out.end(), [&](const Candidate& c) { return c.policy == &policies_[i]; });
-      if (!already && PolicyMatchesResource(policies_[i], info, true)) out.push_back({&policies_[i], true});
+      if (!already && matches(i, true)) out.push_back({&policies_[i], true});
     }
   }
   return out;

@@ -132,6 +132,9 @@ class PolicySet {
   std::map<std::string, std::vector<size_t>> by_resource_;
   std::vector<size_t> wildcard_;
   std::vector<size_t> pod_template_policies_;
+  // Per policy: its class of identical resource rules (see Candidates).
+  std::vector<uint32_t> match_class_;
+  size_t match_classes_ = 0;
   // Per policy, per variable and per match condition: its slot among the distinct
   // texts of request-scoped expressions (evaluated once a request for all policies
   // that declare it), or -1.

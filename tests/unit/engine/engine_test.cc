@@ -666,3 +666,57 @@ TEST_CASE("engine: rule resources match as the API server matches them, subresou
   CHECK(reached("services", "status") == "m-x-status m-x-x");
   CHECK(reached("services", "proxy") == "m-x-x");
 }
+
+TEST_CASE("engine: policies with the same resource rules are matched alike, their rules tested once a request",
+          "[engine]") {
+  // Policies share a match class when their rules are the same; the class's verdict
+  // must be each policy's own, directly and for a workload's pod template.
+  struct Form {
+    std::string name, rules;
+    bool templates;
+  };
+  const std::vector<Form> forms = {
+      {"a1", R"([{apiGroups: [""], apiVersions: [v1], resources: [pods], operations: [CREATE]}])", false},
+      {"b1", R"([{apiGroups: [""], apiVersions: [v1], resources: [pods], operations: [UPDATE]}])", false},
+      {"a2", R"([{apiGroups: [""], apiVersions: [v1], resources: [pods], operations: [CREATE]}])", false},
+      {"c1", R"([{apiGroups: [""], apiVersions: [v1, v2], resources: [pods], operations: ["*"]}])", true},
+      {"b2", R"([{apiGroups: [""], apiVersions: [v1], resources: [pods], operations: [UPDATE]}])", false},
+      {"a3", R"([{apiGroups: [""], apiVersions: [v1], resources: [pods], operations: [CREATE]}])", true},
+      {"d1", R"([{apiGroups: [apps], apiVersions: [v1], resources: [deployments], operations: [CREATE]}])", false},
+      {"e1", R"([{apiGroups: [""], apiVersions: [v1], resources: [pods], operations: [CREATE]},
+                 {apiGroups: [apps], apiVersions: [v1], resources: [deployments], operations: [UPDATE]}])", false},
+  };
+  std::string text;
+  for (const Form& f : forms) {
+    text += "---\napiVersion: clausegate.io/v1alpha1\nkind: CompliancePolicy\nmetadata: {name: " + f.name +
+            "}\nspec:\n  match:\n    resources: " + f.rules + "\n    podTemplates: " + (f.templates ? "true" : "false") +
+            "\n  validations: [{name: r, expression: 'true'}]\n";
+  }
+  auto loaded = policy::LoadPolicies({{"p.yaml", text}});
+  REQUIRE(loaded.issues.empty());
+  PolicySet set(std::move(loaded.policies), std::move(loaded.exceptions));
+  json::Decoder decoder;
+  auto pod = decoder.Decode(R"({"metadata": {"name": "p"}, "spec": {"containers": []}})");
+  auto deployment = decoder.Decode(R"({"metadata": {"name": "d"}, "spec": {"template": {"spec": {"containers": []}}}})");
+  REQUIRE(pod.ok());
+  REQUIRE(deployment.ok());
+  auto reached = [&](std::string group, std::string version, std::string resource, std::string op) {
+    Input in;
+    in.info.group = group;
+    in.info.version = version;
+    in.info.resource = resource;
+    in.info.kind = resource == "pods" ? "Pod" : "Deployment";
+    in.info.name = "x";
+    in.info.operation = op;
+    in.object = cel::Value::Json(resource == "pods" ? **pod : **deployment);
+    std::string out;
+    for (const policy::Policy* p : set.Evaluate(in).matched) out += (out.empty() ? "" : " ") + p->name;
+    return out;
+  };
+  CHECK(reached("", "v1", "pods", "CREATE") == "a1 a2 c1 a3 e1");
+  CHECK(reached("", "v1", "pods", "UPDATE") == "b1 c1 b2");
+  CHECK(reached("", "v2", "pods", "CREATE") == "c1");
+  CHECK(reached("", "v1", "pods", "DELETE") == "c1");
+  CHECK(reached("apps", "v1", "deployments", "CREATE") == "d1 c1 a3");
+  CHECK(reached("apps", "v1", "deployments", "UPDATE") == "e1 c1");
+}
