@@ -290,20 +290,30 @@ std::vector<PolicySet::Candidate> PolicySet::Candidates(const RequestInfo& info)
 
 namespace {
 
-bool SelectorsMatch(const Policy& p, const Input& in) {
+// What the selectors of every policy read of a request, worked out once for it.
+struct SelectorSubject {
+  explicit SelectorSubject(const RequestInfo& info)
+      : is_namespace(info.kind == "Namespace" && info.group.empty()),
+        // The namespace a request is "in": a Namespace object is its own.
+        ns(is_namespace ? info.name : info.namespace_name) {}
+  bool is_namespace;
+  std::string_view ns;
+};
+
+bool SelectorsMatch(const Policy& p, const Input& in, const SelectorSubject& subject) {
   const RequestInfo& info = in.info;
-  // The namespace a request is "in": a Namespace object is its own.
-  std::string_view ns = info.kind == "Namespace" && info.group.empty() ? info.name : info.namespace_name;
+  std::string_view ns = subject.ns;
   if (!ns.empty() && std::find(p.match.exclude_namespaces.begin(), p.match.exclude_namespaces.end(), ns) !=
                          p.match.exclude_namespaces.end()) {
     return false;
   }
-  if (std::find(p.match.exclude_usernames.begin(), p.match.exclude_usernames.end(), info.username) !=
-      p.match.exclude_usernames.end()) {
+  if (!p.match.exclude_usernames.empty() &&
+      std::find(p.match.exclude_usernames.begin(), p.match.exclude_usernames.end(), info.username) !=
+          p.match.exclude_usernames.end()) {
     return false;
   }
   if (p.match.namespace_selector && !p.match.namespace_selector->requirements.empty()) {
-    if (info.kind == "Namespace" && info.group.empty()) {
+    if (subject.is_namespace) {
       if (!p.match.namespace_selector->Matches(Labels(in.object.is_null() ? in.old_object : in.object))) return false;
     } else if (!info.namespace_name.empty()) {
       static const std::map<std::string, std::string> kNone;
@@ -494,29 +504,34 @@ Decision PolicySet::Evaluate(const Input& in) const {
   // text, apart for the object itself and its pod template (they see different objects).
   std::vector<std::optional<cel::Value>> shared_object(shared_count_), shared_template(shared_count_);
   std::vector<Candidate> candidates = Candidates(in.info);
+  const SelectorSubject selector_subject(in.info);
   size_t rules = 0;
   for (const Candidate& c : candidates) rules += c.policy->validations.size();
   d.results.reserve(d.results.size() + rules);
   for (const Candidate& c : candidates) {
     const Policy& p = *c.policy;
     const SharedSlots& slots = shared_slots_[static_cast<size_t>(&p - policies_.data())];
-    if (!SelectorsMatch(p, in)) continue;
+    if (!SelectorsMatch(p, in, selector_subject)) continue;
 
     // The view the expressions see: the object itself, or its pod template.
-    cel::Value object = in.object, old_object = in.old_object;
+    const cel::Value* object = &in.object;
+    const cel::Value* old_object = &in.old_object;
+    cel::Value template_object, template_old_object;
     std::string subject, path;
     if (c.via_template) {
       const TemplateKind* t = TemplateKindOf(in.info);
-      object = in.object.is_null() ? in.object : PodView(in.object, *t);
-      old_object = in.old_object.is_null() ? in.old_object : PodView(in.old_object, *t);
+      if (!in.object.is_null()) template_object = PodView(in.object, *t);
+      if (!in.old_object.is_null()) template_old_object = PodView(in.old_object, *t);
+      object = &template_object;
+      old_object = &template_old_object;
       subject = std::string(t->kind) + " " + (in.info.name.empty() ? "(unnamed)" : in.info.name);
       path = TemplatePath(*t);
-      if (object.is_null() && old_object.is_null()) continue;
+      if (object->is_null() && old_object->is_null()) continue;
     }
 
     cel::Activation act(*p.env);
-    act.Bind(p.slots.object, object);
-    act.Bind(p.slots.old_object, old_object);
+    act.Bind(p.slots.object, *object);
+    act.Bind(p.slots.old_object, *old_object);
     act.Bind(p.slots.request, in.request);
     act.Bind(p.slots.namespace_object, in.namespace_object);
     act.Bind(p.slots.params, p.params ? cel::Value::Json(*p.params) : cel::Value::Null());
@@ -574,12 +589,16 @@ Decision PolicySet::Evaluate(const Input& in) const {
     d.matched.push_back(&p);
 
     for (const auto& rule : p.validations) {
-      RuleResult r;
+      // Built where it is kept (the results are reserved): most rules pass, and
+      // moving a result of three strings costs more than their check.
+      RuleResult& r = d.results.emplace_back();
       r.policy = &p;
       r.rule = &rule;
       r.action = rule.action.value_or(p.action);
-      r.subject = subject;
-      r.path = path;
+      if (c.via_template) {
+        r.subject = subject;
+        r.path = path;
+      }
       cel::Value v = rule.check.program->Evaluate(act, eval);
       if (v.kind() == cel::Kind::kBool && v.bool_value()) {
         r.outcome = Outcome::kPass;
@@ -605,7 +624,6 @@ Decision PolicySet::Evaluate(const Input& in) const {
           }
         }
       }
-      d.results.push_back(std::move(r));
     }
     for (const auto& a : p.audit_annotations) {
       cel::Value v = a.value.program->Evaluate(act, eval);

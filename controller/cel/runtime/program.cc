@@ -65,11 +65,8 @@ Activation::~Activation() {
   }
 }
 
-void Activation::Bind(int index, Value v) {
-  Slot& s = At(static_cast<size_t>(index));
-  s.value = std::move(v);
-  s.state = 1;
-}
+void Activation::Bind(int index, const Value& v) { Set(static_cast<size_t>(index), v); }
+void Activation::Bind(int index, Value&& v) { Set(static_cast<size_t>(index), std::move(v)); }
 
 void Activation::BindLazy(int index, std::function<Value()> provider) {
   Slot& s = At(static_cast<size_t>(index));

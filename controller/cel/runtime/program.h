@@ -81,7 +81,8 @@ class Activation {
   Activation(const Activation&) = delete;
   Activation& operator=(const Activation&) = delete;
 
-  void Bind(int index, Value v);
+  void Bind(int index, const Value& v);
+  void Bind(int index, Value&& v);
   // The provider runs at most once, the first time the variable is read.
   void BindLazy(int index, std::function<Value()> provider);
   // An unbound variable reads as an error ("no value bound to ...").
@@ -101,6 +102,18 @@ class Activation {
   // built the first time it is touched: a policy binds a few of its environment's
   // variables, and building and destroying all of them cost more than its checks.
   static constexpr size_t kInlineSlots = 16;
+  // Binds slot `i` to a value made from `v`: built in place when it is first touched.
+  template <typename V>
+  void Set(size_t i, V&& v) {
+    if (i < kInlineSlots && !(built_ >> i & 1)) {
+      built_ |= uint32_t{1} << i;
+      new (inline_ + i * sizeof(Slot)) Slot{Value(std::forward<V>(v)), {}, 1};
+      return;
+    }
+    Slot& s = At(i);
+    s.value = std::forward<V>(v);
+    s.state = 1;
+  }
   Slot& At(size_t i) const {
     if (i >= kInlineSlots) return more_[i - kInlineSlots];
     void* at = inline_ + i * sizeof(Slot);
