@@ -491,6 +491,56 @@ std::optional<RuleResult> PolicySet::CheckPolicyResource(const Input& in) const 
   return r;
 }
 
+namespace {
+
+// What a policy's expressions see of a request: the object itself or, for a
+// workload, its pod template; made once a request for each.
+struct RequestView {
+  cel::Value object, old_object;
+  std::string subject, path;  // for a pod template: "Deployment web", "spec.template"
+  // The request's variables bound once (see Activation's outer), by the slots of
+  // the policy that made it.
+  std::optional<cel::Activation> base;
+  policy::Slots layout;
+};
+
+RequestView& View(const Input& in, bool via_template, std::optional<RequestView> (&views)[2]) {
+  std::optional<RequestView>& v = views[via_template ? 1 : 0];
+  if (v) return *v;
+  v.emplace();
+  if (!via_template) {
+    v->object = in.object;
+    v->old_object = in.old_object;
+    return *v;
+  }
+  const TemplateKind* t = TemplateKindOf(in.info);
+  if (!in.object.is_null()) v->object = PodView(in.object, *t);
+  if (!in.old_object.is_null()) v->old_object = PodView(in.old_object, *t);
+  v->subject = std::string(t->kind) + " " + (in.info.name.empty() ? "(unnamed)" : in.info.name);
+  v->path = TemplatePath(*t);
+  return *v;
+}
+
+void BindRequest(cel::Activation* act, const policy::Slots& slots, const RequestView& view, const Input& in) {
+  act->Bind(slots.object, view.object);
+  act->Bind(slots.old_object, view.old_object);
+  act->Bind(slots.request, in.request);
+  act->Bind(slots.namespace_object, in.namespace_object);
+  act->Bind(slots.now, cel::Value::Timestamp(in.now));
+}
+
+// Whether a policy's request variables sit in the same slots as `layout`'s, among
+// those an outer activation serves.
+bool SameRequestSlots(const policy::Slots& a, const policy::Slots& layout) {
+  constexpr int kServed = static_cast<int>(cel::Activation::kInlineSlots);
+  return a.object == layout.object && a.old_object == layout.old_object && a.request == layout.request &&
+         a.namespace_object == layout.namespace_object && a.now == layout.now &&
+         std::max({a.object, a.old_object, a.request, a.namespace_object, a.now}) < kServed &&
+         std::min({a.object, a.old_object, a.request, a.namespace_object, a.now}) >= 0;
+}
+
+}  // namespace
+
 Decision PolicySet::Evaluate(const Input& in) const {
   Decision d;
   if (auto builtin = CheckPolicyResource(in)) {
@@ -505,6 +555,7 @@ Decision PolicySet::Evaluate(const Input& in) const {
   std::vector<std::optional<cel::Value>> shared_object(shared_count_), shared_template(shared_count_);
   std::vector<Candidate> candidates = Candidates(in.info);
   const SelectorSubject selector_subject(in.info);
+  std::optional<RequestView> views[2];
   size_t rules = 0;
   for (const Candidate& c : candidates) rules += c.policy->validations.size();
   d.results.reserve(d.results.size() + rules);
@@ -513,29 +564,22 @@ Decision PolicySet::Evaluate(const Input& in) const {
     const SharedSlots& slots = shared_slots_[static_cast<size_t>(&p - policies_.data())];
     if (!SelectorsMatch(p, in, selector_subject)) continue;
 
-    // The view the expressions see: the object itself, or its pod template.
-    const cel::Value* object = &in.object;
-    const cel::Value* old_object = &in.old_object;
-    cel::Value template_object, template_old_object;
-    std::string subject, path;
-    if (c.via_template) {
-      const TemplateKind* t = TemplateKindOf(in.info);
-      if (!in.object.is_null()) template_object = PodView(in.object, *t);
-      if (!in.old_object.is_null()) template_old_object = PodView(in.old_object, *t);
-      object = &template_object;
-      old_object = &template_old_object;
-      subject = std::string(t->kind) + " " + (in.info.name.empty() ? "(unnamed)" : in.info.name);
-      path = TemplatePath(*t);
-      if (object->is_null() && old_object->is_null()) continue;
-    }
+    RequestView& view = View(in, c.via_template, views);
+    if (c.via_template && view.object.is_null() && view.old_object.is_null()) continue;
+    const std::string& subject = view.subject;
+    const std::string& path = view.path;
 
-    cel::Activation act(*p.env);
-    act.Bind(p.slots.object, *object);
-    act.Bind(p.slots.old_object, *old_object);
-    act.Bind(p.slots.request, in.request);
-    act.Bind(p.slots.namespace_object, in.namespace_object);
+    // The request's values are bound once a view, in an activation this policy's
+    // reads fall through to, when its variables sit where the first policy's did.
+    if (!view.base) {
+      view.base.emplace(*p.env);
+      view.layout = p.slots;
+      BindRequest(&*view.base, p.slots, view, in);
+    }
+    bool shared_layout = SameRequestSlots(p.slots, view.layout);
+    cel::Activation act(*p.env, shared_layout ? &*view.base : nullptr);
+    if (!shared_layout) BindRequest(&act, p.slots, view, in);
     act.Bind(p.slots.params, p.params ? cel::Value::Json(*p.params) : cel::Value::Null());
-    act.Bind(p.slots.now, cel::Value::Timestamp(in.now));
     // An expression's value, from the request's shared slot when it has one.
     std::vector<std::optional<cel::Value>>& shared = c.via_template ? shared_template : shared_object;
     auto evaluate_shared = [&act, &eval, &shared](const policy::NamedExpression& e, int slot) {

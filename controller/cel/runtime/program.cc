@@ -59,6 +59,8 @@ Activation::Activation(const Env& env) {
   if (env.variable_count() > kInlineSlots) more_.resize(env.variable_count() - kInlineSlots);
 }
 
+Activation::Activation(const Env& env, const Activation* outer) : Activation(env) { outer_ = outer; }
+
 Activation::~Activation() {
   for (uint32_t left = built_; left != 0; left &= left - 1) {
     std::launder(reinterpret_cast<Slot*>(inline_ + static_cast<size_t>(__builtin_ctz(left)) * sizeof(Slot)))->~Slot();
@@ -75,6 +77,7 @@ void Activation::BindLazy(int index, std::function<Value()> provider) {
 }
 
 Value Activation::Get(int index) const {
+  if (const Activation* o = Outer(static_cast<size_t>(index))) return o->Get(index);
   Slot& s = At(static_cast<size_t>(index));
   switch (s.state) {
     case 1: return s.value;
@@ -89,6 +92,7 @@ Value Activation::Get(int index) const {
 }
 
 const Value* Activation::Resolve(int index) const {
+  if (const Activation* o = Outer(static_cast<size_t>(index))) return o->Resolve(index);
   Slot& s = At(static_cast<size_t>(index));
   if (s.state == 2) Get(index);
   return s.state == 1 ? &s.value : nullptr;

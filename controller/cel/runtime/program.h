@@ -77,6 +77,11 @@ class Env {
 class Activation {
  public:
   explicit Activation(const Env& env);
+  // With `outer`: a variable among the first kInlineSlots that this activation never
+  // binds reads as `outer` has it. Many policies see the same request: its values
+  // are bound once, and each policy binds only its own. `outer` must outlive it.
+  Activation(const Env& env, const Activation* outer);
+  static constexpr size_t kInlineSlots = 16;
   ~Activation();
   Activation(const Activation&) = delete;
   Activation& operator=(const Activation&) = delete;
@@ -101,7 +106,15 @@ class Activation {
   // variables fit inline, so that making one allocates nothing. An inline slot is
   // built the first time it is touched: a policy binds a few of its environment's
   // variables, and building and destroying all of them cost more than its checks.
-  static constexpr size_t kInlineSlots = 16;
+  Slot& At(size_t i) const {
+    if (i >= kInlineSlots) return more_[i - kInlineSlots];
+    void* at = inline_ + i * sizeof(Slot);
+    if (!(built_ >> i & 1)) {
+      built_ |= uint32_t{1} << i;
+      return *new (at) Slot();
+    }
+    return *std::launder(static_cast<Slot*>(at));
+  }
   // Binds slot `i` to a value made from `v`: built in place when it is first touched.
   template <typename V>
   void Set(size_t i, V&& v) {
@@ -114,19 +127,15 @@ class Activation {
     s.value = std::forward<V>(v);
     s.state = 1;
   }
-  Slot& At(size_t i) const {
-    if (i >= kInlineSlots) return more_[i - kInlineSlots];
-    void* at = inline_ + i * sizeof(Slot);
-    if (!(built_ >> i & 1)) {
-      built_ |= uint32_t{1} << i;
-      return *new (at) Slot();
-    }
-    return *std::launder(static_cast<Slot*>(at));
+  // The activation that serves variable `i` instead of this one, or null.
+  const Activation* Outer(size_t i) const {
+    return outer_ != nullptr && i < kInlineSlots && !(built_ >> i & 1) ? outer_ : nullptr;
   }
 
   alignas(Slot) mutable unsigned char inline_[kInlineSlots * sizeof(Slot)];
   mutable uint32_t built_ = 0;  // a bit per inline slot
   mutable std::vector<Slot> more_;
+  const Activation* outer_ = nullptr;
 };
 
 struct EvalOptions {

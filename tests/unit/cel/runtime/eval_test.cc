@@ -245,6 +245,43 @@ TEST_CASE("eval: lazy variables are computed once", "[cel][eval]") {
   CHECK(c.program->Evaluate(unbound).is_error());
 }
 
+TEST_CASE("eval: an activation reads the variables it never binds from its outer one", "[cel][eval]") {
+  Env env;
+  int a = env.DeclareVariable("a"), b = env.DeclareVariable("b"), x = env.DeclareVariable("variables.x");
+  auto c = Compile("[a, b, variables.x, a.k]", env);
+  REQUIRE(c.program);
+  clausegate::json::Decoder d;
+  auto doc = d.Decode(R"({"k": "from the document"})");
+  REQUIRE(doc.ok());
+  Activation outer(env);
+  outer.Bind(a, Value::Json(**doc));
+  outer.Bind(b, Value::Int(1));
+  int calls = 0;
+  Activation inner(env, &outer);
+  inner.Bind(b, Value::Int(2));  // its own binding shadows the outer one
+  inner.BindLazy(x, [&] {
+    ++calls;
+    return Value::String("lazy");
+  });
+  CHECK(Tagged(c.program->Evaluate(inner)) == Tagged(c.program->Evaluate(inner)));
+  Value v = c.program->Evaluate(inner);
+  REQUIRE(v.kind() == Kind::kList);
+  CHECK(v.list_size() == 4);
+  CHECK(Tagged(v) == Tagged(Value::List({Value::Json(**doc), Value::Int(2), Value::String("lazy"),
+                                        Value::String("from the document")})));
+  CHECK(calls == 1);
+  // The outer activation is not changed by the inner one's bindings.
+  auto b_only = Compile("b", env);
+  REQUIRE(b_only.program);
+  CHECK(b_only.program->Evaluate(outer).int_value() == 1);
+  // A variable neither binds is unbound, as in one activation.
+  Activation lone(env, &outer);
+  auto x_only = Compile("variables.x", env);
+  REQUIRE(x_only.program);
+  CHECK(x_only.program->Evaluate(lone).is_error());
+  CHECK(c.program->Evaluate(Activation(env, nullptr)).is_error());
+}
+
 TEST_CASE("eval: a field of a constant is read at compile time, counted as the attribute it is", "[cel][eval]") {
   // params (a constant) and p (a variable bound to the same document) must agree
   // on value, error and actual cost for every way of reaching a field.
