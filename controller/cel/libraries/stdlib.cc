@@ -87,10 +87,7 @@ Value NegDuration(Args a, Frame&) {
 Value Concat(Args a, Frame& f) {
   std::string_view x = a[0].string_value(), y = a[1].string_value();
   f.Charge(static_cast<int64_t>((x.size() + y.size()) / 10));
-  std::string s;
-  s.reserve(x.size() + y.size());
-  s.append(x).append(y);
-  return a[0].kind() == Kind::kBytes ? Value::Bytes(std::move(s)) : Value::String(std::move(s));
+  return Value::Joined(x, y, a[0].kind() == Kind::kBytes ? Kind::kBytes : Kind::kString);
 }
 
 Value ConcatList(Args a, Frame& f) {

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <type_traits>
 
 #include "common/utf8.h"
@@ -15,7 +16,26 @@ Value Value::String(std::string s) {
   if (s.empty()) return StringView(std::string_view());  // no storage to share
   Value v(Kind::kString);
   v.rep_ = Rep::kHeap;
-  v.heap_ = std::make_shared<const StringData>(StringData{std::move(s)});
+  auto data = std::make_shared<const StringData>(StringData{std::move(s)});
+  // The text stays where the shared block holds it: every read of the string goes
+  // through the view, without asking which storage it has.
+  v.u_.view = {data->text.data(), data->text.size()};
+  v.heap_ = std::move(data);
+  return v;
+}
+
+Value Value::Joined(std::string_view a, std::string_view b, Kind kind) {
+  size_t n = a.size() + b.size();
+  Value v = n == 0 ? StringView(std::string_view()) : Value(Kind::kString);
+  v.kind_ = kind;
+  if (n == 0) return v;
+  // The characters share the block of their count: one allocation for both.
+  std::shared_ptr<char[]> text = std::make_shared_for_overwrite<char[]>(n);
+  if (!a.empty()) std::memcpy(text.get(), a.data(), a.size());
+  if (!b.empty()) std::memcpy(text.get() + a.size(), b.data(), b.size());
+  v.rep_ = Rep::kHeap;
+  v.u_.view = {text.get(), n};
+  v.heap_ = std::move(text);
   return v;
 }
 

@@ -69,6 +69,8 @@ class Value {
   // Borrowed text: the caller guarantees it outlives every use of the Value.
   static Value StringView(std::string_view s);
   static Value Bytes(std::string s);
+  // `a` then `b`, as a string or bytes (`kind`), in one allocation.
+  static Value Joined(std::string_view a, std::string_view b, Kind kind = Kind::kString);
   static Value BytesView(std::string_view s);
   static Value List(std::vector<Value> items);
   // Builds a map; duplicate or unsupported keys give an error Value.
@@ -220,8 +222,7 @@ struct Value::ErrorData {
 };
 
 inline std::string_view Value::string_value() const {
-  if (rep_ == Rep::kHeap) return static_cast<const StringData*>(heap_.get())->text;
-  return std::string_view(u_.view.data, u_.view.size);
+  return std::string_view(u_.view.data, u_.view.size);  // a heap string's view points into its block
 }
 
 template <typename F>

@@ -29,6 +29,34 @@ TEST_CASE("values: scalars and their types", "[cel][value]") {
   CHECK(Value::Type("int").TypeOf().type_name() == "type");
 }
 
+TEST_CASE("values: a heap string reads the same wherever its value is moved or copied", "[cel][value]") {
+  std::vector<Value> kept;
+  {
+    std::string long_text(100, 'x'), short_text = "ab";
+    kept.push_back(Value::String(long_text));
+    kept.push_back(Value::String(short_text));  // within std::string's own buffer
+    kept.push_back(Value::Joined(short_text, long_text));
+    kept.push_back(Value::Joined("", ""));
+    kept.push_back(Value::Joined(std::string_view("a\0b", 3), "", Kind::kBytes));
+    kept.push_back(Value::Joined("", short_text));
+  }  // the texts they were made from are gone
+  std::vector<Value> moved;
+  for (auto& v : kept) moved.push_back(std::move(v));
+  std::vector<Value> copies = moved;
+  moved.clear();  // the copies share the blocks alone now
+  CHECK(copies[0].string_value() == std::string(100, 'x'));
+  CHECK(copies[1].string_value() == "ab");
+  CHECK(copies[2].string_value() == "ab" + std::string(100, 'x'));
+  CHECK(copies[3].kind() == Kind::kString);
+  CHECK(copies[3].string_value().empty());
+  CHECK(copies[4].kind() == Kind::kBytes);
+  CHECK(copies[4].string_value() == std::string_view("a\0b", 3));
+  CHECK(copies[5].string_value() == "ab");
+  CHECK(ValuesEqual(copies[2], Value::String("ab" + std::string(100, 'x'))));
+  Value opt = Value::Optional(copies[2]);
+  CHECK(opt.optional_value().string_value() == copies[2].string_value());
+}
+
 TEST_CASE("values: heterogeneous numeric equality and ordering", "[cel][value]") {
   CHECK(ValuesEqual(Value::Int(1), Value::Uint(1)));
   CHECK(ValuesEqual(Value::Int(1), Value::Double(1.0)));
