@@ -13,6 +13,84 @@ HashedKey::HashedKey(std::string_view t) : text(t) {
   hash = KeyIndex::Hash(t.size(), head, tail);
 }
 
+// The walk that fills the index: a scope at a time, depth first.
+struct KeyIndex::Walker {
+  enum class Stop { kNone, kRepeated, kUnindexed };
+  const uint64_t* tape;
+  const uint8_t* strings;
+  KeyIndex& index;
+  size_t budget;  // probes in all, beyond each key's first
+  // Strings are laid out in the buffer in tape order: the last one ends its used part.
+  uint64_t last_string = 0;
+  bool any_string = false;
+  Stop stop = Stop::kNone;
+
+  void SawString(uint64_t word) {
+    uint64_t at = word & kPayload;
+    if (!any_string || at > last_string) last_string = at;
+    any_string = true;
+  }
+
+  // The value at tape index `k`, walked when it is a scope: the index past it.
+  size_t Step(size_t k, int depth) {
+    uint64_t v = tape[k];
+    switch (static_cast<char>(v >> 56)) {
+      case '{': Object(k, depth + 1); return static_cast<uint32_t>(v);
+      case '[': Array(k, depth + 1); return static_cast<uint32_t>(v);
+      case 'l':
+      case 'u':
+      case 'd': return k + 2;  // the number is in the next word
+      case '"': SawString(v); return k + 1;
+      default: return k + 1;
+    }
+  }
+
+  void Array(size_t at, int depth) {
+    if (depth > kMaxDepth) {
+      stop = Stop::kUnindexed;
+      return;
+    }
+    size_t close = static_cast<uint32_t>(tape[at]) - 1;  // the ']'; the payload points past it
+    for (size_t k = at + 1; k < close && stop == Stop::kNone;) k = Step(k, depth);
+  }
+
+  void Object(size_t at, int depth) {
+    if (depth > kMaxDepth) {
+      stop = Stop::kUnindexed;
+      return;
+    }
+    uint32_t object = static_cast<uint32_t>(at);
+    size_t close = static_cast<uint32_t>(tape[at]) - 1;  // the '}'
+    for (size_t k = at + 1; k < close && stop == Stop::kNone;) {
+      SawString(tape[k]);
+      const uint8_t* key = strings + (tape[k] & kPayload);
+      uint32_t size;
+      std::memcpy(&size, key, sizeof size);
+      uint64_t head, tail;
+      ReadKey(key + sizeof size, size, &head, &tail);
+      uint64_t hash = Hash(size, head, tail);
+      uint32_t value = static_cast<uint32_t>(k + 1), tag = static_cast<uint32_t>(hash);
+      for (size_t slot = index.Home(hash, object), probes = 0;; slot = (slot + 1) & index.mask_, ++probes) {
+        Slot& s = index.slots_[slot];
+        if (s.value == 0) {
+          s = Slot{object, value, tag};
+          break;
+        }
+        if (probes == kMaxProbe || budget-- == 0) {
+          stop = Stop::kUnindexed;
+          return;
+        }
+        if (s.object == object && s.tag == tag &&
+            index.KeyAt(s.value) == std::string_view(reinterpret_cast<const char*>(key + sizeof size), size)) {
+          stop = Stop::kRepeated;
+          return;
+        }
+      }
+      k = Step(value, depth);
+    }
+  }
+};
+
 KeyIndex::Built KeyIndex::Build(const simdjson::dom::document& doc, size_t max_words) {
   Built out;
   const uint64_t* tape = doc.tape.get();
@@ -33,60 +111,17 @@ KeyIndex::Built KeyIndex::Build(const simdjson::dom::document& doc, size_t max_w
   index.tape_ = tape;
   index.strings_ = strings;
 
-  // Every object is met once in a pass over the tape (a number's second word
-  // skipped, so that it is never read as a type); its keys are then visited by
-  // hopping from each key over its value, nested scopes in one step.
-  size_t budget = end + kMaxProbe;  // probes in all, beyond each key's first
-  // Strings are laid out in the buffer in tape order: the last one ends its used part.
-  uint64_t last_string = 0;
-  bool any_string = false;
-  for (size_t i = 1; i < end; ++i) {
-    uint64_t word = tape[i];
-    char type = static_cast<char>(word >> 56);
-    if (type == 'l' || type == 'u' || type == 'd') {
-      ++i;
-      continue;
-    }
-    if (type == '"') {
-      last_string = word & kPayload;
-      any_string = true;
-      continue;
-    }
-    if (type != '{') continue;
-    uint32_t object = static_cast<uint32_t>(i);
-    size_t close = static_cast<uint32_t>(word) - 1;  // the '}'; the payload points past it
-    for (size_t k = i + 1; k < close;) {
-      const uint8_t* at = strings + (tape[k] & kPayload);
-      uint32_t size;
-      std::memcpy(&size, at, sizeof size);
-      uint64_t head, tail;
-      ReadKey(at + sizeof size, size, &head, &tail);
-      uint64_t hash = Hash(size, head, tail);
-      uint32_t value = static_cast<uint32_t>(k + 1), tag = static_cast<uint32_t>(hash);
-      for (size_t slot = index.Home(hash, object), probes = 0;; slot = (slot + 1) & index.mask_, ++probes) {
-        Slot& s = index.slots_[slot];
-        if (s.value == 0) {
-          s = Slot{object, value, tag};
-          break;
-        }
-        if (probes == kMaxProbe || budget-- == 0) return out;
-        if (s.object == object && s.tag == tag &&
-            index.KeyAt(s.value) == std::string_view(reinterpret_cast<const char*>(at + sizeof size), size)) {
-          out.indexed = out.repeated = true;  // decoded again without it: no index for this one
-          return out;
-        }
-      }
-      uint64_t v = tape[value];
-      switch (static_cast<char>(v >> 56)) {
-        case '{':
-        case '[': k = static_cast<uint32_t>(v); break;  // past the scope
-        case 'l':
-        case 'u':
-        case 'd': k = value + 2; break;  // the number is in the next word
-        default: k = value + 1; break;
-      }
-    }
+  // The scopes are walked from the root: each key and each element is read once, a
+  // scalar hopped over and a nested scope walked where it is met. A number's second
+  // word is never read as a type.
+  Walker w{tape, strings, index, end + kMaxProbe};
+  w.Step(1, 0);
+  if (w.stop != Walker::Stop::kNone) {
+    if (w.stop == Walker::Stop::kRepeated) out.indexed = out.repeated = true;  // decoded again without it: no index
+    return out;
   }
+  uint64_t last_string = w.last_string;
+  bool any_string = w.any_string;
   out.index = std::move(index);
   out.indexed = true;
   out.string_bytes = 0;

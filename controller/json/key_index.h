@@ -77,6 +77,10 @@ class KeyIndex {
   static constexpr uint64_t kPayload = 0x00FFFFFFFFFFFFFFULL;
   // A probe sequence longer than this means crafted collisions: no index then.
   static constexpr size_t kMaxProbe = 64;
+  // Deeper than any document the decoder accepts (its own limit is lower): the walk
+  // recurses once a level.
+  static constexpr int kMaxDepth = 1100;
+  struct Walker;
 
   struct Slot {
     uint32_t object;  // the tape index of the object's '{'
