@@ -34,6 +34,9 @@ struct HashedKey {
 class KeyIndex {
  public:
   static constexpr size_t kMaxWords = size_t{1} << 17;
+  // Deeper than this, no index either. The decoder's own limit is far lower; the
+  // walk recurses once a level.
+  static constexpr int kMaxDepth = 1100;
 
   struct Built;
   // Indexes every key of `doc`. `max_words` lowers the bound (tests use it to reach
@@ -77,9 +80,6 @@ class KeyIndex {
   static constexpr uint64_t kPayload = 0x00FFFFFFFFFFFFFFULL;
   // A probe sequence longer than this means crafted collisions: no index then.
   static constexpr size_t kMaxProbe = 64;
-  // Deeper than any document the decoder accepts (its own limit is lower): the walk
-  // recurses once a level.
-  static constexpr int kMaxDepth = 1100;
   struct Walker;
 
   struct Slot {

@@ -166,6 +166,28 @@ TEST_CASE("key index: past its bound no index is kept, and documents read as bef
   CHECK(checked == KeyIndex::kMaxWords / 3 - 10);
 }
 
+TEST_CASE("key index: a document nested past the walk's depth gets no index, and nothing breaks", "[json]") {
+  // The decoder refuses such nesting long before (Limits::max_depth); a parser of its
+  // own reaches the walk's bound, both through objects and through arrays.
+  for (const char* open : {"{\"a\":", "["}) {
+    INFO(open);
+    std::string close = open[0] == '{' ? "}" : "]";
+    std::string text;
+    const int levels = KeyIndex::kMaxDepth + 50;
+    for (int i = 0; i < levels; ++i) text += open;
+    text += "1";
+    for (int i = 0; i < levels; ++i) text += close;
+    simdjson::dom::parser parser(text.size() + 64);
+    REQUIRE(parser.allocate(text.size(), static_cast<size_t>(levels) + 10) == simdjson::SUCCESS);
+    simdjson::dom::document raw;
+    REQUIRE(parser.parse_into_document(raw, text).error() == simdjson::SUCCESS);
+    KeyIndex::Built built = KeyIndex::Build(raw);
+    CHECK_FALSE(built.index.usable());
+    CHECK_FALSE(built.repeated);
+    CHECK_FALSE(built.string_bytes.has_value());
+  }
+}
+
 TEST_CASE("key index: scalars and arrays at the top, empty objects and empty keys", "[json]") {
   Decoder d;
   for (std::string text : {"1", "\"s\"", "[]", "[{}, {\"\": 1}, [{\"a\": {}}]]", "{}", "{\"\": {\"\": null}}", "null", "-2.5"}) {
