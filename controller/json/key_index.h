@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -63,6 +64,31 @@ class KeyIndex {
     }
     return 0;  // no key was placed farther than kMaxProbe from its home
   }
+
+  // Where Follow stopped: the tape index of the last value found (the start object
+  // itself when none was), and how many of the keys were found, in order.
+  struct Followed {
+    uint32_t at;
+    size_t found;
+  };
+  // Looks up `keys` one after another from the object whose '{' is at tape index
+  // `object`, each in the value the one before found, while that value is an
+  // object: a path of fields read without building what lies on the way. Only when
+  // usable().
+  Followed Follow(uint32_t object, std::span<const HashedKey> keys) const {
+    Followed r{object, 0};
+    for (const HashedKey& key : keys) {
+      if (TypeAt(r.at) != '{') break;
+      uint32_t value = Find(r.at, key);
+      if (value == 0) break;
+      r.at = value;
+      ++r.found;
+    }
+    return r;
+  }
+  // The type of the element at a tape index, as the tape's top byte gives it
+  // ('{' object, '[' array, '"' string, ...).
+  char TypeAt(uint32_t at) const { return static_cast<char>(tape_[at] >> 56); }
 
   // A key's hash from its length and its first and last eight bytes: two loads
   // for any key. Keys that agree there collide (and are told apart by comparing

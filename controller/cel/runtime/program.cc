@@ -311,6 +311,17 @@ class OptionalPathNode : public Node {
       v = at->optional_value();
       at = &v;
     }
+    if (at->kind() == Kind::kMap && at->json_indexed()) {
+      // A document object: the path is followed in its key index, and only its end
+      // is built. Counted as the steps below count.
+      size_t found = 0;
+      bool at_list = false;
+      std::optional<Value> end = at->IndexedPath(fields_, &found, &at_list);
+      for (size_t i = 0; i < found; ++i) f.Observe(1);
+      if (end) return std::move(*end);
+      if (at_list) return UnsupportedListIndex();
+      return fallback_->Eval(f);
+    }
     for (size_t i = 0; i < fields_.size(); ++i) {
       // ?. on a value without fields (null, a number) finds nothing; a list refuses a name.
       if (at->kind() == Kind::kList) return UnsupportedListIndex();

@@ -262,14 +262,30 @@ std::optional<Value> Value::IndexedFind(const json::HashedKey& key) const {
   std::optional<Value> found;
   JsonId id = json_identity();
   uint32_t at = u_.keys->Find(static_cast<uint32_t>(id.index), key);
-  if (at != 0) {
-    // The same document, another place in its tape (see json_identity).
-    simdjson::dom::element e;
-    const uint64_t words[2] = {id.doc, at};
-    std::memcpy(static_cast<void*>(&e), words, sizeof words);
-    found.emplace().SetJson(e, u_.keys);
-  }
+  if (at != 0) found.emplace().SetJsonAt(id.doc, at, u_.keys);
   return found;
+}
+
+std::optional<Value> Value::IndexedPath(std::span<const json::HashedKey> keys, size_t* found, bool* at_list) const {
+  std::optional<Value> end;
+  JsonId id = json_identity();
+  json::KeyIndex::Followed r = u_.keys->Follow(static_cast<uint32_t>(id.index), keys);
+  *found = r.found;
+  *at_list = false;
+  if (r.found == keys.size()) {
+    end.emplace().SetJsonAt(id.doc, r.at, u_.keys);
+  } else {
+    *at_list = u_.keys->TypeAt(r.at) == '[';
+  }
+  return end;
+}
+
+void Value::SetJsonAt(uint64_t doc, uint32_t at, const json::KeyIndex* keys) {
+  // The same document, another place in its tape (see json_identity).
+  simdjson::dom::element e;
+  const uint64_t words[2] = {doc, at};
+  std::memcpy(static_cast<void*>(&e), words, sizeof words);
+  SetJson(e, keys);
 }
 
 // Without an index, a linear scan like simdjson's at_key, but checking the first

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <string>
 #include <string_view>
@@ -128,6 +129,11 @@ class Value {
   std::optional<Value> MapFind(const Value& key) const;
   std::optional<Value> MapFindString(std::string_view key) const { return MapFindKey(json::HashedKey(key)); }
   std::optional<Value> MapFindKey(const json::HashedKey& key) const;
+  // For a document object read through its key index (json_indexed()): the value
+  // reached by looking up `keys` one after another, the values on the way never
+  // built. nullopt when the walk stopped early; `*found` says how many keys were
+  // found, `*at_list` whether it stopped at a list (which no name indexes).
+  std::optional<Value> IndexedPath(std::span<const json::HashedKey> keys, size_t* found, bool* at_list) const;
   // Where the value of `key` is kept in a map built by an expression (not a
   // document's), without a copy; null for other values and absent keys. Valid while
   // this value lives.
@@ -166,6 +172,8 @@ class Value {
   // MapFindKey's other ways: a document object without an index, a map built by
   // an expression.
   std::optional<Value> IndexedFind(const json::HashedKey& key) const;
+  // Makes this the element at tape index `at` of the document `doc` (a JsonId's doc).
+  void SetJsonAt(uint64_t doc, uint32_t at, const json::KeyIndex* keys);
   std::optional<Value> JsonScan(std::string_view key) const;
   std::optional<Value> HeapMapFind(std::string_view key) const;
   void SetJson(simdjson::dom::element e, const json::KeyIndex* keys);

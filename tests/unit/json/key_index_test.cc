@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "generated_json.h"
 #include "json/document.h"
@@ -50,7 +51,58 @@ void CheckLookups(const KeyIndex& index, simdjson::dom::element e, size_t* check
   CHECK(index.Find(TapeIndex(e), HashedKey("w400")) == 0);
 }
 
+// Every object of `e`, as the start of paths of one to four keys: Follow ends where
+// looking the keys up one after another through simdjson's own at_key ends.
+void CheckPaths(const KeyIndex& index, simdjson::dom::element e, std::mt19937* rng, size_t* checked) {
+  if (e.type() == simdjson::dom::element_type::ARRAY) {
+    for (auto x : simdjson::dom::array(e)) CheckPaths(index, x, rng, checked);
+    return;
+  }
+  if (e.type() != simdjson::dom::element_type::OBJECT) return;
+  for (int n = 0; n < 4; ++n) {
+    std::vector<std::string> texts;
+    for (size_t k = 0, len = 1 + (*rng)() % 4; k < len; ++k) texts.emplace_back(kKeys[(*rng)() % std::size(kKeys)]);
+    std::vector<HashedKey> keys;
+    for (const auto& t : texts) keys.emplace_back(t);
+    simdjson::dom::element at = e;
+    size_t found = 0;
+    for (const auto& t : texts) {
+      if (at.type() != simdjson::dom::element_type::OBJECT) break;
+      simdjson::dom::element next;
+      if (simdjson::dom::object(at).at_key(t).get(next) != simdjson::SUCCESS) break;
+      at = next;
+      ++found;
+    }
+    KeyIndex::Followed r = index.Follow(TapeIndex(e), keys);
+    INFO("path of " << texts.size() << " keys, " << found << " found");
+    CHECK(r.found == found);
+    CHECK(r.at == TapeIndex(at));
+    CHECK((index.TypeAt(r.at) == '[') == (at.type() == simdjson::dom::element_type::ARRAY));
+    ++*checked;
+  }
+  for (auto field : simdjson::dom::object(e)) CheckPaths(index, field.value, rng, checked);
+}
+
 }  // namespace
+
+TEST_CASE("key index: a path of keys ends where lookups one after another end", "[json]") {
+  Decoder d;
+  std::mt19937 rng(7);
+  size_t checked = 0;
+  ForGenerated(2000, false, [&](const std::string& text) {
+    auto doc = d.Decode(text);
+    REQUIRE(doc.ok());
+    REQUIRE((*doc)->keys().usable());
+    CheckPaths((*doc)->keys(), (*doc)->root(), &rng, &checked);
+  });
+  CHECK(checked > 20000);
+  // No keys: the walk stays where it starts.
+  auto doc = d.Decode(R"({"a": {"b": [1]}})");
+  REQUIRE(doc.ok());
+  KeyIndex::Followed r = (*doc)->keys().Follow(TapeIndex((*doc)->root()), {});
+  CHECK(r.found == 0);
+  CHECK(r.at == TapeIndex((*doc)->root()));
+}
 
 TEST_CASE("key index: every key of generated documents is found where a scan finds it", "[json]") {
   Decoder d;

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <random>
 #include <thread>
 
 #include "eval_helpers.h"
@@ -310,4 +311,38 @@ TEST_CASE("eval: a field of a constant is read at compile time, counted as the a
     CHECK(folded.first == plain.first);
     CHECK(folded.second == plain.second);
   }
+}
+
+TEST_CASE("eval: an optional path reads a document alike, and costs alike, with its key index or without",
+          "[cel][eval]") {
+  // The indexed document's paths are followed in its key index without building the
+  // values on the way; the unindexed one is read a step at a time.
+  clausegate::json::Decoder d;
+  auto doc = d.Decode(R"({"a": {"b": {"c": "deep", "n": null, "l": [1, {"c": 2}], "e": {}}, "s": "x", "z": 0},
+                          "l": [{"b": 1}], "n": null, "t": true})");
+  REQUIRE(doc.ok());
+  REQUIRE((*doc)->keys().usable());
+  const char* const names[] = {"a", "b", "c", "n", "l", "e", "s", "z", "t", "nope"};
+  std::mt19937 rng(11);
+  Env env;
+  int object = env.DeclareVariable("object");
+  int compared = 0;
+  for (int i = 0; i < 2000; ++i) {
+    std::string expr = "object";
+    for (size_t k = 0, len = 1 + rng() % 4; k < len; ++k) expr += std::string(".?") + names[rng() % std::size(names)];
+    expr += rng() % 2 ? ".orValue('none')" : ".orValue(null)";
+    auto compiled = Compile(expr, env);
+    REQUIRE(compiled.program);
+    Activation indexed(env), scanned(env);
+    indexed.Bind(object, Value::Json(**doc));
+    scanned.Bind(object, Value::Json((*doc)->root()));
+    EvalStats with, without;
+    Value a = compiled.program->Evaluate(indexed, {}, &with);
+    Value b = compiled.program->Evaluate(scanned, {}, &without);
+    INFO(expr);
+    CHECK(Tagged(a) == Tagged(b));
+    CHECK(with.cost == without.cost);
+    ++compared;
+  }
+  CHECK(compared == 2000);
 }
