@@ -69,18 +69,18 @@ struct KeyIndex::Walker {
       uint64_t head, tail;
       ReadKey(key + sizeof size, size, &head, &tail);
       uint64_t hash = Hash(size, head, tail);
-      uint32_t value = static_cast<uint32_t>(k + 1), tag = static_cast<uint32_t>(hash);
+      uint32_t value = static_cast<uint32_t>(k + 1), tag = Tag(hash, object);
       for (size_t slot = index.Home(hash, object), probes = 0;; slot = (slot + 1) & index.mask_, ++probes) {
         Slot& s = index.slots_[slot];
         if (s.value == 0) {
-          s = Slot{object, value, tag};
+          s = Slot{value, tag};
           break;
         }
         if (probes == kMaxProbe || budget-- == 0) {
           stop = Stop::kUnindexed;
           return;
         }
-        if (s.object == object && s.tag == tag &&
+        if (s.tag == tag &&
             index.KeyAt(s.value) == std::string_view(reinterpret_cast<const char*>(key + sizeof size), size)) {
           stop = Stop::kRepeated;
           return;

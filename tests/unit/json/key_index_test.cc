@@ -273,3 +273,30 @@ TEST_CASE("key index: keys alike in length, first and last eight bytes are told 
     CHECK((*doc)->keys().Find(root, HashedKey(absent)) == 0);
   }
 }
+
+TEST_CASE("key index: one key in thousands of objects is found in each object, never in another", "[json]") {
+  // A slot keeps the key's hash mixed with its object in 32 bits; for one key no two
+  // objects share a tag, so a lookup never lands on a namesake of another object.
+  std::string text = "[";
+  for (int i = 0; i < 5000; ++i) {
+    text += (i ? "," : "") + std::string(R"({"name": )") + std::to_string(i) + R"(, "inner": {"name": )" +
+            std::to_string(-i) + "}}";
+  }
+  text += "]";
+  Decoder d;
+  auto doc = d.Decode(text);
+  REQUIRE(doc.ok());
+  REQUIRE((*doc)->keys().usable());
+  const KeyIndex& index = (*doc)->keys();
+  HashedKey name("name"), inner("inner"), absent("nam");
+  int64_t i = 0, wrong = 0;
+  for (auto e : simdjson::dom::array((*doc)->root())) {
+    simdjson::dom::element own = e["name"].value_unsafe(), nested = e["inner"].value_unsafe();
+    if (index.Find(TapeIndex(e), name) != TapeIndex(own) || int64_t(own) != i) ++wrong;
+    if (index.Find(TapeIndex(nested), name) != TapeIndex(nested["name"].value_unsafe())) ++wrong;
+    if (index.Find(TapeIndex(e), inner) != TapeIndex(nested) || index.Find(TapeIndex(e), absent) != 0) ++wrong;
+    ++i;
+  }
+  CHECK(i == 5000);
+  CHECK(wrong == 0);
+}
